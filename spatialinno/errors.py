@@ -1,0 +1,46 @@
+"""Exceptions raised by spatialinno.
+
+Every error is a :class:`SpatialInnoError` (itself a ``ValueError``) whose message
+names the offending ids or columns and says how to fix the input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class SpatialInnoError(ValueError):
+    """Base class of every error spatialinno raises on bad input or failed estimation."""
+
+
+class IdError(SpatialInnoError):
+    """Ids are missing, duplicated, or do not match between data and weights."""
+
+
+class GeometryError(SpatialInnoError):
+    """Geometries are empty, invalid, coincide, or have an unusable CRS."""
+
+
+class IslandError(SpatialInnoError):
+    """A region has no neighbour where the caller asked for none to be allowed."""
+
+
+class DataError(SpatialInnoError):
+    """Values are missing, non-finite, constant, collinear or otherwise unusable."""
+
+
+class PanelError(SpatialInnoError):
+    """A panel is unbalanced, has duplicated (entity, time) rows, or mismatched ids."""
+
+
+class EstimationError(SpatialInnoError):
+    """The optimiser failed or an estimate lies on the bound of the parameter space."""
+
+
+def preview(items: Iterable, limit: int = 8) -> str:
+    """Short printable list of offending items: ``a, b, c, ... (12 in all)``."""
+    items = list(items)
+    shown = ", ".join(repr(i) if isinstance(i, str) else str(i) for i in items[:limit])
+    if len(items) > limit:
+        shown += f", ... ({len(items)} in all)"
+    return shown

@@ -1,0 +1,189 @@
+"""From a formula, a DataFrame and Weights to aligned, checked arrays.
+
+Rows are aligned to the weights by id (cross-section) or by (entity, time) (panels), never by
+position. Panels are stacked time-major: row t*N + i is entity ``w.ids[i]`` in period t.
+
+Panel transformations (Elhorst 2014, ch. 3; Lee & Yu 2010): entity effects subtract each entity's
+time mean, time effects each period's cross-sectional mean, two-way both (adding back the grand
+mean). W y and W x are formed *before* demeaning: with time effects, demeaning W y is not the same as
+W applied to demeaned y.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, IdError, PanelError, SpatialInnoError, preview
+from ..weights import Weights
+
+FIXED_EFFECTS = ("none", "entity", "time", "twoway", "random")
+
+
+@dataclass(frozen=True)
+class Design:
+    """Aligned data: y (n,), X (n, k) with names, the N x N weights, and the panel shape."""
+
+    y: np.ndarray
+    X: np.ndarray
+    names: list[str]
+    yname: str
+    w: Weights
+    T: int = 1
+    periods: pd.Index = field(default_factory=lambda: pd.Index([0]))
+    fixed_effects: str = "none"
+    has_intercept: bool = False
+
+    @property
+    def N(self) -> int:
+        return self.w.n
+
+    @property
+    def n(self) -> int:
+        return self.N * self.T
+
+    def lag(self, v: np.ndarray) -> np.ndarray:
+        """W applied period by period to an (n,) or (n, k) array stacked time-major."""
+        v2 = v.reshape(self.T, self.N, -1)
+        out = np.stack([self.w.sparse @ v2[t] for t in range(self.T)])
+        return out.reshape(v.shape)
+
+    def demean(self, v: np.ndarray, effects: str | None = None) -> np.ndarray:
+        """Within transformation for ``effects`` (default: the design's fixed effects)."""
+        effects = self.fixed_effects if effects is None else effects
+        if effects in ("none", "random") or self.T == 1 and effects == "none":
+            return v
+        v3 = v.reshape(self.T, self.N, -1)
+        out = v3.copy()
+        if effects in ("entity", "twoway"):
+            out = out - v3.mean(axis=0, keepdims=True)
+        if effects in ("time", "twoway"):
+            out = out - v3.mean(axis=1, keepdims=True)
+        if effects == "twoway":
+            out = out + v3.mean(axis=(0, 1), keepdims=True)
+        return out.reshape(v.shape)
+
+
+def _model_frame(formula: str, df: pd.DataFrame, intercept: bool) -> tuple[np.ndarray, pd.DataFrame, str]:
+    from formulaic import model_matrix
+
+    if "~" not in formula:
+        raise SpatialInnoError(f"formula {formula!r} needs an outcome, e.g. 'innov ~ agglom + pgdp'")
+    try:
+        mm = model_matrix(formula, df, na_action="ignore")
+    except Exception as exc:  # formulaic raises several types for unknown names and syntax
+        msg = str(exc).splitlines()[0]
+        raise SpatialInnoError(f"cannot build the design from formula {formula!r}: {msg}. "
+                               f"Columns available: {preview(df.columns)}") from None
+    lhs, rhs = mm.lhs, mm.rhs
+    if lhs.shape[1] != 1:
+        raise SpatialInnoError(f"formula {formula!r} must have exactly one outcome variable")
+    X = pd.DataFrame(np.asarray(rhs, dtype=float), columns=list(rhs.columns), index=df.index)
+    if not intercept and "Intercept" in X.columns:
+        X = X.drop(columns="Intercept")
+    return np.asarray(lhs, dtype=float).ravel(), X, str(lhs.columns[0])
+
+
+def _check_finite(y: np.ndarray, X: pd.DataFrame, yname: str, labels: pd.Index) -> None:
+    for name, col in [(yname, y)] + [(c, X[c].to_numpy()) for c in X.columns]:
+        bad = ~np.isfinite(col)
+        if bad.any():
+            raise DataError(f"{name!r} is NaN or infinite for {preview(labels[bad])}; drop or impute those "
+                            f"observations before estimating (the weights need every region)")
+
+
+def check_rank(X: np.ndarray, names: Sequence[str], context: str = "") -> None:
+    """Error naming constant or perfectly collinear columns of X."""
+    n, k = X.shape
+    if k == 0:
+        return
+    if n <= k:
+        raise DataError(f"{n} observations for {k} regressors{context}; need more observations than parameters")
+    scale = np.sqrt((X ** 2).sum(axis=0))
+    for j, nm in enumerate(names):
+        if scale[j] == 0 or (nm != "Intercept" and np.ptp(X[:, j]) <= 1e-12 * max(1.0, scale[j]) and "Intercept" in names):
+            raise DataError(f"column {nm!r} is constant{context} (or absorbed by the fixed effects); drop it")
+    Xs = X / np.where(scale > 0, scale, 1.0)
+    _, r = np.linalg.qr(Xs)
+    d = np.abs(np.diag(r))
+    tol = max(n, k) * np.finfo(float).eps * 1e3 * d.max()
+    dep = [names[j] for j in range(k) if d[j] <= tol]
+    if dep:
+        raise DataError(f"perfectly collinear regressors{context}: {preview(dep)} is a linear combination of the "
+                        f"columns before it; drop it or change the formula")
+
+
+def durbin_columns(names: list[str], durbin: Sequence[str] | None) -> list[str]:
+    """Regressors that get a W x term: default every non-constant regressor."""
+    candidates = [c for c in names if c != "Intercept"]
+    if durbin is None:
+        return candidates
+    unknown = [d for d in durbin if d not in candidates]
+    if unknown:
+        raise SpatialInnoError(f"durbin names {preview(unknown)} are not regressors; choose from {preview(candidates)}")
+    return [c for c in candidates if c in set(durbin)]
+
+
+def cross_section(formula: str, data: pd.DataFrame, w: Weights, id: Hashable | None) -> Design:
+    """Design for a cross-section aligned to ``w.ids`` through column ``id`` or the index."""
+    if not isinstance(w, Weights):
+        raise SpatialInnoError("w must be a spatialinno Weights (build one with si.weights.*)")
+    if id is None:
+        ids = pd.Index(data.index)
+    else:
+        if id not in data.columns:
+            raise IdError(f"id column {id!r} not in the data; columns are {preview(data.columns)}")
+        ids = pd.Index(data[id].to_numpy())
+    order = w.align(ids, "data")
+    df = data.iloc[order]
+    y, X, yname = _model_frame(formula, df, intercept=True)
+    _check_finite(y, X, yname, pd.Index([f"id {i}" for i in w.ids]))
+    return Design(y=y, X=X.to_numpy(), names=list(X.columns), yname=yname, w=w,
+                  has_intercept="Intercept" in X.columns)
+
+
+def panel(formula: str, data: pd.DataFrame, w: Weights, entity: Hashable, time: Hashable,
+          fixed_effects: str) -> Design:
+    """Design for a balanced long panel aligned by (entity, time), stacked time-major."""
+    if not isinstance(w, Weights):
+        raise SpatialInnoError("w must be a spatialinno Weights (build one with si.weights.*)")
+    if fixed_effects not in FIXED_EFFECTS:
+        raise SpatialInnoError(f"fixed_effects must be one of {', '.join(FIXED_EFFECTS)} (got {fixed_effects!r})")
+    for col in (entity, time):
+        if col not in data.columns:
+            raise PanelError(f"panel column {col!r} not in the data; columns are {preview(data.columns)}")
+    key = data[[entity, time]]
+    if key.isna().any().any():
+        raise PanelError(f"missing values in the {entity!r}/{time!r} columns; every row needs both")
+    dup = key.duplicated(keep=False)
+    if dup.any():
+        pairs = list(key[dup].drop_duplicates().itertuples(index=False, name=None))
+        raise PanelError(f"duplicated ({entity}, {time}) rows: {preview(pairs)}; aggregate or drop duplicates")
+    ents = pd.Index(key[entity].unique())
+    extra, missing = ents.difference(w.ids, sort=False), w.ids.difference(ents, sort=False)
+    if len(extra) or len(missing):
+        msg = []
+        if len(extra):
+            msg.append(f"entities in the data but not in the weights: {preview(extra)}")
+        if len(missing):
+            msg.append(f"weights ids missing from the data: {preview(missing)}")
+        raise IdError("; ".join(msg) + ". Build the weights on the panel's entities, or use w.subset(ids).")
+    periods = pd.Index(np.sort(key[time].unique()))
+    full = pd.MultiIndex.from_product([periods, w.ids])
+    have = pd.MultiIndex.from_arrays([key[time].to_numpy(), key[entity].to_numpy()])
+    absent = full.difference(have)
+    if len(absent):
+        pairs = [(e, t) for t, e in absent]
+        raise PanelError(f"unbalanced panel: {len(pairs)} (entity, time) pairs missing, e.g. {preview(pairs, 6)}; "
+                         f"spatial panel models need every entity in every period (fill or drop entities/periods)")
+    pos = pd.Series(np.arange(len(data)), index=have).reindex(full).to_numpy()
+    df = data.iloc[pos]
+    intercept = fixed_effects in ("none", "random")
+    y, X, yname = _model_frame(formula, df, intercept=intercept)
+    labels = pd.Index([f"({e}, {t})" for t, e in full])
+    _check_finite(y, X, yname, labels)
+    return Design(y=y, X=X.to_numpy(), names=list(X.columns), yname=yname, w=w, T=len(periods), periods=periods,
+                  fixed_effects=fixed_effects, has_intercept="Intercept" in X.columns)

@@ -1,0 +1,195 @@
+"""The one likelihood engine behind every model.
+
+The general model (SAC with Durbin terms; the others switch pieces off) is
+
+    B (A y - X b) = e,   A = I - rho W,   B = I - lambda W,   e ~ N(0, sigma2 I)
+
+with X holding the regressors and, for Durbin models, W x. For given (rho, lambda) the ML b and
+sigma2 are closed-form (b = (X*'X*)^-1 X*'y*, X* = B X, y* = B A y, sigma2 = e'e / n_eff), which
+leaves the concentrated log-likelihood (Anselin 1988, ch. 6; LeSage & Pace 2009, §3.1)
+
+    l(rho, lambda) = -n_eff/2 (log(2 pi sigma2(rho, lambda)) + 1) + m [ld(rho) + ld(lambda)]
+
+where ld(r) = log|I - r W| (less log(1 - r) for Lee-Yu time effects) and m is the number of periods
+carrying a log-determinant. Cross-sections have n_eff = n, m = 1. Panels (Elhorst 2014, ch. 3; Lee & Yu
+2010) use within-transformed columns (W applied *before* demeaning) and
+
+    bias_correction="none":    n_eff = NT,            m = T
+    "lee-yu", entity effects:  n_eff = N(T-1),        m = T-1
+    "lee-yu", time effects:    n_eff = (N-1)T,        m = T,    ld(r) - log(1 - r)
+    "lee-yu", two-way:         n_eff = (N-1)(T-1),    m = T-1,  ld(r) - log(1 - r)
+
+All cross-products needed for any (rho, lambda) come from one Gram matrix of the columns
+[y, Wy, WWy, X, WX], so an evaluation costs O(k^3) plus the log-determinants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize
+
+from ..errors import EstimationError, SpatialInnoError
+from .data import Design, check_rank
+from .logdet import LogDet
+from .spec import ModelSpec
+
+#: relative distance to a bound of the rho/lambda interval at which an estimate is refused
+BOUND_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """How many observations and periods enter the likelihood, and the Lee-Yu time projection."""
+
+    n_eff: float
+    ld_mult: float
+    time_projection: bool
+    bias_correction: str
+
+
+def scaling(design: Design, bias_correction: str) -> Scaling:
+    N, T, fe = design.N, design.T, design.fixed_effects
+    if bias_correction not in ("none", "lee-yu", "elhorst"):
+        raise SpatialInnoError(f"bias_correction must be 'none', 'lee-yu' or 'elhorst' (got {bias_correction!r})")
+    if T == 1 or fe in ("none", "random") or bias_correction in ("none", "elhorst"):
+        return Scaling(N * T, T, False, "none" if fe in ("none", "random") or T == 1 else bias_correction)
+    if fe in ("time", "twoway") and design.w.normalization != "row":
+        raise SpatialInnoError(
+            "the Lee-Yu transformation for time effects needs a row-normalised W (W 1 = 1); use "
+            "w.normalize('row'), or bias_correction='none' for this W")
+    if fe == "entity":
+        return Scaling(N * (T - 1), T - 1, False, "lee-yu")
+    if fe == "time":
+        return Scaling((N - 1) * T, T, True, "lee-yu")
+    return Scaling((N - 1) * (T - 1), T - 1, True, "lee-yu")
+
+
+class Problem:
+    """A model specification bound to aligned data: the concentrated likelihood and its optimum."""
+
+    def __init__(self, design: Design, spec: ModelSpec, durbin_names: list[str], method: str,
+                 bias_correction: str) -> None:
+        self.design, self.spec = design, spec
+        d = design
+        X = d.X
+        names = list(d.names)
+        if spec.durbin and durbin_names:
+            idx = [names.index(c) for c in durbin_names]
+            X = np.column_stack([X, d.lag(X[:, idx])])
+            names = names + [f"W_{c}" for c in durbin_names]
+        self.X_raw, self.names = X, names
+        self.scale = scaling(d, bias_correction)
+        context = "" if d.T == 1 else f" after removing {d.fixed_effects} fixed effects"
+        self.Xt = d.demean(X)
+        check_rank(self.Xt, names, context)
+        if self.Xt.shape[0] <= self.Xt.shape[1] + len(spec.spatial_params) + 1:
+            raise SpatialInnoError(f"{self.Xt.shape[0]} observations for {self.Xt.shape[1] + len(spec.spatial_params) + 1}"
+                                   f" parameters; need more observations than parameters")
+        self.Wy_raw = d.lag(d.y)
+        cols = [d.demean(d.y), d.demean(self.Wy_raw)]
+        if spec.lag and spec.error:
+            cols.append(d.demean(d.lag(self.Wy_raw)))
+        else:
+            cols.append(np.zeros_like(d.y))
+        self.WXt = d.demean(d.lag(X)) if spec.error else np.zeros_like(X)
+        self.Z = np.column_stack(cols + [self.Xt, self.WXt])
+        self.gram = self.Z.T @ self.Z
+        self.k = X.shape[1]
+        absorbed = {"entity": d.N, "time": d.T, "twoway": d.N + d.T - 1}.get(d.fixed_effects, 0) if d.T > 1 else 0
+        self.resid_dof = d.n - absorbed - self.k
+        self.logdet = LogDet(d.w, method) if (spec.lag or spec.error) else None
+        self.bounds = self.logdet.bounds if self.logdet else (-1.0, 1.0)
+
+    # -- concentrated likelihood --------------------------------------------------------------
+    def _coef(self, rho: float, lam: float) -> tuple[np.ndarray, np.ndarray]:
+        """Linear maps from Z's columns to y* = B A y and X* = B X."""
+        k = self.k
+        a = np.zeros(3 + 2 * k)
+        a[:3] = (1.0, -(rho + lam), rho * lam)
+        M = np.zeros((3 + 2 * k, k))
+        M[3:3 + k] = np.eye(k)
+        M[3 + k:] = -lam * np.eye(k)
+        return a, M
+
+    def ld(self, r: float) -> float:
+        if r == 0.0:
+            return 0.0
+        v = self.logdet(r)
+        if self.scale.time_projection:
+            v -= np.log1p(-r)
+        return self.scale.ld_mult * v
+
+    def concentrated(self, rho: float, lam: float) -> float:
+        a, M = self._coef(rho, lam)
+        G = self.gram
+        xx, xy, yy = M.T @ G @ M, M.T @ G @ a, a @ G @ a
+        beta = np.linalg.solve(xx, xy)
+        ee = max(yy - xy @ beta, 1e-300)
+        ne = self.scale.n_eff
+        return -0.5 * ne * (np.log(2 * np.pi * ee / ne) + 1.0) + self.ld(rho) + self.ld(lam)
+
+    # -- optimisation -------------------------------------------------------------------------
+    def _interval(self) -> tuple[float, float]:
+        lo, hi = self.bounds
+        span = hi - lo
+        return lo + BOUND_TOL * span, hi - BOUND_TOL * span
+
+    def _check_interior(self, value: float, name: str) -> None:
+        lo, hi = self.bounds
+        span = hi - lo
+        if value - lo < 1e-4 * span or hi - value < 1e-4 * span:
+            raise EstimationError(
+                f"{name} = {value:.6f} is at the bound of its admissible interval ({lo:.4f}, {hi:.4f}); the model is "
+                f"likely misspecified (try another W, model or fixed effects) and standard errors would be invalid")
+
+    def optimise(self) -> tuple[float, float]:
+        """ML estimates of (rho, lambda) (zeros where the model has none)."""
+        s = self.spec
+        lo, hi = self._interval()
+        if not s.lag and not s.error:
+            return 0.0, 0.0
+        if s.lag != s.error:
+            f = (lambda r: -self.concentrated(r, 0.0)) if s.lag else (lambda r: -self.concentrated(0.0, r))
+            res = optimize.minimize_scalar(f, bounds=(lo, hi), method="bounded",
+                                           options={"xatol": 1e-12, "maxiter": 500})
+            if not res.success:
+                raise EstimationError(f"the optimiser did not converge: {res.message}")
+            name = "rho" if s.lag else "lambda"
+            self._check_interior(res.x, name)
+            return (float(res.x), 0.0) if s.lag else (0.0, float(res.x))
+        return self._optimise_2d(lo, hi)
+
+    def _optimise_2d(self, lo: float, hi: float) -> tuple[float, float]:
+        def f(p):
+            return -self.concentrated(p[0], p[1])
+
+        best = None
+        for start in ((0.0, 0.0), (0.5 * hi, 0.0), (0.0, 0.5 * hi), (0.3 * hi, 0.3 * hi)):
+            res = optimize.minimize(f, np.array(start), method="L-BFGS-B", bounds=[(lo, hi), (lo, hi)],
+                                    options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 1000})
+            if best is None or res.fun < best.fun:
+                best = res
+        res = optimize.minimize(f, best.x, method="Nelder-Mead",
+                                options={"xatol": 1e-11, "fatol": 1e-14, "maxiter": 4000,
+                                         "initial_simplex": best.x + np.array([[0, 0], [1e-3, 0], [0, 1e-3]])})
+        x = res.x if res.fun <= best.fun else best.x
+        if not (lo <= x[0] <= hi and lo <= x[1] <= hi):
+            raise EstimationError("the 2-D optimiser left the admissible region for (rho, lambda)")
+        self._check_interior(x[0], "rho")
+        self._check_interior(x[1], "lambda")
+        return float(x[0]), float(x[1])
+
+    # -- the fit at given spatial parameters ----------------------------------------------------
+    def at(self, rho: float, lam: float) -> dict:
+        """beta, residuals, sigma2 and log-likelihood at (rho, lambda), computed directly from the data."""
+        a, _ = self._coef(rho, lam)
+        ystar = self.Z[:, :3] @ a[:3]
+        Xstar = self.Xt - lam * self.WXt
+        beta, *_ = np.linalg.lstsq(Xstar, ystar, rcond=None)
+        e = ystar - Xstar @ beta
+        ne = self.scale.n_eff
+        sigma2 = float(e @ e) / ne
+        llf = -0.5 * ne * (np.log(2 * np.pi * sigma2) + 1.0) + self.ld(rho) + self.ld(lam)
+        return {"beta": beta, "resid": e, "sigma2": sigma2, "llf": float(llf), "Xstar": Xstar}

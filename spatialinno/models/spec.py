@@ -1,0 +1,37 @@
+"""What each model is: which spatial terms it carries.
+
+    OLS : y = X b + e
+    SLX : y = X b + W X t + e
+    SAR : y = rho W y + X b + e
+    SEM : y = X b + u,            u = lambda W u + e
+    SDM : y = rho W y + X b + W X t + e
+    SDEM: y = X b + W X t + u,    u = lambda W u + e
+    SAC : y = rho W y + X b + u,  u = lambda W u + e      (LeSage & Pace 2009, ch. 2; Elhorst 2014, ch. 2)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    lag: bool     # rho W y
+    error: bool   # lambda W u
+    durbin: bool  # W X theta
+
+    @property
+    def spatial_params(self) -> list[str]:
+        return (["rho"] if self.lag else []) + (["lambda"] if self.error else [])
+
+
+SPECS = {
+    "OLS": ModelSpec("OLS", lag=False, error=False, durbin=False),
+    "SLX": ModelSpec("SLX", lag=False, error=False, durbin=True),
+    "SAR": ModelSpec("SAR", lag=True, error=False, durbin=False),
+    "SEM": ModelSpec("SEM", lag=False, error=True, durbin=False),
+    "SDM": ModelSpec("SDM", lag=True, error=False, durbin=True),
+    "SDEM": ModelSpec("SDEM", lag=False, error=True, durbin=True),
+    "SAC": ModelSpec("SAC", lag=True, error=True, durbin=False),
+}

@@ -1,0 +1,92 @@
+"""Tests between spatial models: likelihood ratio, Wald (incl. the common-factor restriction) and Hausman.
+
+- LR = 2 (l_unrestricted - l_restricted) ~ chi2(df), df = difference in free parameters.
+- Wald for R p = q: W = (R p - q)' (R V R')^-1 (R p - q) ~ chi2(rank R).
+- Common factor (SDM -> SEM, Burridge 1981; Elhorst 2014 §2.3): theta_k + rho b_k = 0 for every k with
+  a W x term, by the delta method with Jacobian d/dp (theta + rho b).
+- Hausman (FE vs RE): H = d' (V_FE - V_RE)^-1 d over the slope coefficients common to both (no
+  constant, no spatial parameters of only one model), df = their number.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import SpatialInnoError, preview
+
+
+def _series(name: str, stat: float, df: int, extra: dict | None = None) -> pd.Series:
+    out = {"statistic": float(stat), "df": int(df), "p_value": float(stats.chi2.sf(stat, df))}
+    out.update(extra or {})
+    return pd.Series(out, name=name)
+
+
+def lr_test(a, b) -> pd.Series:
+    """LR test of the smaller of two nested fits against the larger one."""
+    if a.nobs != b.nobs or a.fixed_effects != b.fixed_effects:
+        raise SpatialInnoError("LR tests need two fits on the same observations and fixed effects")
+    big, small = (a, b) if a.df_model >= b.df_model else (b, a)
+    df = big.df_model - small.df_model
+    if df == 0:
+        raise SpatialInnoError(f"{big.model} and {small.model} have the same number of parameters; not nested")
+    stat = 2.0 * (big.llf - small.llf)
+    return _series(f"LR {big.model} vs {small.model}", stat, df,
+                   {"unrestricted": big.model, "restricted": small.model, "llf_unrestricted": big.llf,
+                    "llf_restricted": small.llf})
+
+
+def wald_test(res, restriction) -> pd.Series:
+    p, V = res.params, res.cov_params()
+    names = list(p.index)
+    if isinstance(restriction, str) and restriction == "common_factor":
+        pairs = [(n[2:], n) for n in names if n.startswith("W_") and n[2:] in names]
+        if "rho" not in names or not pairs:
+            raise SpatialInnoError("the common-factor test needs an SDM fit (rho and W_x terms)")
+        rho = p["rho"]
+        g = np.array([p[t] + rho * p[b] for b, t in pairs])
+        J = np.zeros((len(pairs), len(names)))
+        for r, (b, t) in enumerate(pairs):
+            J[r, names.index(t)] = 1.0
+            J[r, names.index(b)] = rho
+            J[r, names.index("rho")] = p[b]
+        S = J @ V.to_numpy() @ J.T
+        stat = float(g @ np.linalg.solve(S, g))
+        return _series("Wald common factor (theta + rho*beta = 0)", stat, len(pairs))
+    if isinstance(restriction, str):
+        if restriction == "theta=0":
+            zero = [n for n in names if n.startswith("W_")]
+        elif restriction in ("rho=0", "lambda=0"):
+            zero = [restriction.split("=")[0]]
+        else:
+            zero = [restriction]
+        restriction = zero
+    if isinstance(restriction, tuple):
+        R, q = (np.atleast_2d(np.asarray(restriction[0], float)), np.atleast_1d(np.asarray(restriction[1], float)))
+        label = "Wald R p = q"
+    else:
+        unknown = [r for r in restriction if r not in names]
+        if unknown or not restriction:
+            raise SpatialInnoError(f"unknown parameters {preview(unknown)} in the restriction; have {preview(names)}")
+        R = np.zeros((len(restriction), len(names)))
+        for r, nm in enumerate(restriction):
+            R[r, names.index(nm)] = 1.0
+        q = np.zeros(len(restriction))
+        label = f"Wald {', '.join(restriction)} = 0"
+    d = R @ p.to_numpy() - q
+    stat = float(d @ np.linalg.solve(R @ V.to_numpy() @ R.T, d))
+    return _series(label, stat, np.linalg.matrix_rank(R))
+
+
+def hausman(fe, re) -> pd.Series:
+    """Hausman test of random against fixed effects over the common slope coefficients."""
+    common = [n for n in fe.params.index if n in re.params.index and n not in ("Intercept", "rho", "lambda")]
+    if not common:
+        raise SpatialInnoError("the two fits share no slope coefficients")
+    d = fe.params[common].to_numpy() - re.params[common].to_numpy()
+    V = fe.cov_params().loc[common, common].to_numpy() - re.cov_params().loc[common, common].to_numpy()
+    stat = float(d @ np.linalg.pinv(V) @ d)
+    ev = np.linalg.eigvalsh(V)
+    return _series("Hausman FE vs RE", stat, len(common), {"coefficients": common,
+                                                            "V_diff_positive_definite": bool(ev.min() > 0)})

@@ -1,0 +1,269 @@
+"""The immutable, id-indexed spatial weights object.
+
+A :class:`Weights` holds an N x N sparse matrix whose rows and columns follow ``ids``
+(real region ids, not positions), the unnormalised ("raw") weights it was built from,
+and the normalisation applied. Every transformation returns a new object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ..errors import IdError, SpatialInnoError, preview
+from .normalize import KINDS, normalize_matrix
+
+
+def _freeze(m: sp.csr_matrix) -> sp.csr_matrix:
+    m = sp.csr_matrix(m, dtype=float, copy=True)
+    m.sum_duplicates()
+    m.eliminate_zeros()
+    m.sort_indices()
+    for arr in (m.data, m.indices, m.indptr):
+        arr.setflags(write=False)
+    return m
+
+
+class Weights:
+    """Spatial weights indexed by region ids.
+
+    Parameters
+    ----------
+    raw : sparse matrix
+        Unnormalised weights, rows/columns in ``ids`` order, zero diagonal.
+    ids : sequence
+        Unique region ids.
+    normalization : {"row", "spectral", "minmax", "none"}
+        Normalisation applied to ``raw`` to give :attr:`sparse`.
+    kind : str
+        Human-readable description of how the weights were built.
+    meta : dict, optional
+        Builder details (e.g. ``island_links`` added by ``islands="nearest"``).
+    """
+
+    __slots__ = ("_raw", "_sparse", "_ids", "_normalization", "_kind", "_meta", "_cache")
+
+    def __init__(
+        self,
+        raw: sp.spmatrix | np.ndarray,
+        ids: Iterable[Hashable],
+        normalization: str = "row",
+        kind: str = "custom",
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        ids = pd.Index(list(ids))
+        if ids.has_duplicates:
+            raise IdError(f"weights ids must be unique; duplicated: {preview(ids[ids.duplicated()].unique())}")
+        if ids.hasnans:
+            raise IdError("weights ids contain missing values; give every region an id")
+        raw = sp.csr_matrix(raw, dtype=float)
+        if raw.shape != (len(ids), len(ids)):
+            raise SpatialInnoError(f"weights matrix is {raw.shape} but there are {len(ids)} ids")
+        if not np.all(np.isfinite(raw.data)):
+            raise SpatialInnoError("weights contain NaN or infinite values; check the input distances or values")
+        if raw.diagonal().any():
+            bad = ids[np.flatnonzero(raw.diagonal())]
+            raise SpatialInnoError(f"weights have non-zero diagonal (self-links) for ids {preview(bad)}; set w_ii = 0")
+        ids.name = ids.name or "id"
+        self._ids = ids
+        self._raw = _freeze(raw)
+        self._normalization = normalization
+        self._sparse = _freeze(normalize_matrix(self._raw, normalization))
+        self._kind = kind
+        self._meta = dict(meta or {})
+        self._cache: dict[str, Any] = {}
+
+    # -- constructors ---------------------------------------------------------------------
+    @classmethod
+    def from_sparse(cls, matrix, ids: Iterable[Hashable], normalization: str = "none", kind: str = "custom") -> Weights:
+        """Weights from a sparse (or dense) matrix whose rows/columns follow ``ids``.
+
+        ``normalization`` is applied to ``matrix`` (default ``"none"``: taken as given).
+        """
+        return cls(matrix, ids, normalization=normalization, kind=kind)
+
+    @classmethod
+    def from_graph(cls, g, normalization: str | None = None) -> Weights:
+        """Weights from a libpysal ``Graph``, its weights taken as given.
+
+        ``normalization=None`` labels the result ``"row"`` when every non-empty row sums to 1
+        (row-normalising it again changes nothing), else ``"none"``.
+        """
+        return cls._from_matrix(g.sparse, g.unique_ids, normalization, "libpysal Graph")
+
+    @classmethod
+    def from_W(cls, w, normalization: str | None = None) -> Weights:
+        """Weights from a libpysal ``W`` (``id_order``), its current transform taken as given."""
+        return cls._from_matrix(w.sparse, w.id_order, normalization, "libpysal W")
+
+    @classmethod
+    def _from_matrix(cls, m, ids, normalization: str | None, kind: str) -> Weights:
+        if normalization is None:
+            rs = np.asarray(sp.csr_matrix(m).sum(axis=1)).ravel()
+            normalization = "row" if np.allclose(rs[rs != 0], 1.0, rtol=0, atol=1e-12) else "none"
+        return cls(m, ids, normalization=normalization, kind=kind)
+
+    # -- read-only properties ------------------------------------------------------------
+    @property
+    def ids(self) -> pd.Index:
+        return self._ids
+
+    @property
+    def n(self) -> int:
+        return len(self._ids)
+
+    @property
+    def sparse(self) -> sp.csr_matrix:
+        """The normalised weights as read-only scipy CSR, rows/columns in ``ids`` order."""
+        return self._sparse
+
+    @property
+    def raw(self) -> sp.csr_matrix:
+        """The unnormalised weights the object was built from."""
+        return self._raw
+
+    @property
+    def normalization(self) -> str:
+        return self._normalization
+
+    @property
+    def kind(self) -> str:
+        return self._kind
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return dict(self._meta)
+
+    @property
+    def cardinalities(self) -> pd.Series:
+        return pd.Series(np.diff(self._raw.indptr), index=self._ids, name="neighbors")
+
+    @property
+    def islands(self) -> pd.Index:
+        """Ids with no neighbour."""
+        return self._ids[np.diff(self._raw.indptr) == 0]
+
+    @property
+    def n_links(self) -> int:
+        """Number of directed non-zero links."""
+        return int(self._raw.nnz)
+
+    @property
+    def is_symmetric(self) -> bool:
+        """Whether the *raw* weights are symmetric (the normalised matrix is then similar to a symmetric one)."""
+        if "symmetric" not in self._cache:
+            d = self._raw - self._raw.T
+            self._cache["symmetric"] = bool(d.nnz == 0 or np.abs(d.data).max() <= 1e-12 * max(1.0, np.abs(self._raw.data).max()))
+        return self._cache["symmetric"]
+
+    # -- queries -------------------------------------------------------------------------
+    def _pos(self, ids: Iterable[Hashable]) -> np.ndarray:
+        ids = list(ids)
+        pos = self._ids.get_indexer(ids)
+        if (pos < 0).any():
+            missing = [i for i, p in zip(ids, pos) if p < 0]
+            raise IdError(f"ids not in the weights: {preview(missing)}; use ids from `w.ids`")
+        return pos
+
+    def neighbors(self, id: Hashable) -> pd.Series:
+        """Neighbours of region ``id`` and their (normalised) weights, indexed by id."""
+        i = self._pos([id])[0]
+        row = self._sparse.getrow(i)
+        return pd.Series(row.data, index=self._ids[row.indices], name=f"w[{id}]")
+
+    def normalize(self, kind: str) -> Weights:
+        """A new Weights with the raw matrix normalised by ``kind``."""
+        if kind not in KINDS:
+            raise SpatialInnoError(f"unknown normalisation {kind!r}; use one of {', '.join(KINDS)}")
+        return Weights(self._raw, self._ids, normalization=kind, kind=self._kind, meta=self._meta)
+
+    def subset(self, ids: Iterable[Hashable], normalize: str | None = None) -> Weights:
+        """Weights restricted to ``ids`` (in that order), re-normalised (default: as now)."""
+        pos = self._pos(ids)
+        if len(set(pos)) != len(pos):
+            raise IdError("subset ids must be unique")
+        raw = self._raw[pos][:, pos]
+        return Weights(raw, self._ids[pos], normalization=normalize or self._normalization,
+                       kind=f"{self._kind} (subset)", meta=self._meta)
+
+    def align(self, ids: Iterable[Hashable], what: str = "data") -> np.ndarray:
+        """Positions in ``ids`` of each weights id; error naming every mismatch in either direction.
+
+        ``ids`` must hold exactly the weights ids (any order, no duplicates).
+        """
+        ids = pd.Index(list(ids))
+        if ids.has_duplicates:
+            raise IdError(f"{what} has duplicated ids: {preview(ids[ids.duplicated()].unique())}; each region must appear once")
+        extra = ids.difference(self._ids, sort=False)
+        missing = self._ids.difference(ids, sort=False)
+        if len(extra) or len(missing):
+            parts = []
+            if len(extra):
+                parts.append(f"ids in the {what} but not in the weights: {preview(extra)}")
+            if len(missing):
+                parts.append(f"weights ids missing from the {what}: {preview(missing)}")
+            raise IdError("; ".join(parts) + ". Build the weights on the same regions, or use w.subset(ids).")
+        return ids.get_indexer(self._ids)
+
+    # -- conversions ---------------------------------------------------------------------
+    def to_graph(self):
+        """libpysal ``Graph`` with the normalised weights (islands kept as isolates)."""
+        from libpysal.graph import Graph
+
+        return Graph.from_sparse(self._sparse, ids=self._ids.to_numpy())
+
+    def to_W(self):
+        """libpysal ``W`` with the normalised weights (``id_order`` = ids)."""
+        from libpysal.weights import W
+
+        m = self._sparse
+        neighbors, weights = {}, {}
+        for i, idx in enumerate(self._ids):
+            lo, hi = m.indptr[i], m.indptr[i + 1]
+            neighbors[idx] = [self._ids[j] for j in m.indices[lo:hi]]
+            weights[idx] = list(m.data[lo:hi])
+        return W(neighbors, weights, id_order=list(self._ids), silence_warnings=True)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Links as a long DataFrame ``focal, neighbor, weight``."""
+        c = self._sparse.tocoo()
+        return pd.DataFrame({"focal": self._ids[c.row], "neighbor": self._ids[c.col], "weight": c.data})
+
+    # -- description ---------------------------------------------------------------------
+    def summary(self) -> pd.Series:
+        """n, links, mean/min/max neighbours, islands, symmetry, normalisation."""
+        card = np.diff(self._raw.indptr)
+        return pd.Series(
+            {
+                "kind": self._kind,
+                "n": self.n,
+                "links": self.n_links,
+                "mean_neighbors": float(card.mean()) if self.n else 0.0,
+                "min_neighbors": int(card.min()) if self.n else 0,
+                "max_neighbors": int(card.max()) if self.n else 0,
+                "islands": list(self.islands),
+                "symmetric": self.is_symmetric,
+                "normalization": self._normalization,
+                "added_links": self._meta.get("island_links", []),
+            },
+            name="weights",
+        )
+
+    def describe(self) -> str:
+        """One line for result summaries: kind, normalisation, n, links."""
+        return f"{self._kind}, {self._normalization}-normalised, n={self.n}, links={self.n_links}"
+
+    def __repr__(self) -> str:
+        return f"<Weights {self.describe()}>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Weights):
+            return NotImplemented
+        return (self._ids.equals(other._ids) and self._normalization == other._normalization
+                and (self._sparse != other._sparse).nnz == 0)
+
+    __hash__ = None  # type: ignore[assignment]
