@@ -158,8 +158,40 @@ class Problem:
                 raise EstimationError(f"the optimiser did not converge: {res.message}")
             name = "rho" if s.lag else "lambda"
             self._check_interior(res.x, name)
-            return (float(res.x), 0.0) if s.lag else (0.0, float(res.x))
+            x = self._newton(lambda v: -f(v[0]), np.array([res.x]), lo, hi)[0]
+            return (x, 0.0) if s.lag else (0.0, x)
         return self._optimise_2d(lo, hi)
+
+    def _newton(self, g, x: np.ndarray, lo: float, hi: float, h: float = 1e-5) -> np.ndarray:
+        """Polish a maximum of ``g`` with Newton steps on central-difference derivatives.
+
+        Brent and quasi-Newton searches stop where the flat top of the likelihood hides further gains
+        (~1e-7 in rho); the score, however, is still well resolved there, so a few Newton steps on it
+        locate the root to ~1e-10.
+        """
+        x = x.astype(float).copy()
+        p = len(x)
+        E = np.eye(p) * h
+        for _ in range(6):
+            f0 = g(x)
+            grad = np.array([(g(x + E[i]) - g(x - E[i])) / (2 * h) for i in range(p)])
+            H = np.empty((p, p))
+            for i in range(p):
+                for j in range(i, p):
+                    if i == j:
+                        H[i, i] = (g(x + E[i]) - 2 * f0 + g(x - E[i])) / h ** 2
+                    else:
+                        H[i, j] = H[j, i] = (g(x + E[i] + E[j]) - g(x + E[i] - E[j]) - g(x - E[i] + E[j])
+                                             + g(x - E[i] - E[j])) / (4 * h ** 2)
+            if not np.all(np.linalg.eigvalsh(H) < 0):
+                break
+            step = -np.linalg.solve(H, grad)
+            if np.max(np.abs(step)) > 1e-3 or np.any(x + step <= lo) or np.any(x + step >= hi):
+                break
+            x = x + step
+            if np.max(np.abs(step)) < 1e-12:
+                break
+        return x
 
     def _optimise_2d(self, lo: float, hi: float) -> tuple[float, float]:
         def f(p):
@@ -175,6 +207,7 @@ class Problem:
                                 options={"xatol": 1e-11, "fatol": 1e-14, "maxiter": 4000,
                                          "initial_simplex": best.x + np.array([[0, 0], [1e-3, 0], [0, 1e-3]])})
         x = res.x if res.fun <= best.fun else best.x
+        x = self._newton(lambda v: -f(v), np.asarray(x), lo, hi)
         if not (lo <= x[0] <= hi and lo <= x[1] <= hi):
             raise EstimationError("the 2-D optimiser left the admissible region for (rho, lambda)")
         self._check_interior(x[0], "rho")
