@@ -22,20 +22,25 @@ services and manufacturing; Chen, Chen & Yang 2016 and followers)
     The first part (between 0 and 1) measures how balanced the two industries' agglomeration is,
     the second its level.
 
-Ellison-Glaeser co-agglomeration (Ellison & Glaeser 1997, *JPE* 105(5), eq. 9; pairwise form of
-Ellison, Glaeser & Kerr 2010, *AER* 100(3))
+Ellison-Glaeser co-agglomeration (Ellison & Glaeser 1997, *JPE* 105(5), section on co-agglomeration;
+pairwise form of Ellison, Glaeser & Kerr 2010, *AER* 100(3), eq. 1)
     For industries 1, 2 with regional shares :math:`s_{m1}, s_{m2}` (share of the industry's
     national value located in region *m*) and aggregate regional shares :math:`x_m`, with
-    :math:`G_k = \sum_m (s_{mk} - x_m)^2`, plant Herfindahls :math:`H_k` and industry weights
-    :math:`w_k = q_k / (q_1 + q_2)`,
+    :math:`G_k = \sum_m (s_{mk} - x_m)^2`, plant Herfindahls :math:`H_k`, industry weights
+    :math:`w_k = q_k / (q_1 + q_2)` and :math:`G` computed for the two industries pooled,
 
     .. math::
         \gamma_k = \frac{G_k/(1-\sum_m x_m^2) - H_k}{1 - H_k}, \qquad
-        \gamma^c = \frac{G/(1-\sum_m x_m^2) - H - \sum_k \gamma_k w_k^2 (1-H_k)}{1 - \sum_k w_k^2}
+        \gamma^c = \frac{G/(1-\sum_m x_m^2) - H - \sum_k \gamma_k w_k^2 (1-H_k)}{1 - \sum_k w_k^2},
+        \quad H = \sum_k w_k^2 H_k .
 
-    where :math:`G` is computed for the two industries pooled and :math:`H = \sum_k w_k^2 H_k`.
-    With :math:`H_1 = H_2 = 0` (the default: plant data are rarely available for regions) this is
-    exactly :math:`\gamma^c = \sum_m (s_{m1}-x_m)(s_{m2}-x_m) / (1 - \sum_m x_m^2)`.
+    Substituting :math:`\gamma_k` the plant Herfindahls cancel, and for two industries
+    (:math:`G - \sum_k w_k^2 G_k = 2 w_1 w_2 \sum_m (s_{m1}-x_m)(s_{m2}-x_m)`,
+    :math:`1 - \sum_k w_k^2 = 2 w_1 w_2`) the index is exactly
+
+    .. math:: \gamma^c = \frac{\sum_m (s_{m1}-x_m)(s_{m2}-x_m)}{1 - \sum_m x_m^2},
+
+    which needs only the regional shares (no plant data, no industry sizes).
 
 Krugman specialisation index (Krugman 1991, *Geography and Trade*; regional form of
 Midelfart-Knarvik, Overman, Redding & Venables 2000)
@@ -78,6 +83,7 @@ __all__ = ["location_quotient", "coagglomeration", "specialisation", "specializa
 # --------------------------------------------------------------------------------------------
 def _where(row: pd.Series | tuple, keys: Sequence[str]) -> str:
     vals = row if isinstance(row, tuple) else tuple(row[k] for k in keys)
+    vals = tuple(v.item() if isinstance(v, np.generic) else v for v in vals)
     return ", ".join(f"{k}={v!r}" for k, v in zip(keys, vals))
 
 
@@ -234,7 +240,7 @@ def location_quotient(data: pd.DataFrame, region: Hashable, industry: Hashable, 
         q = float(qj_b.sum())
         zero = qi.index[qi.to_numpy() <= 0]
         if len(zero):
-            where = f" in {period}={p!r}" if period is not None else ""
+            where = f" in {_where((p,), [period])}" if period is not None else ""
             raise DataError(f"industry {preview(list(zero))} has zero national {value!r}{where}: its location "
                             "quotient is undefined (0/0); drop the industry" + (" or the period" if period is not None else ""))
         lq = block.div(qj_b, axis=0).div(qi / q, axis=1)
@@ -308,7 +314,7 @@ def _align(a: pd.Series, b: pd.Series, na: str, nb: str) -> tuple[pd.Series, pd.
 
 
 def coagglomeration(lq1: pd.Series, lq2: pd.Series, kind: str = "synergy", *,
-                    aggregate: pd.Series | None = None, herfindahl: tuple[float, float] = (0.0, 0.0),
+                    aggregate: pd.Series | None = None,
                     by: Hashable | Sequence[Hashable] | None = None) -> pd.Series | float:
     r"""Co-agglomeration of two industries.
 
@@ -321,13 +327,15 @@ def coagglomeration(lq1: pd.Series, lq2: pd.Series, kind: str = "synergy", *,
         quotients are zero raises :class:`DataError` (the index is 0/0 there).
 
     ``kind="ellison_glaeser"``
-        ``lq1``, ``lq2`` are the two industries' regional **levels** (employment or output by region;
-        shares also work when ``herfindahl`` is zero), ``aggregate`` the regional level of all
-        activity (e.g. total employment), all indexed by region. ``herfindahl=(H1, H2)`` are the
-        industries' plant Herfindahl indices (default 0: no plant data). Shares
-        :math:`s_{mk}, x_m` are computed inside. Returns the scalar :math:`\gamma^c` of Ellison &
-        Glaeser (1997), or, with ``by=`` (index level name(s), e.g. ``"year"``), a Series of
-        :math:`\gamma^c` per group.
+        ``lq1``, ``lq2`` are the two industries' regional **levels or shares** (employment or output
+        by region, not location quotients), ``aggregate`` the regional level (or share) of all
+        activity, e.g. total employment, all indexed by region (aligned by id). Shares
+        :math:`s_{m1}, s_{m2}, x_m` are formed inside (each input divided by its sum). Returns the
+        scalar :math:`\gamma^c = \sum_m (s_{m1}-x_m)(s_{m2}-x_m)/(1-\sum_m x_m^2)` of Ellison &
+        Glaeser (1997) (plant Herfindahls cancel out of the pairwise index, see the module
+        docstring), or, with ``by=`` (index level name(s), e.g. ``"year"``), a Series named
+        ``"gamma_c"`` with one value per group. Positive: the two industries co-locate beyond what
+        aggregate activity implies.
     """
     a = _as_series(lq1, "lq1")
     b = _as_series(lq2, "lq2")
@@ -346,24 +354,22 @@ def coagglomeration(lq1: pd.Series, lq2: pd.Series, kind: str = "synergy", *,
             raise DataError("kind='ellison_glaeser' needs aggregate= (regional level of all activity, indexed like lq1)")
         x = _as_series(aggregate, "aggregate")
         a2, x = _align(a, x, "lq1", "aggregate")
-        h1, h2 = (float(h) for h in herfindahl)
-        if not (0 <= h1 < 1 and 0 <= h2 < 1):
-            raise DataError(f"herfindahl values must lie in [0, 1) (got {herfindahl})")
         frame = pd.DataFrame({"s1": a2, "s2": b.reindex(a2.index), "x": x})
         if by is None:
-            return _eg_pair(frame, h1, h2, None)
+            return _eg_pair(frame, None)
         levels = [by] if isinstance(by, (str, int)) or not isinstance(by, Sequence) else list(by)
         unknown = [lv for lv in levels if lv not in frame.index.names]
         if unknown:
             raise IdError(f"by={preview(unknown)} is not an index level; levels are {list(frame.index.names)}")
-        res = {g: _eg_pair(block, h1, h2, g) for g, block in frame.groupby(level=levels, sort=False)}
-        out = pd.Series(res, name="gamma_c")
+        grouper = levels[0] if len(levels) == 1 else levels
+        res = {g: _eg_pair(block, g) for g, block in frame.groupby(level=grouper, sort=False)}
+        out = pd.Series(res, name="gamma_c", dtype=float)
         out.index.names = levels
         return out
     raise DataError(f"kind must be 'synergy' or 'ellison_glaeser' (got {kind!r})")
 
 
-def _eg_pair(frame: pd.DataFrame, h1: float, h2: float, group) -> float:
+def _eg_pair(frame: pd.DataFrame, group) -> float:
     where = f" in group {group!r}" if group is not None else ""
     tot = frame.sum()
     for col, name in (("s1", "lq1"), ("s2", "lq2"), ("x", "aggregate")):
@@ -372,22 +378,10 @@ def _eg_pair(frame: pd.DataFrame, h1: float, h2: float, group) -> float:
     s1 = frame["s1"] / tot["s1"]
     s2 = frame["s2"] / tot["s2"]
     x = frame["x"] / tot["x"]
-    denom_x = 1.0 - float((x ** 2).sum())
-    if denom_x <= 0:
+    denom = 1.0 - float((x ** 2).sum())
+    if denom <= 0:
         raise DataError(f"all aggregate activity is in one region{where}: the Ellison-Glaeser index is undefined")
-    g1 = float(((s1 - x) ** 2).sum())
-    g2 = float(((s2 - x) ** 2).sum())
-    w1 = tot["s1"] / (tot["s1"] + tot["s2"])
-    w2 = 1.0 - w1
-    s = (frame["s1"] + frame["s2"]) / (tot["s1"] + tot["s2"])
-    g = float(((s - x) ** 2).sum())
-    gam1 = (g1 / denom_x - h1) / (1 - h1)
-    gam2 = (g2 / denom_x - h2) / (1 - h2)
-    H = w1 ** 2 * h1 + w2 ** 2 * h2
-    denom_w = 1.0 - w1 ** 2 - w2 ** 2
-    if denom_w <= 0:
-        raise DataError(f"one industry has zero total{where}")
-    return float((g / denom_x - H - gam1 * w1 ** 2 * (1 - h1) - gam2 * w2 ** 2 * (1 - h2)) / denom_w)
+    return float(((s1 - x) * (s2 - x)).sum() / denom)
 
 
 # --------------------------------------------------------------------------------------------
@@ -434,7 +428,7 @@ def specialisation(data: pd.DataFrame, region: Hashable, industry: Hashable, val
             k = sij.sub(ref, axis=1).abs().sum(axis=1)
         else:
             if len(block) < 2:
-                raise DataError("reference='rest' needs at least two regions" + (f" in {period}={p!r}" if period else ""))
+                raise DataError("reference='rest' needs at least two regions" + (f" in {_where((p,), [period])}" if period is not None else ""))
             rest = block.sum(axis=0).to_numpy()[None, :] - block.to_numpy()
             rest_tot = rest.sum(axis=1, keepdims=True)
             if (rest_tot <= 0).any():

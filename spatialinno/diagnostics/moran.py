@@ -13,7 +13,8 @@ Conventions (checked against R spdep 1.2.7, ``tests/reference/diagnostics``):
 - ``p_norm`` / ``p_rand`` are two-sided normal p-values (upper tails computed directly, so tiny
   p-values keep their relative accuracy). The pseudo p-value from ``permutations`` random
   permutations is two-sided too: p_sim = (1 + #{|S_perm - E| >= |S - E|}) / (1 + permutations).
-- Randomness only through ``seed`` (default :data:`DEFAULT_SEED`): same seed, same numbers.
+- Randomness only through ``seed`` (default :data:`DEFAULT_SEED`; ``None`` means the same default, a
+  ``np.random.Generator`` is used as given): same seed, same numbers.
 """
 
 from __future__ import annotations
@@ -371,9 +372,9 @@ def bivariate_moran(x, y, w: Weights, permutations: int = 999, seed: int | None 
     for Z in _permuted_blocks(zy, permutations, rng):
         sims[done:done + Z.shape[0]] = Z @ a
         done += Z.shape[0]
-    return BivariateMoranResult(I=I, expected=0.0, variance_rand=var, z_rand=float(z),
-                                p_rand=float(_p_two_sided(z)), p_sim=_pseudo_p(_count_extreme(sims, I, 0.0), permutations),
-                                n=n, permutations=permutations, sims=sims)
+    p_sim = _pseudo_p(_count_extreme(sims, I, 0.0), permutations)
+    return BivariateMoranResult(I=I, expected=0.0, variance_rand=var, z_rand=float(z), p_rand=float(_p_two_sided(z)),
+                                p_sim=p_sim, n=n, permutations=permutations, sims=sims)
 
 
 # ------------------------------------------------------------------------------- Geary's C

@@ -54,6 +54,9 @@ def scaling(design: Design, bias_correction: str) -> Scaling:
     if bias_correction not in ("none", "lee-yu", "elhorst"):
         raise SpatialInnoError(f"bias_correction must be 'none', 'lee-yu' or 'elhorst' (got {bias_correction!r})")
     if T == 1 or fe in ("none", "random") or bias_correction in ("none", "elhorst"):
+        if bias_correction == "elhorst" and fe in ("time", "twoway") and design.w.normalization != "row":
+            raise SpatialInnoError("Elhorst's correction with time effects assumes a row-normalised W; use "
+                                   "w.normalize('row') or bias_correction='none'")
         return Scaling(N * T, T, False, "none" if fe in ("none", "random") or T == 1 else bias_correction)
     if fe in ("time", "twoway") and design.w.normalization != "row":
         raise SpatialInnoError(

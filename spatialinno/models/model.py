@@ -21,8 +21,14 @@ from .spec import SPECS
 
 def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
         entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
-        bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None, method: str = "auto") -> SpatialResults:
-    """Estimate ``model`` (one of OLS, SLX, SAR, SEM, SDM, SDEM, SAC) by maximum likelihood."""
+        bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None, method: str = "auto",
+        small_sample: bool = False) -> SpatialResults:
+    """Estimate ``model`` (one of OLS, SLX, SAR, SEM, SDM, SDEM, SAC) by maximum likelihood.
+
+    ``small_sample=True`` scales the covariance of the ML estimates by n/(n - p) (p coefficients and
+    spatial parameters) and uses t(n - p) for p-values, intervals and effect draws, offsetting the
+    downward bias of sigma2 = e'e/n in small cross-sections (e.g. 31 provinces); estimates are unchanged.
+    """
     spec = SPECS[model]
     if not isinstance(data, pd.DataFrame):
         raise SpatialInnoError("data must be a pandas DataFrame")
@@ -37,7 +43,8 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
         if fe == "random":
             from .random_effects import fit_random
 
-            return fit_random(spec, formula, data, w, entity=entity, time=time, durbin=durbin, method=method)
+            res = fit_random(spec, formula, data, w, entity=entity, time=time, durbin=durbin, method=method)
+            return _small_sample(res) if small_sample else res
         design = panel(formula, data, w, entity, time, fe)
     dnames = durbin_columns(design.names, durbin) if spec.durbin else []
     problem = Problem(design, spec, dnames, method, bias_correction)
@@ -57,6 +64,13 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
         from .panel_correction import elhorst_correction
 
         res = elhorst_correction(res)
+    return _small_sample(res) if small_sample else res
+
+
+def _small_sample(res: SpatialResults) -> SpatialResults:
+    n, p = res._p.scale.n_eff, len(res.params)
+    if res._p.spec.lag or res._p.spec.error:
+        res.small_sample(n - p)
     return res
 
 
@@ -64,9 +78,9 @@ def _make(model: str):
     def estimator(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
                   entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
                   bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None,
-                  method: str = "auto") -> SpatialResults:
+                  method: str = "auto", small_sample: bool = False) -> SpatialResults:
         return fit(model, formula, data, w, id=id, entity=entity, time=time, fixed_effects=fixed_effects,
-                   bias_correction=bias_correction, durbin=durbin, method=method)
+                   bias_correction=bias_correction, durbin=durbin, method=method, small_sample=small_sample)
 
     estimator.__name__ = model.lower()
     estimator.__qualname__ = model.lower()
@@ -77,6 +91,7 @@ def _make(model: str):
     ``"none"`` (pooled) or ``"random"``, and ``bias_correction`` in ``"lee-yu"`` (default), ``"none"``,
     ``"elhorst"``. ``durbin`` lists the regressors that get a W x term (default all but the intercept).
     ``method`` chooses the log-determinant: ``"auto"``, ``"eigen"`` or ``"sparse"``.
+    ``small_sample=True``: covariance scaled by n/(n - p) and t(n - p) inference (small cross-sections).
     """
     return estimator
 

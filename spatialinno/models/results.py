@@ -39,13 +39,10 @@ class SpatialResults:
         values = list(fit["beta"]) + ([rho] if s.lag else []) + ([lam] if s.error else [])
         self.params = pd.Series(values, index=names, name="params", dtype=float)
         k = len(names)
-        self._cov_full = cov
-        self._cov = pd.DataFrame(cov[:k, :k], index=names, columns=names)
-        self.bse = pd.Series(np.sqrt(np.diag(cov)[:k]), index=names, name="bse")
-        self.zvalues = (self.params / self.bse).rename("z")
-        self.pvalues = pd.Series(2 * stats.norm.sf(np.abs(self.zvalues)), index=names, name="p")
+        self.covariance = "inverse analytic information matrix"
+        self.df_resid: float | None = None  # set by the small-sample option: t instead of normal inference
+        self._set_covariance(cov)
         self.sigma2: float = fit["sigma2"]
-        self.sigma2_se: float = float(np.sqrt(cov[-1, -1])) if cov.shape[0] > k else float("nan")
         self.llf: float = fit["llf"]
         self.df_model = k + 1  # coefficients, spatial parameters and sigma2
         self.aic = -2 * self.llf + 2 * self.df_model
@@ -55,6 +52,46 @@ class SpatialResults:
         self.resid = pd.Series(fit["resid"], index=idx, name="resid")
         self.fitted = pd.Series(d.demean(d.y) - fit["resid"], index=idx, name="fitted")
         self.extra: dict = dict(extra or {})
+        self.intercept, self.entity_effects, self.time_effects = self._recover_fixed_effects()
+
+    def _recover_fixed_effects(self):
+        """Elhorst (2014, §3.2) intercept alpha, entity effects mu_i and time effects xi_t (each summing to zero)
+        from the structural residual r = y - rho W y - X b: alpha = mean(r), mu_i = mean_t(r_it) - alpha,
+        xi_t = mean_i(r_it) - alpha."""
+        p, d = self._p, self._p.design
+        if d.T == 1 or d.fixed_effects in ("none", "random"):
+            return None, None, None
+        k = p.k
+        r = d.y - self.rho * p.Wy_raw - p.X_raw @ self.params.to_numpy()[:k]
+        R = r.reshape(d.T, d.N)
+        alpha = float(R.mean())
+        ent = tim = None
+        if d.fixed_effects in ("entity", "twoway"):
+            ent = pd.Series(R.mean(axis=0) - alpha, index=d.w.ids, name="entity effect")
+        if d.fixed_effects in ("time", "twoway"):
+            tim = pd.Series(R.mean(axis=1) - alpha, index=d.periods, name="time effect")
+        return alpha, ent, tim
+
+    def _set_covariance(self, cov: np.ndarray) -> None:
+        names = list(self.params.index)
+        k = len(names)
+        self._cov_full = cov
+        self._cov = pd.DataFrame(cov[:k, :k], index=names, columns=names)
+        self.bse = pd.Series(np.sqrt(np.diag(cov)[:k]), index=names, name="bse")
+        self.zvalues = (self.params / self.bse).rename("z")
+        self.pvalues = pd.Series(2 * self._dist.sf(np.abs(self.zvalues)), index=names, name="p")
+        self.sigma2_se: float = float(np.sqrt(cov[-1, -1])) if cov.shape[0] > k else float("nan")
+
+    @property
+    def _dist(self):
+        """Reference distribution of z-statistics: normal, or t(df_resid) under the small-sample option."""
+        return stats.norm if self.df_resid is None else stats.t(self.df_resid)
+
+    def small_sample(self, df_resid: float) -> None:
+        """Scale the covariance by n/df_resid and use t(df_resid) for p-values, intervals and effect draws."""
+        self.df_resid = float(df_resid)
+        self._set_covariance(self._cov_full * (self._p.scale.n_eff / df_resid))
+        self.covariance += f", small-sample: scaled by n/(n-p), t({df_resid:g}) inference"
 
     # -- inference -------------------------------------------------------------------------
     @property
@@ -69,7 +106,7 @@ class SpatialResults:
         return self._cov.copy()
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
-        z = stats.norm.ppf(1 - alpha / 2)
+        z = self._dist.ppf(1 - alpha / 2)
         return pd.DataFrame({"lower": self.params - z * self.bse, "upper": self.params + z * self.bse})
 
     @property
@@ -112,7 +149,11 @@ class SpatialResults:
         if method == "simulation":
             rng = np.random.default_rng(seed)
             C = self._cov.to_numpy()
-            P = rng.multivariate_normal(b, C, size=draws, method="cholesky" if np.all(np.linalg.eigvalsh(C) > 0) else "eigh")
+            P = rng.multivariate_normal(np.zeros_like(b), C, size=draws,
+                                        method="cholesky" if np.all(np.linalg.eigvalsh(C) > 0) else "eigh")
+            if self.df_resid is not None:  # multivariate t draws
+                P = P / np.sqrt(rng.chisquare(self.df_resid, size=(draws, 1)) / self.df_resid)
+            P = P + b
             if idx_rho is not None:
                 ok = (P[:, idx_rho] > lo) & (P[:, idx_rho] < hi)
                 rejected = int((~ok).sum())
@@ -126,7 +167,7 @@ class SpatialResults:
             upper = np.quantile(sims, 1 - alpha / 2, axis=0)
         elif method == "delta":
             C = self._cov.to_numpy()
-            z = stats.norm.ppf(1 - alpha / 2)
+            z = self._dist.ppf(1 - alpha / 2)
             for q, (i, j) in enumerate(pos):
                 idx = [i] + ([j] if j is not None else []) + ([idx_rho] if idx_rho is not None else [])
 
@@ -149,7 +190,7 @@ class SpatialResults:
         for q, v in enumerate(variables):
             for e, name in enumerate(("direct", "indirect", "total")):
                 zval = est[q, e] / se[q, e] if se[q, e] > 0 else np.nan
-                rows.append((v, name, est[q, e], se[q, e], zval, 2 * stats.norm.sf(abs(zval)) if np.isfinite(zval) else np.nan,
+                rows.append((v, name, est[q, e], se[q, e], zval, 2 * self._dist.sf(abs(zval)) if np.isfinite(zval) else np.nan,
                              lower[q, e], upper[q, e]))
         if by_order is not None:
             terms = kern.by_order(rho, int(by_order))
@@ -208,7 +249,8 @@ class SpatialResults:
                 ("Weights", self.weights.describe()), ("N", str(self.N)), ("T", str(self.T)),
                 ("Observations", str(self.nobs)), ("Log-likelihood", f"{self.llf:.4f}"), ("AIC", f"{self.aic:.4f}"),
                 ("BIC", f"{self.bic:.4f}"), ("sigma2", f"{self.sigma2:.6g}"),
-                ("Log-det method", self._p.logdet.method if self._p.logdet else "-")] + \
+                ("Log-det method", self._p.logdet.method if self._p.logdet else "-"),
+                ("Covariance", self.covariance)] + \
                [(k, str(v)) for k, v in self.extra.items() if isinstance(v, (int, float, str))]
 
     def summary(self) -> str:

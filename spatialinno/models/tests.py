@@ -4,8 +4,10 @@
 - Wald for R p = q: W = (R p - q)' (R V R')^-1 (R p - q) ~ chi2(rank R).
 - Common factor (SDM -> SEM, Burridge 1981; Elhorst 2014 §2.3): theta_k + rho b_k = 0 for every k with
   a W x term, by the delta method with Jacobian d/dp (theta + rho b).
-- Hausman (FE vs RE): H = d' (V_FE - V_RE)^-1 d over the slope coefficients common to both (no
-  constant, no spatial parameters of only one model), df = their number.
+- Hausman (FE vs RE): H = d' (V_FE - V_RE)^-1 d over the parameters common to both fits (slopes and the
+  shared spatial parameter, as in Elhorst's panel code; never the constant), df = their number.
+- Joint significance of fixed effects (Elhorst 2014, §3.4): LR of the two-way dummy-variable model
+  against the time-only (entity effects, df N-1) and entity-only (time effects, df T-1) models.
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ def wald_test(res, restriction) -> pd.Series:
 
 def hausman(fe, re) -> pd.Series:
     """Hausman test of random against fixed effects over the common slope coefficients."""
-    common = [n for n in fe.params.index if n in re.params.index and n not in ("Intercept", "rho", "lambda")]
+    common = [n for n in fe.params.index if n in re.params.index and n != "Intercept"]
     if not common:
         raise SpatialInnoError("the two fits share no slope coefficients")
     d = fe.params[common].to_numpy() - re.params[common].to_numpy()
@@ -90,3 +92,19 @@ def hausman(fe, re) -> pd.Series:
     ev = np.linalg.eigvalsh(V)
     return _series("Hausman FE vs RE", stat, len(common), {"coefficients": common,
                                                             "V_diff_positive_definite": bool(ev.min() > 0)})
+
+
+def fixed_effects_lr(model: str, formula: str, data, w, *, entity, time, durbin=None) -> pd.DataFrame:
+    """LR tests that the entity effects and the time effects are jointly zero (dummy-variable ML fits)."""
+    from .model import fit
+
+    kw = dict(entity=entity, time=time, bias_correction="none", durbin=durbin)
+    two = fit(model, formula, data, w, fixed_effects="twoway", **kw)
+    ent = fit(model, formula, data, w, fixed_effects="entity", **kw)
+    tim = fit(model, formula, data, w, fixed_effects="time", **kw)
+    rows = {"entity effects": (2 * (two.llf - tim.llf), two.N - 1),
+            "time effects": (2 * (two.llf - ent.llf), two.T - 1)}
+    out = pd.DataFrame({k: {"statistic": v[0], "df": v[1], "p_value": stats.chi2.sf(v[0], v[1])}
+                        for k, v in rows.items()}).T
+    out["df"] = out["df"].astype(int)
+    return out

@@ -1,0 +1,10 @@
+"""Plots: maps (choropleth, LISA clusters) and diagnostic charts.
+
+Every function draws with matplotlib on ``ax=`` (a new figure when None), returns the Axes and
+never calls ``plt.show()``.
+"""
+
+from .diagnostics import moran_by_period, moran_scatter
+from .maps import choropleth, lisa_map
+
+__all__ = ["choropleth", "lisa_map", "moran_scatter", "moran_by_period"]
