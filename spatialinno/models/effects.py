@@ -20,21 +20,21 @@ import numpy as np
 import scipy.linalg as sla
 
 from ..weights import Weights
-from .logdet import EIGEN_MAX, symmetric_form
-
-SERIES_PROBES = 64
+from .logdet import EIGEN_MAX, series_order, symmetric_form, trace_moments
 
 
 class EffectsKernel:
     """rho -> [tr(A^-1)/n, tr(A^-1 W)/n, 1'A^-1 1/n, 1'A^-1 W 1/n] for an array of rho."""
 
-    def __init__(self, w: Weights) -> None:
+    def __init__(self, w: Weights, rho_max: float = 0.99) -> None:
         self.w, self.n = w, w.n
         cached = w._cache.get("effects_kernel")
         if cached is None:
             cached = self._prepare()
             w._cache["effects_kernel"] = cached
         self._mode, self._data = cached
+        if self._mode == "series":
+            self._data = trace_moments(w, series_order(rho_max))
 
     def _prepare(self):
         n = self.n
@@ -53,25 +53,7 @@ class EffectsKernel:
                 b = np.linalg.solve(V, one)
                 return "eigen", (lam, a * b)
             return "dense", self.w.sparse.toarray()
-        return "series", self._series_moments()
-
-    def _series_moments(self, max_order: int = 400):
-        Wm = self.w.sparse
-        rng = np.random.default_rng(7)
-        Z = rng.choice([-1.0, 1.0], size=(self.n, SERIES_PROBES))
-        tr = np.zeros(max_order + 2)
-        tot = np.zeros(max_order + 2)
-        tr[0], tr[1] = self.n, Wm.diagonal().sum()
-        tr[2] = Wm.multiply(Wm.T).sum()
-        v, Zk = np.ones(self.n), Z.copy()
-        tot[0] = self.n
-        for j in range(1, max_order + 2):
-            v = Wm @ v
-            tot[j] = v.sum()
-            Zk = Wm @ Zk
-            if j >= 3:
-                tr[j] = np.sum(Z * Zk) / SERIES_PROBES
-        return tr, tot
+        return "series", None
 
     def __call__(self, rho) -> np.ndarray:
         rho = np.atleast_1d(np.asarray(rho, dtype=float))
@@ -100,7 +82,7 @@ class EffectsKernel:
         one = np.ones(self.n)
         out = np.zeros((orders + 1, 4))
         if self._mode == "series":
-            tr, tot = self._data
+            tr, tot = trace_moments(self.w, orders + 1)
             for j in range(orders + 1):
                 out[j] = rho ** j * np.array([tr[j], tr[j + 1], tot[j], tot[j + 1]])
             return out / self.n

@@ -116,22 +116,22 @@ class Problem:
         M[3 + k:] = -lam * np.eye(k)
         return a, M
 
-    def ld(self, r: float) -> float:
+    def ld(self, r: float, approx: bool = False) -> float:
         if r == 0.0:
             return 0.0
-        v = self.logdet(r)
+        v = self.logdet.approx(r) if approx else self.logdet(r)
         if self.scale.time_projection:
             v -= np.log1p(-r)
         return self.scale.ld_mult * v
 
-    def concentrated(self, rho: float, lam: float) -> float:
+    def concentrated(self, rho: float, lam: float, approx: bool = False) -> float:
         a, M = self._coef(rho, lam)
         G = self.gram
         xx, xy, yy = M.T @ G @ M, M.T @ G @ a, a @ G @ a
         beta = np.linalg.solve(xx, xy)
         ee = max(yy - xy @ beta, 1e-300)
         ne = self.scale.n_eff
-        return -0.5 * ne * (np.log(2 * np.pi * ee / ne) + 1.0) + self.ld(rho) + self.ld(lam)
+        return -0.5 * ne * (np.log(2 * np.pi * ee / ne) + 1.0) + self.ld(rho, approx) + self.ld(lam, approx)
 
     # -- optimisation -------------------------------------------------------------------------
     def _interval(self) -> tuple[float, float]:
@@ -148,22 +148,37 @@ class Problem:
                 f"likely misspecified (try another W, model or fixed effects) and standard errors would be invalid")
 
     def optimise(self) -> tuple[float, float]:
-        """ML estimates of (rho, lambda) (zeros where the model has none)."""
+        """ML estimates of (rho, lambda) (zeros where the model has none).
+
+        One spatial parameter: bounded Brent search, then Newton steps on the score. With the sparse
+        (exact) log-determinant the Brent search runs on the cheap series approximation of the
+        log-determinant and only the Newton steps use exact factorisations (~6-9 of them).
+        """
         s = self.spec
         lo, hi = self._interval()
         if not s.lag and not s.error:
             return 0.0, 0.0
-        if s.lag != s.error:
-            f = (lambda r: -self.concentrated(r, 0.0)) if s.lag else (lambda r: -self.concentrated(0.0, r))
-            res = optimize.minimize_scalar(f, bounds=(lo, hi), method="bounded",
-                                           options={"xatol": 1e-12, "maxiter": 500})
-            if not res.success:
-                raise EstimationError(f"the optimiser did not converge: {res.message}")
-            name = "rho" if s.lag else "lambda"
-            self._check_interior(res.x, name)
-            x = self._newton(lambda v: -f(v[0]), np.array([res.x]), lo, hi)[0]
-            return (x, 0.0) if s.lag else (0.0, x)
-        return self._optimise_2d(lo, hi)
+        if s.lag == s.error:
+            return self._optimise_2d(lo, hi)
+        pack = (lambda r: (r, 0.0)) if s.lag else (lambda r: (0.0, r))
+        name = "rho" if s.lag else "lambda"
+        cheap = self.logdet.method == "sparse"
+
+        def neg(r, approx=False):
+            a, b = pack(r)
+            return -self.concentrated(a, b, approx=approx)
+
+        res = optimize.minimize_scalar(lambda r: neg(r, cheap), bounds=(lo, hi), method="bounded",
+                                       options={"xatol": 1e-10 if not cheap else 1e-7, "maxiter": 500})
+        if not res.success:
+            raise EstimationError(f"the optimiser did not converge: {res.message}")
+        x = self._newton(lambda v: -neg(v[0]), np.array([res.x]), lo, hi)[0]
+        if cheap and not self._newton_converged:
+            res = optimize.minimize_scalar(neg, bounds=(lo, hi), method="bounded",
+                                           options={"xatol": 1e-10, "maxiter": 500})
+            x = self._newton(lambda v: -neg(v[0]), np.array([res.x]), lo, hi)[0]
+        self._check_interior(x, name)
+        return pack(float(x))
 
     def _newton(self, g, x: np.ndarray, lo: float, hi: float, h: float = 1e-5) -> np.ndarray:
         """Polish a maximum of ``g`` with Newton steps on central-difference derivatives.
@@ -175,24 +190,26 @@ class Problem:
         x = x.astype(float).copy()
         p = len(x)
         E = np.eye(p) * h
-        for _ in range(6):
+        self._newton_converged = False
+        for _ in range(8):
             f0 = g(x)
-            grad = np.array([(g(x + E[i]) - g(x - E[i])) / (2 * h) for i in range(p)])
+            fp = [g(x + E[i]) for i in range(p)]
+            fm = [g(x - E[i]) for i in range(p)]
+            grad = np.array([(fp[i] - fm[i]) / (2 * h) for i in range(p)])
             H = np.empty((p, p))
             for i in range(p):
-                for j in range(i, p):
-                    if i == j:
-                        H[i, i] = (g(x + E[i]) - 2 * f0 + g(x - E[i])) / h ** 2
-                    else:
-                        H[i, j] = H[j, i] = (g(x + E[i] + E[j]) - g(x + E[i] - E[j]) - g(x - E[i] + E[j])
-                                             + g(x - E[i] - E[j])) / (4 * h ** 2)
+                H[i, i] = (fp[i] - 2 * f0 + fm[i]) / h ** 2
+                for j in range(i + 1, p):
+                    H[i, j] = H[j, i] = (g(x + E[i] + E[j]) - g(x + E[i] - E[j]) - g(x - E[i] + E[j])
+                                         + g(x - E[i] - E[j])) / (4 * h ** 2)
             if not np.all(np.linalg.eigvalsh(H) < 0):
                 break
             step = -np.linalg.solve(H, grad)
-            if np.max(np.abs(step)) > 1e-3 or np.any(x + step <= lo) or np.any(x + step >= hi):
+            if np.max(np.abs(step)) > 1e-2 or np.any(x + step <= lo) or np.any(x + step >= hi):
                 break
             x = x + step
-            if np.max(np.abs(step)) < 1e-12:
+            if np.max(np.abs(step)) < 1e-9:
+                self._newton_converged = True
                 break
         return x
 

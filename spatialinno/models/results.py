@@ -134,8 +134,9 @@ class SpatialResults:
         if method not in ("simulation", "delta", "exact"):
             raise SpatialInnoError(f"method must be 'simulation', 'delta' or 'exact' (got {method!r})")
         variables = list(variables) if variables is not None else self.variables
-        kern = EffectsKernel(self.weights)
         rho = self.rho
+        rho_se = float(self.bse["rho"]) if "rho" in self.bse else 0.0
+        kern = EffectsKernel(self.weights, rho_max=min(0.999, abs(rho) + 8 * rho_se))
         lo, hi = self._p.bounds
         pos = [self._coef_pair(v) for v in variables]
         b = self.params.to_numpy()

@@ -1,0 +1,451 @@
+"""Distance decay of spillovers: one spatial model per distance threshold.
+
+For each threshold d the weights link the pairs of regions whose great-circle distance (km, between
+equal-area centroids or given lon/lat points) falls in
+
+- ``scheme="band"``:   d <= d_ij < d + band_width_km  (a ring: who is how far away);
+- ``scheme="beyond"``: d_ij >= d                      (everything at least d away);
+- ``scheme="within"``: d_ij <  d                      (everything closer than d),
+
+with binary (or inverse-distance) weights, row-normalised. The same model (SAR, SDM, SDEM, SLX or SAC,
+cross-section or panel) is fitted with each W and its LeSage-Pace direct, indirect and total effects
+are simulated. Plotting the indirect effect against d traces how far spillovers reach (e.g. Keller 2002;
+for Chinese provinces e.g. the 'spatial attenuation boundary' literature).
+
+Regions with no partner in a band ("islands") keep an all-zero row of W (``islands="keep"``): their
+spatial lags are zero. A threshold whose model cannot be fitted (e.g. rho at the bound of its interval,
+or a band that no pair of regions falls in) gives rows of NaN with the reason in ``note``; it does not
+stop the other thresholds.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .errors import IdError, IslandError, SpatialInnoError, preview
+from .models.model import fit
+from .models.results import DEFAULT_SEED, SpatialResults
+from .weights import Weights
+from .weights.distance import distance_band
+from .weights.geometry import lonlat_points, region_ids
+
+SCHEMES = ("band", "beyond", "within")
+MODELS = ("SAR", "SDM", "SDEM", "SLX", "SAC")
+EFFECTS = ("direct", "indirect", "total")
+#: errors of one threshold's fit that are recorded as a NaN row instead of stopping the run
+RECORDED = (SpatialInnoError, np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError, OverflowError)
+TABLE_COLUMNS = ["threshold", "lower_km", "upper_km", "variable", "effect", "estimate", "std_error", "p_value",
+                 "ci_lower", "ci_upper", "n_links", "n_islands", "rho", "lambda", "llf", "note"]
+
+
+def threshold_seed(seed: int, threshold: float) -> int:
+    """Seed of the effect simulation at ``threshold``: a function of (seed, threshold) only, so a threshold
+    gets the same draws whatever the other thresholds, their order or ``n_jobs``."""
+    ss = np.random.SeedSequence([int(seed), int(round(float(threshold) * 1000))])
+    return int(ss.generate_state(1, dtype=np.uint32)[0])
+
+
+@dataclass
+class DecayResult:
+    """Distance-decay curve of spatial effects (see :func:`distance_decay`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per (threshold, variable, effect), thresholds increasing, with columns ``threshold``
+        (km), ``lower_km``/``upper_km`` (the distance interval linked by W at that threshold),
+        ``variable``, ``effect`` (direct|indirect|total), ``estimate``, ``std_error``, ``p_value``,
+        ``ci_lower``, ``ci_upper`` (simulation interval at level 1 - alpha), ``n_links`` (directed
+        non-zero links of W: each linked pair counts twice), ``n_islands`` (regions with no partner),
+        ``rho``/``lambda`` (NaN where the model has none), ``llf`` and ``note`` ("" when the fit
+        succeeded, else why it failed; values are then NaN).
+    results : dict
+        threshold -> fitted result (None where the fit failed).
+    weights : dict
+        threshold -> the :class:`Weights` used (None when no pair of regions is in the band).
+    islands : dict
+        threshold -> list of the ids with no partner at that threshold.
+    seeds : dict
+        threshold -> seed of that threshold's effect simulation (see :func:`threshold_seed`).
+    """
+
+    table: pd.DataFrame
+    results: dict[float, SpatialResults | None]
+    weights: dict[float, Weights | None]
+    islands: dict[float, list]
+    seeds: dict[float, int]
+    scheme: str
+    model: str
+    formula: str
+    band_width_km: dict[float, float] | None
+    alpha: float
+    draws: int
+    weight: str = "binary"
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def thresholds(self) -> list[float]:
+        return list(self.results)
+
+    @property
+    def variables(self) -> list[str]:
+        return list(pd.unique(self.table["variable"]))
+
+    def _check_variable(self, variable: str, effect: str = "indirect") -> None:
+        if variable not in self.variables:
+            raise SpatialInnoError(f"unknown variable {variable!r}; the decay curve has {preview(self.variables)}")
+        if effect not in EFFECTS:
+            raise SpatialInnoError(f"effect must be one of {', '.join(EFFECTS)} (got {effect!r})")
+
+    def curve(self, variable: str, effect: str = "indirect", alpha: float | None = None) -> pd.DataFrame:
+        """Rows of :attr:`table` for one variable and effect, indexed by threshold.
+
+        With ``alpha`` other than the run's, ``ci_lower``/``ci_upper`` are recomputed at that level from
+        the same simulation draws (same seed per threshold).
+        """
+        self._check_variable(variable, effect)
+        t = self.table
+        out = t[(t["variable"] == variable) & (t["effect"] == effect)].set_index("threshold")
+        if alpha is not None and not np.isclose(alpha, self.alpha):
+            if not 0 < alpha < 1:
+                raise SpatialInnoError(f"alpha must be in (0, 1) (got {alpha})")
+            out = out.copy()
+            for thr, res in self.results.items():
+                if res is None:
+                    continue
+                imp = res.impacts(method="simulation", draws=self.draws, seed=self.seeds[thr], alpha=alpha,
+                                  variables=[variable]).loc[(variable, effect)]
+                out.loc[thr, ["ci_lower", "ci_upper"]] = [imp["ci_lower"], imp["ci_upper"]]
+        return out
+
+    def significant(self, variable: str, effect: str = "indirect", alpha: float | None = None) -> pd.Series:
+        """Per threshold: True when the 100(1 - alpha)% simulation interval excludes 0, False when it
+        includes 0, <NA> when the fit failed (``alpha`` defaults to the run's)."""
+        c = self.curve(variable, effect, alpha)
+        ok = c["ci_lower"].notna() & c["ci_upper"].notna()
+        sig = (c["ci_lower"] > 0) | (c["ci_upper"] < 0)
+        return pd.Series(pd.array(np.where(ok, sig, pd.NA), dtype="boolean"), index=c.index,
+                         name=f"{effect} effect of {variable} significant")
+
+    def boundary(self, variable: str, alpha: float = 0.05, effect: str = "indirect") -> float | None:
+        """Spillover boundary: the first distance beyond which the (indirect) effect is no longer significant.
+
+        Take the thresholds whose model was fitted, in increasing order, and mark each significant when
+        the 100(1 - alpha)% simulation interval of the effect excludes 0. If the smallest one is
+        significant, the boundary is the first threshold after that initial run of significant
+        thresholds (the first whose interval includes 0). ``None`` when every fitted threshold is
+        significant (the spillover reaches past the last threshold) or the smallest is not (no
+        significant spillover at short range). Failed thresholds are skipped.
+
+        For ``scheme="band"`` the boundary is the lower edge of the first band without significant
+        spillovers (spillovers reach at least up to that distance); for ``"beyond"`` the first d such
+        that the regions at least d away no longer matter; for ``"within"`` the first radius at which
+        the effect stops being significant. ``alpha`` other than the run's uses the same simulation
+        draws at the new level.
+        """
+        sig = self.significant(variable, effect, alpha).dropna()
+        if sig.empty or not bool(sig.iloc[0]):
+            return None
+        off = sig.index[~sig.to_numpy(dtype=bool)]
+        return float(off[0]) if len(off) else None
+
+    def plot(self, variable: str, effect: str = "indirect", ax=None, **kwargs):
+        """The decay curve of ``variable`` (see :func:`spatialinno.plot.decay_plot`)."""
+        from .plot.effects import decay_plot
+
+        return decay_plot(self, variable, effect=effect, ax=ax, **kwargs)
+
+    def __repr__(self) -> str:
+        ok = sum(r is not None for r in self.results.values())
+        th = self.thresholds
+        span = f"{th[0]:g}..{th[-1]:g} km" if th else "none"
+        return (f"<DecayResult: {self.model}, scheme={self.scheme!r}, {len(th)} thresholds ({span}), "
+                f"{ok} fitted, variables {preview(self.variables)}>")
+
+
+def _band_widths(thresholds: np.ndarray, band_width_km: float | None) -> np.ndarray:
+    if band_width_km is not None:
+        if not np.isfinite(band_width_km) or band_width_km <= 0:
+            raise SpatialInnoError(f"band_width_km must be a positive number of km (got {band_width_km})")
+        return np.full(len(thresholds), float(band_width_km))
+    if len(thresholds) < 2:
+        raise SpatialInnoError("with one threshold, give band_width_km (the default is the spacing of thresholds)")
+    gaps = np.diff(thresholds)
+    return np.r_[gaps, gaps[-1]]
+
+
+def _build_weights(points: pd.DataFrame, lower: float, upper: float, weight: str, power: float) -> Weights:
+    return distance_band(points, id="id", lower_km=lower, upper_km=upper, weight=weight, power=power,
+                         points=("lon", "lat"), normalize="row")
+
+
+def _exact_effects(w: Weights) -> bool:
+    """Work around the effects kernel of W with islands (zero rows); True when a correction was installed.
+
+    ``models.effects.EffectsKernel`` writes a row-normalised symmetric W as D^-1/2 S D^1/2 and drops the
+    islands (d_i = 0) from 1'(I - rho W)^-1 1, so totals and indirect effects lose n_islands * b_k / n.
+    Here the kernel is checked against a dense computation; if it disagrees, the exact kernel (eigen form
+    with d_i = 1 for islands, whose rows and columns of S are zero) is cached on this W. Nothing is changed
+    when the package's kernel is right (e.g. once fixed upstream) or W has no islands.
+    """
+    from .models.effects import EffectsKernel
+
+    n = w.n
+    if not len(w.islands) or n > 3000:
+        return False
+    Wd = w.sparse.toarray()
+
+    def reference(r: float) -> np.ndarray:
+        Ai = np.linalg.inv(np.eye(n) - r * Wd)
+        return np.array([np.trace(Ai), np.trace(Ai @ Wd), Ai.sum(), (Ai @ Wd).sum()]) / n
+
+    def agrees() -> bool:
+        kern = EffectsKernel(w)
+        return all(np.allclose(kern(r)[0], reference(r), rtol=1e-7, atol=1e-10) for r in (-0.5, 0.5))
+
+    if agrees():
+        return False
+    w._cache.pop("effects_kernel", None)
+    raw = w.raw.toarray()
+    if w.normalization == "row" and np.allclose(raw, raw.T):
+        rs = raw.sum(axis=1)
+        d = np.where(rs > 0, rs, 1.0)
+        S = raw / np.sqrt(np.outer(d, d))
+        lam, Q = np.linalg.eigh(S)
+        w._cache["effects_kernel"] = ("eigen", (lam, (Q.T @ (1 / np.sqrt(d))) * (Q.T @ np.sqrt(d))))
+        if agrees():
+            return True
+    w._cache["effects_kernel"] = ("dense", Wd)
+    if agrees():
+        return True
+    w._cache.pop("effects_kernel", None)
+    raise SpatialInnoError("cannot compute exact effects for a W with islands; please report this")
+
+
+def _fit_one(task: dict) -> tuple[SpatialResults | None, list[list], str]:
+    """Fit one threshold's model and simulate its effects; errors listed in RECORDED become a note."""
+    w = task["w"]
+    variables, alpha = task["variables"], task["alpha"]
+    if w is None:
+        return None, [], task["note"]
+    _exact_effects(w)
+    try:
+        res = fit(task["model"], task["formula"], task["data"], w, **task["fit_kwargs"])
+        imp = res.impacts(method="simulation", draws=task["draws"], seed=task["seed"], alpha=alpha,
+                          variables=variables)
+    except RECORDED as exc:
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return None, [], f"fit failed ({type(exc).__name__}): {msg}"
+    rows = [[v, e, *imp.loc[(v, e), ["estimate", "std_error", "p_value", "ci_lower", "ci_upper"]].tolist()]
+            for v in variables for e in EFFECTS]
+    note = ""
+    if imp.attrs.get("rejected", 0):
+        note = f"{imp.attrs['rejected']} of {task['draws']} simulation draws rejected (rho outside its interval)"
+    return res, rows, note
+
+
+def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm", id: Hashable | None = None,
+                   entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
+                   bias_correction: str = "lee-yu", thresholds_km: Sequence[float], scheme: str = "band",
+                   band_width_km: float | None = None, weight: str = "binary", power: float = 1.0,
+                   points="centroid", gdf_id: Hashable | None = None, variables: Sequence[str] | None = None,
+                   draws: int = 1000, seed: int = DEFAULT_SEED, alpha: float = 0.05, n_jobs: int = 1,
+                   progress: bool = False, islands: str = "keep", durbin: Sequence[str] | None = None,
+                   method: str = "auto") -> DecayResult:
+    """Fit a spatial model for each distance threshold and collect its direct/indirect/total effects.
+
+    Parameters
+    ----------
+    formula, data, id, entity, time, fixed_effects, bias_correction, durbin, method
+        As for the models (:func:`spatialinno.sdm` etc.): a cross-section when ``entity``/``time`` are
+        None (rows aligned by ``id`` column or the index), else a long panel.
+    gdf : GeoDataFrame
+        The regions; W is built on its ids (column ``gdf_id``; by default the column named like
+        ``entity`` (panel) or ``id`` (cross-section), or the index when that is None). Must hold exactly
+        the data's regions.
+    model : {"sdm", "sar", "sdem", "slx", "sac"}
+        The model fitted at every threshold (case-insensitive).
+    thresholds_km : sequence of float
+        Distances in km (>= 0); sorted increasing in the output.
+    scheme : {"band", "beyond", "within"}
+        band: pairs with d <= d_ij < d + band_width_km; beyond: d_ij >= d; within: d_ij < d.
+    band_width_km : float, optional
+        Width of the bands (``scheme="band"`` only). Default: the spacing of the thresholds (for uneven
+        thresholds, the gap to the next one; the last band is as wide as the gap before it).
+    weight, power : str, float
+        ``"binary"`` (default) or ``"inverse"`` (d_ij^-power) weights within the band; always row-normalised.
+    points : "centroid" or (lon_col, lat_col)
+        Where regions are located: equal-area centroids, or columns of ``gdf`` (e.g. provincial capitals
+        ``("capital_lon", "capital_lat")``). Distances are great-circle km.
+    variables : list of str, optional
+        Regressors whose effects are reported (default: all but the intercept).
+    draws, seed, alpha
+        Simulation draws of the effects, the base seed (each threshold uses :func:`threshold_seed`) and
+        the level of the intervals (1 - alpha).
+    n_jobs : int
+        Processes fitting thresholds in parallel (``-1``: all CPUs). Results do not depend on it.
+    progress : bool
+        Show a tqdm progress bar.
+    islands : {"keep", "error"}
+        Regions without a partner at some threshold keep a zero row of W and are counted in
+        ``n_islands`` (``"keep"``), or raise :class:`~spatialinno.errors.IslandError` before anything is
+        fitted (``"error"``; a band with no pair at all also raises then).
+
+    Returns
+    -------
+    DecayResult
+        ``.table``, ``.results``, ``.boundary(variable)``, ``.plot(variable)``.
+
+    Errors that concern the whole run (formula, ids, panel structure, arguments) are raised at once;
+    a threshold whose fit fails (e.g. :class:`~spatialinno.errors.EstimationError` with rho at its
+    bound, or a band no pair of regions falls in) is recorded with NaN values and a ``note``.
+    """
+    # -- arguments ---------------------------------------------------------------------------
+    key = str(model).upper()
+    if key not in MODELS:
+        raise SpatialInnoError(f"model must be one of {', '.join(m.lower() for m in MODELS)} for a decay curve "
+                               f"(got {model!r}); OLS and SEM have no spillover effects")
+    if scheme not in SCHEMES:
+        raise SpatialInnoError(f"scheme must be one of {', '.join(map(repr, SCHEMES))} (got {scheme!r})")
+    if weight not in ("binary", "inverse"):
+        raise SpatialInnoError(f"weight must be 'binary' or 'inverse' (got {weight!r})")
+    if not np.isfinite(power) or power <= 0:
+        raise SpatialInnoError(f"power must be a positive number (got {power})")
+    if islands not in ("keep", "error"):
+        raise SpatialInnoError(f"islands must be 'keep' or 'error' (got {islands!r})")
+    if not 0 < alpha < 1:
+        raise SpatialInnoError(f"alpha must be in (0, 1) (got {alpha})")
+    if int(draws) != draws or draws < 2:
+        raise SpatialInnoError(f"draws must be an integer >= 2 (got {draws})")
+    if int(seed) != seed or seed < 0:
+        raise SpatialInnoError(f"seed must be a non-negative integer (got {seed})")
+    if scheme != "band" and band_width_km is not None:
+        raise SpatialInnoError(f"band_width_km applies to scheme='band' only (scheme is {scheme!r})")
+    try:
+        th = np.asarray(list(thresholds_km), dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise SpatialInnoError("thresholds_km must be a sequence of distances in km, e.g. range(0, 2001, 250)") from None
+    if th.size == 0:
+        raise SpatialInnoError("thresholds_km is empty; give distances in km, e.g. range(0, 2001, 250)")
+    if not np.all(np.isfinite(th)) or (th < 0).any():
+        raise SpatialInnoError(f"thresholds_km must be finite and >= 0 (got {preview(th.tolist())})")
+    if len(np.unique(th)) != th.size:
+        raise SpatialInnoError(f"thresholds_km has duplicates: {preview(sorted(set(th[pd.Index(th).duplicated()])))}")
+    th = np.sort(th)
+    widths = _band_widths(th, band_width_km) if scheme == "band" else None
+    n_jobs = (os.cpu_count() or 1) if n_jobs == -1 else int(n_jobs)
+    if n_jobs < 1:
+        raise SpatialInnoError(f"n_jobs must be >= 1 or -1 for all CPUs (got {n_jobs})")
+
+    # -- regions and their points --------------------------------------------------------------
+    panel = entity is not None or time is not None
+    if gdf_id is None:
+        gdf_id = entity if panel else id
+    if gdf_id is not None and gdf_id not in getattr(gdf, "columns", ()):
+        raise IdError(f"id column {gdf_id!r} not in gdf; columns are {preview(list(getattr(gdf, 'columns', [])))}. "
+                      f"Pass gdf_id= naming the map's id column")
+    ids = region_ids(gdf, gdf_id)
+    ll = lonlat_points(gdf, ids, points)
+    pts = pd.DataFrame({"id": ids.to_numpy(), "lon": ll[:, 0], "lat": ll[:, 1]})
+
+    # -- validate the run once: formula, ids, panel, regressors (OLS ignores W's links) ----------
+    fit_kwargs = dict(id=id, entity=entity, time=time, fixed_effects=fixed_effects, bias_correction=bias_correction,
+                      durbin=durbin, method=method)
+    if fixed_effects == "random":
+        raise SpatialInnoError("distance_decay needs fixed effects or pooled data; random effects are not supported")
+    w0 = Weights(sp.csr_matrix((len(ids), len(ids))), ids, normalization="row", kind="no links")
+    try:
+        base = fit("OLS", formula, data, w0, **{**fit_kwargs, "durbin": None})
+    except IdError as exc:
+        raise IdError(f"{exc} (distance_decay builds W on the regions of gdf: give a gdf holding exactly the "
+                      f"data's regions, e.g. gdf[gdf['{gdf_id}'].isin(data['{gdf_id}'])])") from None
+    regressors = base.variables
+    if durbin is not None:
+        unknown = [d for d in durbin if d not in regressors]
+        if unknown:
+            raise SpatialInnoError(f"durbin names {preview(unknown)} are not regressors; choose from {preview(regressors)}")
+    if variables is None:
+        variables = regressors
+    else:
+        variables = [variables] if isinstance(variables, str) else list(variables)
+        unknown = [v for v in variables if v not in regressors]
+        if unknown or not variables:
+            raise SpatialInnoError(f"variables {preview(unknown)} are not regressors; choose from {preview(regressors)}")
+
+    # -- weights per threshold -------------------------------------------------------------------
+    tasks, meta = [], []
+    for k, t in enumerate(th):
+        if scheme == "band":
+            lower, upper = float(t), float(t + widths[k])
+        elif scheme == "beyond":
+            lower, upper = float(t), np.inf
+        else:
+            lower, upper = 0.0, float(t)
+        w, note = None, ""
+        if upper <= lower:
+            note = f"no pair of regions lies in [{lower:g}, {upper:g}) km"
+        else:
+            try:
+                w = _build_weights(pts, lower, upper, weight, power)
+            except IslandError:
+                note = f"no pair of regions lies in [{lower:g}, {upper:g}) km: every region would be an island"
+        isl = list(ids) if w is None else list(w.islands)
+        if islands == "error" and isl:
+            raise IslandError(f"at threshold {t:g} km ({scheme} [{lower:g}, {upper:g}) km) {len(isl)} regions have "
+                              f"no partner: {preview(isl)}; use islands='keep' (zero rows) or change the thresholds")
+        meta.append({"threshold": float(t), "lower_km": lower, "upper_km": upper, "w": w,
+                     "n_links": 0 if w is None else w.n_links, "islands": isl})
+        tasks.append({"model": key, "formula": formula, "data": data, "w": w, "note": note, "fit_kwargs": fit_kwargs,
+                      "variables": variables, "draws": int(draws), "seed": threshold_seed(seed, t), "alpha": alpha})
+
+    # -- fit -------------------------------------------------------------------------------------
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(tasks), desc=f"distance decay ({key}, {scheme})", unit="threshold", disable=not progress)
+    outputs: list = [None] * len(tasks)
+    try:
+        if n_jobs == 1 or len(tasks) == 1:
+            for k, task in enumerate(tasks):
+                outputs[k] = _fit_one(task)
+                bar.update()
+        else:
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
+            with ProcessPoolExecutor(max_workers=min(n_jobs, len(tasks))) as pool:
+                futures = {pool.submit(_fit_one, task): k for k, task in enumerate(tasks)}
+                for fut in as_completed(futures):
+                    outputs[futures[fut]] = fut.result()
+                    bar.update()
+    finally:
+        bar.close()
+
+    # -- assemble ----------------------------------------------------------------------------------
+    rows, results, weights, isl_map, seeds = [], {}, {}, {}, {}
+    for m, task, (res, eff_rows, note) in zip(meta, tasks, outputs):
+        t = m["threshold"]
+        results[t], weights[t], isl_map[t], seeds[t] = res, m["w"], m["islands"], task["seed"]
+        common = [m["n_links"], len(m["islands"])]
+        if res is None:
+            eff_rows = [[v, e] + [np.nan] * 5 for v in variables for e in EFFECTS]
+            extra = [np.nan, np.nan, np.nan]
+        else:
+            extra = [float(res.params["rho"]) if "rho" in res.params else np.nan,
+                     float(res.params["lambda"]) if "lambda" in res.params else np.nan, float(res.llf)]
+        for r in eff_rows:
+            rows.append([t, m["lower_km"], m["upper_km"], *r, *common, *extra, note])
+    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    table["n_links"] = table["n_links"].astype(int)
+    table["n_islands"] = table["n_islands"].astype(int)
+    return DecayResult(table=table, results=results, weights=weights, islands=isl_map, seeds=seeds, scheme=scheme,
+                       model=key, formula=formula,
+                       band_width_km=None if widths is None else dict(zip(th.tolist(), widths.tolist())),
+                       alpha=alpha, draws=int(draws), weight=weight,
+                       info={"points": points, "power": power, "panel": panel, "fixed_effects": fixed_effects,
+                             "bias_correction": bias_correction, "seed": seed, "outcome": base.formula_outcome})
