@@ -64,8 +64,9 @@ class DecayResult:
         ``variable``, ``effect`` (direct|indirect|total), ``estimate``, ``std_error``, ``p_value``,
         ``ci_lower``, ``ci_upper`` (simulation interval at level 1 - alpha), ``n_links`` (directed
         non-zero links of W: each linked pair counts twice), ``n_islands`` (regions with no partner),
-        ``rho``/``lambda`` (NaN where the model has none), ``llf`` and ``note`` ("" when the fit
-        succeeded, else why it failed; values are then NaN).
+        ``rho``/``lambda`` (NaN where the model has none), ``llf`` and ``note`` (why the fit failed, when
+        the values are NaN; otherwise caveats such as islands under the Lee-Yu time transformation or
+        rejected simulation draws; "" when there is nothing to report).
     results : dict
         threshold -> fitted result (None where the fit failed).
     weights : dict
@@ -245,10 +246,14 @@ def _fit_one(task: dict) -> tuple[SpatialResults | None, list[list], str]:
         return None, [], f"fit failed ({type(exc).__name__}): {msg}"
     rows = [[v, e, *imp.loc[(v, e), ["estimate", "std_error", "p_value", "ci_lower", "ci_upper"]].tolist()]
             for v in variables for e in EFFECTS]
-    note = ""
+    notes = []
+    n_isl = len(w.islands)
+    if n_isl and res.bias_correction == "lee-yu" and res.fixed_effects in ("time", "twoway"):
+        notes.append(f"{n_isl} islands: W 1 != 1, so the Lee-Yu time-effects transformation is approximate "
+                     f"(bias_correction='none' is exact)")
     if imp.attrs.get("rejected", 0):
-        note = f"{imp.attrs['rejected']} of {task['draws']} simulation draws rejected (rho outside its interval)"
-    return res, rows, note
+        notes.append(f"{imp.attrs['rejected']} of {task['draws']} simulation draws rejected (rho outside its interval)")
+    return res, rows, "; ".join(notes)
 
 
 def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm", id: Hashable | None = None,

@@ -8,16 +8,11 @@ from Python and from tests.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import math
-import os
-import platform
 import re
 import sys
 import time
 import traceback
-import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,9 +61,8 @@ DEMO_OPTIONS: dict = {
     "weights": ["contiguity", "inverse_distance:2", "economic:pgdp", "nested:0.5"],
     "models": ["sar", "sem", "sdm"],
     "fixed_effects": "twoway",
-    "decay_thresholds": "0:1750:250",
-    "decay_scheme": "band",
-    "decay_band_width": 250.0,
+    "decay_thresholds": "600:2000:200",
+    "decay_scheme": "within",
     "decay_variable": "agglom",
     "shock_entity": 440000,
     "out": "spatialinno-demo",
@@ -140,7 +134,7 @@ drawn from a two-way fixed-effects SDM with known parameters, so the report show
 estimated values). It runs exactly what this analyze call would run on the same data:
   --formula "{DEMO_OPTIONS['formula']}" --entity code --time year
   --weights {','.join(DEMO_OPTIONS['weights'])} --models {','.join(DEMO_OPTIONS['models'])}
-  --fixed-effects twoway --decay-thresholds {DEMO_OPTIONS['decay_thresholds']} --decay-band-width 250
+  --fixed-effects twoway --decay-scheme within --decay-thresholds {DEMO_OPTIONS['decay_thresholds']}
   --decay-variable agglom --shock-entity 440000 (Guangdong)
 Any analysis option below overrides these. Takes about 20-30 s on two cores.
 """
@@ -475,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help(sys.stderr)
             return 2
         opts = resolve_options(ns)
-        from .run import run_analysis
+        from .report import run_analysis
 
         run_analysis(opts, argv)
         return 0

@@ -15,10 +15,14 @@ the number m of periods in the likelihood; with the Lee-Yu time projection, G, G
 replaced by Q G Q etc. with Q = I - 11'/N; the vectors X* and q are within-transformed. For the
 dummy-variable model ("none") X b in q includes the estimated fixed effects.
 
-Operators use a dense LU up to ``DENSE_MAX`` regions and a sparse LU (one factorisation of A and of B)
-above; no N x N inverse is formed. Traces are exact (identity probes) up to ``EXACT_MAX`` regions;
-above, Hutchinson's estimator with ``PROBES`` seeded Rademacher probes: its relative error is about
-sqrt(2 ||M||_F^2 / PROBES) / tr(M), i.e. O(1/sqrt(N * PROBES)) for sparse W (< 1e-3 at N = 10,000).
+Up to ``DENSE_MAX`` regions every trace is exact (dense LU, identity probes). Above, no N x N inverse is
+formed: tr(G), tr(G^2) (= tr(Gt^2)), tr(H), tr(H^2) come from central differences of the exact
+log-determinant (d/dr log|I - r W| = -tr(W (I - r W)^-1), d2/dr2 = -tr((W (I - r W)^-1)^2); with the
+Lee-Yu projection the same identities hold for log|I - r W| - log(1 - r)), and only the cross-products
+tr(G'G), tr(H'H), tr(H'Gt), tr(H Gt) need probes on one sparse LU of A (and B): identity probes (exact)
+up to ``EXACT_MAX`` regions, Hutchinson's estimator with ``PROBES`` seeded Rademacher probes above, with
+relative error about sqrt(2/PROBES) ||M||_F / tr(M), i.e.
+O(1/sqrt(N PROBES)) for sparse W (about 1e-3 at N = 2,500).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import scipy.sparse.linalg as spla
 from .likelihood import Problem
 
 DENSE_MAX = 400
-EXACT_MAX = 3000
+EXACT_MAX = 1500
 PROBES = 50
 
 
@@ -92,6 +96,15 @@ def _tr(Z, MZ, div):
     return float(np.sum(Z * MZ)) / div
 
 
+def logdet_traces(p: Problem, r: float) -> tuple[float, float]:
+    """(tr(M), tr(M^2)) for M = W (I - r W)^-1 (projected for Lee-Yu time effects) from the exact
+    log-determinant: central differences of ld(r) = log|I - r W| [- log(1 - r)]."""
+    m = p.scale.ld_mult
+    h = 1e-4
+    f0, fp, fm = p.ld(r) / m, p.ld(r + h) / m, p.ld(r - h) / m
+    return -(fp - fm) / (2 * h), -(fp - 2 * f0 + fm) / h ** 2
+
+
 def information_matrix(p: Problem, rho: float, lam: float, beta: np.ndarray, sigma2: float) -> np.ndarray:
     """Information matrix over (beta, [rho], [lambda], sigma2) for the problem's specification."""
     d, s, sc = p.design, p.spec, p.scale
@@ -107,6 +120,7 @@ def information_matrix(p: Problem, rho: float, lam: float, beta: np.ndarray, sig
     ir = k if s.lag else None
     il = (k + 1 if s.lag else k) if s.error else None
     isg = K - 1
+    exact = ops.dense
     if s.lag:
         # q = transformed B G (fitted), fitted = A y - T(A y - X b) (includes fixed effects when present)
         Ay = d.y - rho * p.Wy_raw
@@ -114,13 +128,21 @@ def information_matrix(p: Problem, rho: float, lam: float, beta: np.ndarray, sig
         F = fitted.reshape(d.T, d.N).T                      # N x T
         q = d.demean(ops.B(ops.W(ops.Ainv(F))).T.reshape(-1))
         GtZ = ops.Gt(Z)
+        if exact:
+            trG, trG2 = float(np.trace(GtZ)), float(np.sum(GtZ * GtZ.T))
+        else:
+            trG, trG2 = logdet_traces(p, rho)
         info[:k, ir] = info[ir, :k] = Xs.T @ q / s2
-        info[ir, ir] = m * (_tr(Z, ops.Gt(GtZ), div) + np.sum(GtZ * GtZ) / div) + q @ q / s2
-        info[ir, isg] = info[isg, ir] = m * _tr(Z, ops.G(Z), div) / s2
+        info[ir, ir] = m * (trG2 + np.sum(GtZ * GtZ) / div) + q @ q / s2
+        info[ir, isg] = info[isg, ir] = m * trG / s2
     if s.error:
         HZ = ops.H(Z)
-        info[il, il] = m * (_tr(Z, ops.H(HZ), div) + np.sum(HZ * HZ) / div)
-        info[il, isg] = info[isg, il] = m * _tr(Z, HZ, div) / s2
+        if exact:
+            trH, trH2 = float(np.trace(HZ)), float(np.sum(HZ * HZ.T))
+        else:
+            trH, trH2 = logdet_traces(p, lam)
+        info[il, il] = m * (trH2 + np.sum(HZ * HZ) / div)
+        info[il, isg] = info[isg, il] = m * trH / s2
         if s.lag:
             info[ir, il] = info[il, ir] = m * (np.sum(HZ * GtZ) / div + _tr(Z, ops.H(GtZ), div))
     info[isg, isg] = sc.n_eff / (2 * s2 ** 2)

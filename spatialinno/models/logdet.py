@@ -6,7 +6,7 @@ Strategies:
 - ``sparse`` (exact): sparse LU of I - rho S, where S = D^-1/2 C D^-1/2 is the symmetric form of a
   row-normalised symmetric C (or W itself otherwise); log|det| = sum log|U_ii| (Pace & Barry 1997).
 - ``series`` (approximate, on request): log|I - rho W| = -sum_j rho^j tr(W^j)/j with tr(W), tr(W^2)
-  exact and tr(W^j), j >= 3, by Hutchinson's estimator with ``PROBES`` Rademacher vectors (Barry & Pace
+  exact and tr(W^j), j >= 3, by Hutchinson's estimator with seeded Rademacher vectors (Barry & Pace
   1999), truncated at ``MAX_ORDER`` terms. Its error moves rho by ~1e-4 to 1e-3; the exact strategies
   are the default.
 The interval is (1/lambda_min, 1/lambda_max) over the real eigenvalues of W (LeSage & Pace 2009, §4.1),
@@ -25,8 +25,9 @@ from ..weights import Weights
 
 #: ``method="auto"`` uses dense eigenvalues up to this many regions, sparse LU above
 EIGEN_MAX = 1500
-#: Rademacher probes and truncation order of the trace moments tr(W^j), 1'W^j 1
-PROBES = 32
+#: Rademacher probes of the trace moments tr(W^j): 2e6/N, between 32 and 256 (the estimates'
+#: relative error shrinks like 1/sqrt(N * probes), so large maps need fewer probes)
+PROBES = (32, 256)
 MAX_ORDER = 400
 #: series terms of the approximation that guides the search before exact factorisations
 SEARCH_ORDER = 120
@@ -43,7 +44,8 @@ def trace_moments(w: Weights, order: int) -> tuple[np.ndarray, np.ndarray]:
         return cached[0][:order + 1], cached[1][:order + 1]
     Wm = w.sparse
     n = w.n
-    Z = np.random.default_rng(7).choice([-1.0, 1.0], size=(n, PROBES))
+    m = int(np.clip(2e6 / max(n, 1), *PROBES))
+    Z = np.random.default_rng(7).choice([-1.0, 1.0], size=(n, m))
     tr, tot = np.zeros(order + 1), np.zeros(order + 1)
     tr[0], tot[0] = n, n
     v, Zk = np.ones(n), Z.copy()
@@ -51,7 +53,7 @@ def trace_moments(w: Weights, order: int) -> tuple[np.ndarray, np.ndarray]:
         v = Wm @ v
         tot[j] = v.sum()
         Zk = Wm @ Zk
-        tr[j] = np.einsum("ij,ij->", Z, Zk) / PROBES
+        tr[j] = np.einsum("ij,ij->", Z, Zk) / m
     tr[1] = Wm.diagonal().sum()
     if order >= 2:
         tr[2] = Wm.multiply(Wm.T).sum()

@@ -5,6 +5,7 @@ never calls ``plt.show()``.
 """
 
 from .diagnostics import moran_by_period, moran_scatter
+from .effects import decay_plot, effects_plot, spillover_map
 from .maps import choropleth, lisa_map
 
-__all__ = ["choropleth", "lisa_map", "moran_scatter", "moran_by_period"]
+__all__ = ["choropleth", "lisa_map", "moran_scatter", "moran_by_period", "effects_plot", "decay_plot", "spillover_map"]

@@ -1,0 +1,1099 @@
+#!/usr/bin/env python
+"""Timing spatialinno against spreg/esda (and R spatialreg when installed) on the same data, in one run.
+
+    python benchmarks/run.py --quick            # N = 400, 2,500; 2 repeats; writes benchmarks/results_quick.md
+    python benchmarks/run.py                    # N = 400, 2,500, 10,000, 40,000; 3 repeats; benchmarks/results.md
+    python benchmarks/run.py --big              # also N = 100,000 (spatialinno only)
+    options: --out FILE.md  --json  --repeats R  --no-r  --no-spreg  --only sar,sem,sdm,panel,moran,lisa,splu
+             --sizes 400,2500  --graphs queen,knn  --timeout 300  --mem-limit-gb 16  --profile N
+
+Every measurement runs in a fresh subprocess (``run.py --worker SPEC``) so that peak memory (ru_maxrss of
+that process, read with os.wait4) includes numpy/scipy/R and is not polluted by earlier measurements;
+packages alternate run by run (repeat r starts with package r mod #packages); the table shows medians.
+See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+HERE = Path(__file__).resolve().parent
+R_SCRIPT = HERE / "spatialreg_fit.R"
+
+RHO_TRUE = 0.5
+BETA = np.array([1.0, -1.0])          # x1, x2
+THETA = np.array([0.5, -0.3])         # W x1, W x2
+INTERCEPT = 1.0
+KNN_K = 6
+PANEL_T = 10
+PANEL_SIZES = (400, 2500)
+SPREG_ML_MAX = 40000                  # spreg ML (dense inverse for the information matrix) skipped at N >= this
+SEED = 20240601
+FORMULA = "y ~ x1 + x2"
+MODELS = ("sar", "sem", "sdm")
+
+
+# =============================================================================================
+# data
+# =============================================================================================
+def queen_lattice(side: int) -> sp.csr_matrix:
+    """Binary queen contiguity of a side x side lattice (cells numbered row-major)."""
+    n = side * side
+    r, c = np.divmod(np.arange(n), side)
+    rows, cols = [], []
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            if dr == 0 and dc == 0:
+                continue
+            rr, cc = r + dr, c + dc
+            ok = (rr >= 0) & (rr < side) & (cc >= 0) & (cc < side)
+            rows.append(np.flatnonzero(ok))
+            cols.append(rr[ok] * side + cc[ok])
+    rows, cols = np.concatenate(rows), np.concatenate(cols)
+    return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+
+
+def knn_graph(n: int, k: int, rng: np.random.Generator) -> sp.csr_matrix:
+    """Binary k-nearest-neighbour graph (asymmetric) on n uniform random points in the unit square."""
+    from scipy.spatial import cKDTree
+
+    pts = rng.random((n, 2))
+    _, idx = cKDTree(pts).query(pts, k=k + 1)
+    if not np.array_equal(idx[:, 0], np.arange(n)):
+        raise RuntimeError("duplicate points in the k-NN simulation")
+    rows = np.repeat(np.arange(n), k)
+    return sp.csr_matrix((np.ones(n * k), (rows, idx[:, 1:].ravel())), shape=(n, n))
+
+
+def row_normalise(C: sp.csr_matrix) -> sp.csr_matrix:
+    rs = np.asarray(C.sum(axis=1)).ravel()
+    return sp.csr_matrix(sp.diags(1.0 / rs) @ C)
+
+
+def graph_for(graph: str, n_target: int, seed: int) -> sp.csr_matrix:
+    if graph == "queen":
+        return queen_lattice(int(round(np.sqrt(n_target))))
+    if graph == "knn":
+        return knn_graph(n_target, KNN_K, np.random.default_rng(seed))
+    raise ValueError(graph)
+
+
+def simulate_sdm(W: sp.csr_matrix, X: np.ndarray, rng, extra: np.ndarray | float = 0.0):
+    from scipy.sparse.linalg import splu
+
+    n = W.shape[0]
+    mu = INTERCEPT + X @ BETA + (W @ X) @ THETA + extra + rng.standard_normal(n)
+    A = sp.csc_matrix(sp.identity(n) - RHO_TRUE * W)
+    return splu(A).solve(mu)
+
+
+def make_cross_section(graph: str, n_target: int, root: Path) -> dict:
+    """Simulate y = (I - 0.5 W)^-1 (1 + X b + W X t + e) on the graph; write npz (Python) and CSVs (R)."""
+    gidx = {"queen": 1, "knn": 2}[graph]
+    seed = SEED + 1000 * gidx + n_target
+    C = graph_for(graph, n_target, seed)
+    n = C.shape[0]
+    W = row_normalise(C)
+    rng = np.random.default_rng(seed + 7)
+    X = rng.standard_normal((n, 2))
+    y = simulate_sdm(W, X, rng)
+    d = root / f"cs_{graph}_{n}"
+    d.mkdir(parents=True, exist_ok=True)
+    np.savez(d / "data.npz", data=C.data, indices=C.indices, indptr=C.indptr, n=n, y=y, x1=X[:, 0], x2=X[:, 1])
+    np.savetxt(d / "data.csv", np.column_stack([y, X]), delimiter=",", header="y,x1,x2", comments="", fmt="%.17g")
+    coo = C.tocoo()
+    np.savetxt(d / "edges.csv", np.column_stack([coo.row + 1, coo.col + 1]), delimiter=",", header="i,j",
+               comments="", fmt="%d")
+    return {"dir": str(d), "n": n, "graph": graph, "nnz": int(C.nnz), "symmetric": bool(abs(C - C.T).nnz == 0)}
+
+
+def make_panel(graph: str, n_target: int, T: int, root: Path) -> dict:
+    """Two-way FE SDM panel: y_t = (I - 0.5 W)^-1 (X_t b + W X_t t + mu + alpha_t + e_t), stacked time-major."""
+    gidx = {"queen": 1, "knn": 2}[graph]
+    seed = SEED + 1000 * gidx + n_target
+    C = graph_for(graph, n_target, seed)
+    n = C.shape[0]
+    W = row_normalise(C)
+    rng = np.random.default_rng(seed + 11)
+    Xs = rng.standard_normal((T, n, 2))
+    mu = 0.5 * Xs[:, :, 0].mean(axis=0) + rng.standard_normal(n)
+    alpha = 0.5 * rng.standard_normal(T)
+    ys = np.stack([simulate_sdm(W, Xs[t], rng, mu + alpha[t] - INTERCEPT) for t in range(T)])
+    d = root / f"panel_{graph}_{n}_{T}"
+    d.mkdir(parents=True, exist_ok=True)
+    np.savez(d / "data.npz", data=C.data, indices=C.indices, indptr=C.indptr, n=n, T=T, y=ys.ravel(),
+             x1=Xs[:, :, 0].ravel(), x2=Xs[:, :, 1].ravel())
+    return {"dir": str(d), "n": n, "graph": graph, "T": T, "nnz": int(C.nnz)}
+
+
+# =============================================================================================
+# worker side (runs in a fresh subprocess)
+# =============================================================================================
+def _maxrss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+class _Emitter:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __call__(self, **kw) -> None:
+        kw["rss_mb"] = _maxrss_mb()
+        with open(self.path, "a") as f:
+            f.write(json.dumps(kw, default=_jsonable) + "\n")
+
+
+def _jsonable(o):
+    if isinstance(o, (np.floating, np.integer)):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)
+
+
+def _load(spec: dict):
+    z = np.load(Path(spec["dir"]) / "data.npz")
+    n = int(z["n"])
+    C = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=(n, n))
+    return C, z
+
+
+def _si_weights(C):
+    import spatialinno as si
+
+    return si.Weights.from_sparse(C, ids=np.arange(C.shape[0]), normalization="row")
+
+
+def _pysal_w(C):
+    from libpysal.weights import W
+
+    w = W.from_sparse(sp.csr_matrix(C))
+    w.transform = "r"
+    return w
+
+
+class _Counters:
+    """Counts log-determinant evaluations (LogDet.__call__) and sparse LU factorisations in spatialinno."""
+
+    def __init__(self) -> None:
+        self.ld_calls = 0
+        self.ld_time = 0.0
+        self.splu_calls = 0
+        self.splu_time = 0.0
+        try:
+            from spatialinno.models import logdet as ldmod
+
+            orig = ldmod.LogDet.__call__
+
+            def wrapped(obj, *a, **k):
+                t0 = time.perf_counter()
+                try:
+                    return orig(obj, *a, **k)
+                finally:
+                    self.ld_calls += 1
+                    self.ld_time += time.perf_counter() - t0
+
+            ldmod.LogDet.__call__ = wrapped
+            self.ld_ok = True
+        except Exception:  # structure changed: report what we can
+            self.ld_ok = False
+        import scipy.sparse.linalg as spla
+
+        orig_splu = spla.splu
+
+        def splu(*a, **k):
+            t0 = time.perf_counter()
+            try:
+                return orig_splu(*a, **k)
+            finally:
+                self.splu_calls += 1
+                self.splu_time += time.perf_counter() - t0
+
+        spla.splu = splu
+
+    def snapshot(self) -> dict:
+        return {"logdet_calls": self.ld_calls if self.ld_ok else None, "logdet_time": self.ld_time,
+                "splu_calls": self.splu_calls, "splu_time": self.splu_time}
+
+
+def _extra(res) -> dict:
+    out = {}
+    for k, v in getattr(res, "extra", {}).items():
+        if isinstance(v, (int, float, str, bool, np.integer, np.floating)):
+            out[k] = v
+    try:
+        out["logdet_method"] = res._p.logdet.method
+    except Exception:
+        pass
+    return out
+
+
+def worker_cs(spec: dict, emit) -> None:
+    C, z = _load(spec)
+    y, x1, x2 = z["y"], z["x1"], z["x2"]
+    model, pkg = spec["model"], spec["pkg"]
+    if pkg == "si":
+        import pandas as pd
+
+        import spatialinno as si
+
+        w = _si_weights(C)
+        df = pd.DataFrame({"y": y, "x1": x1, "x2": x2}, index=w.ids)
+        cnt = _Counters()
+        emit(step="ready")
+        t0 = time.perf_counter()
+        res = getattr(si, model)(FORMULA, df, w)
+        t = time.perf_counter() - t0
+        rho = res.lambda_ if model == "sem" else res.rho
+        emit(step="fit", time=t, rho=float(rho), llf=float(res.llf), extra=_extra(res), **cnt.snapshot())
+        if model == "sdm" and spec.get("impacts"):
+            t0 = time.perf_counter()
+            imp = res.impacts(method="simulation", draws=1000)
+            t = time.perf_counter() - t0
+            e = imp["estimate"]
+            emit(step="impacts_sim", time=t, direct_x1=float(e[("x1", "direct")]),
+                 indirect_x1=float(e[("x1", "indirect")]), total_x1=float(e[("x1", "total")]),
+                 se_total_x1=float(imp["std_error"][("x1", "total")]))
+    elif pkg == "spreg":
+        import spreg
+
+        w = _pysal_w(C)
+        X = np.column_stack([x1, x2])
+        Y = y.reshape(-1, 1)
+        emit(step="ready")
+        t0 = time.perf_counter()
+        if model == "sar":
+            reg = spreg.ML_Lag(Y, X, w=w, method="LU")
+        elif model == "sdm":
+            reg = spreg.ML_Lag(Y, X, w=w, slx_lags=1, method="LU")
+        else:
+            reg = spreg.ML_Error(Y, X, w=w, method="LU")
+        t = time.perf_counter() - t0
+        rho = reg.lam if model == "sem" else reg.rho
+        emit(step="fit", time=t, rho=float(np.ravel(rho)[0]), llf=float(np.ravel(reg.logll)[0]))
+        if model == "sdm" and spec.get("impacts"):
+            from spreg.output import _summary_impacts
+            from spreg.sputils import _sp_effects
+
+            variables = reg.output[reg.output["var_type"] == "x"]
+            for variant in spec.get("spreg_impacts", ("simple", "full", "power")):
+                if variant == "full" and w.n > spec.get("spreg_full_max", 10 ** 9):
+                    emit(step=f"impacts_{variant}", skipped=f"dense inverse skipped at N = {w.n}")
+                    continue
+                t0 = time.perf_counter()
+                mult, _ = _summary_impacts(reg, w, variant, 1, "All")
+                t = time.perf_counter() - t0
+                adi, aii, ati = mult[variant]
+                btot, bdir, bind = _sp_effects(reg, variables, {"adi": adi, "aii": aii, "ati": ati}, 1, "All")
+                emit(step=f"impacts_{variant}", time=t, direct_x1=float(np.ravel(bdir)[0]),
+                     indirect_x1=float(np.ravel(bind)[0]), total_x1=float(np.ravel(btot)[0]))
+    else:
+        raise ValueError(pkg)
+
+
+def worker_panel(spec: dict, emit) -> None:
+    C, z = _load(spec)
+    n, T = int(z["n"]), int(z["T"])
+    y, x1, x2 = z["y"], z["x1"], z["x2"]
+    if spec["pkg"] == "si":
+        import pandas as pd
+
+        import spatialinno as si
+
+        w = _si_weights(C)
+        df = pd.DataFrame({"entity": np.tile(np.arange(n), T), "time": np.repeat(np.arange(T), n),
+                           "y": y, "x1": x1, "x2": x2})
+        cnt = _Counters()
+        emit(step="ready")
+        t0 = time.perf_counter()
+        res = si.sdm(FORMULA, df, w, entity="entity", time="time", fixed_effects="twoway")
+        t = time.perf_counter() - t0
+        emit(step="fit", time=t, rho=float(res.rho), llf=float(res.llf), bias_correction=res.bias_correction,
+             extra=_extra(res), **cnt.snapshot())
+        t0 = time.perf_counter()
+        imp = res.impacts(method="simulation", draws=1000)
+        t = time.perf_counter() - t0
+        emit(step="impacts_sim", time=t, total_x1=float(imp["estimate"][("x1", "total")]))
+        # untimed: exact ML of the dummy-variable model, the convention spreg's ML_LagFE uses (n_eff = NT, T logdets)
+        r0 = si.sdm(FORMULA, df, w, entity="entity", time="time", fixed_effects="twoway", bias_correction="none")
+        emit(step="fit_none", rho=float(r0.rho), llf=float(r0.llf))
+    elif spec["pkg"] == "spreg":
+        import spreg
+
+        w = _pysal_w(C)
+        emit(step="ready")
+        t0 = time.perf_counter()
+        # spreg's ML_LagFE has entity effects only; two-way = entity demeaning of time-demeaned data
+        # (exact for row-normalised W, where W commutes with removing period means).
+        Y = y.reshape(T, n)
+        X = np.stack([x1.reshape(T, n), x2.reshape(T, n)], axis=-1)
+        Yd = (Y - Y.mean(axis=1, keepdims=True)).reshape(-1, 1)
+        Xd = (X - X.mean(axis=1, keepdims=True)).reshape(-1, 2)
+        reg = spreg.ML_LagFE(Yd, Xd, w, slx_lags=1)
+        t = time.perf_counter() - t0
+        emit(step="fit", time=t, rho=float(np.ravel(reg.rho)[0]), llf=float(np.ravel(reg.logll)[0]))
+    else:
+        raise ValueError(spec["pkg"])
+
+
+def worker_moran(spec: dict, emit) -> None:
+    C, z = _load(spec)
+    y = np.asarray(z["y"], dtype=float)
+    kind, pkg = spec["kind"], spec["pkg"]
+    if pkg == "si":
+        import spatialinno as si
+
+        w = _si_weights(C)
+        f = (lambda: si.moran(y, w, permutations=999)) if kind == "moran" else \
+            (lambda: si.local_moran(y, w, permutations=999))
+    else:
+        import esda
+
+        w = _pysal_w(C)
+        f = (lambda: esda.Moran(y, w, permutations=999)) if kind == "moran" else \
+            (lambda: esda.Moran_Local(y, w, permutations=999, seed=12345))
+    emit(step="ready")
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        r = f()
+        times.append(time.perf_counter() - t0)
+    if kind == "moran":
+        stat = float(r.I)
+    else:
+        stat = np.asarray(r["Ii"] if pkg == "si" else r.Is, dtype=float)
+        np.save(Path(spec["result"]).with_suffix(".Ii.npy"), stat)
+        stat = float(stat.sum())
+    emit(step="moran", cold=times[0], warm=float(np.median(times[1:])), stat=stat)
+
+
+def worker_splu(spec: dict, emit) -> None:
+    import scipy.sparse.linalg as spla
+
+    C, _ = _load(spec)
+    n = C.shape[0]
+    W = sp.csc_matrix(row_normalise(C))
+    eye = sp.identity(n, format="csc")
+    out = {}
+
+    def med5(fn):
+        ts = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t0)
+        return float(np.median(ts))
+
+    A = sp.csc_matrix(eye - 0.5 * W)
+    out["plain"] = med5(lambda: spla.splu(A))
+    if abs(C - C.T).nnz == 0:     # symmetric form D^-1/2 C D^-1/2, as spatialinno's LogDet uses
+        rs = np.asarray(C.sum(axis=1)).ravel()
+        S = sp.diags(1 / np.sqrt(rs)) @ C @ sp.diags(1 / np.sqrt(rs))
+        M = sp.csc_matrix(eye - 0.5 * S)
+    else:
+        M = A
+    out["symmetric_mmd"] = med5(lambda: spla.splu(M, permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True}))
+    emit(step="splu", **out)
+
+
+def worker_profile(spec: dict, emit) -> None:
+    import cProfile
+    import io
+    import pstats
+
+    import pandas as pd
+
+    import spatialinno as si
+
+    C, z = _load(spec)
+    w = _si_weights(C)
+    df = pd.DataFrame({"y": z["y"], "x1": z["x1"], "x2": z["x2"]}, index=w.ids)
+    pr = cProfile.Profile()
+    t0 = time.perf_counter()
+    pr.enable()
+    res = si.sdm(FORMULA, df, w)
+    pr.disable()
+    t = time.perf_counter() - t0
+    s = io.StringIO()
+    pstats.Stats(pr, stream=s).sort_stats("cumulative").print_stats(15)
+    emit(step="profile", time=t, rho=float(res.rho), text=s.getvalue())
+
+
+def worker_main(spec_path: str) -> None:
+    spec = json.loads(Path(spec_path).read_text())
+    emit = _Emitter(spec["result"])
+    try:
+        {"cs": worker_cs, "panel": worker_panel, "moran": worker_moran, "splu": worker_splu,
+         "profile": worker_profile}[spec["task"]](spec, emit)
+    except MemoryError:
+        emit(step="error", error="MemoryError")
+        sys.exit(3)
+    except Exception as exc:  # recorded in the table
+        emit(step="error", error=f"{type(exc).__name__}: {exc}"[:300])
+        sys.exit(4)
+
+
+# =============================================================================================
+# parent side
+# =============================================================================================
+class Runner:
+    def __init__(self, args, tmp: Path) -> None:
+        self.args = args
+        self.tmp = tmp
+        self.counter = 0
+        self.mem_limit = int(args.mem_limit_gb * 1024 ** 3) if args.mem_limit_gb else None
+
+    def _spawn(self, cmd: list[str], timeout: float, tag: str) -> dict:
+        """Run cmd in its own session; return wall time, ru_maxrss of that child (os.wait4), status."""
+        self.counter += 1
+        base = self.tmp / f"run{self.counter:05d}_{tag}"
+        lim = self.mem_limit
+
+        def pre():
+            if lim:
+                resource.setrlimit(resource.RLIMIT_AS, (lim, lim))
+
+        with open(f"{base}.out", "w") as fo, open(f"{base}.err", "w") as fe:
+            t0 = time.perf_counter()
+            p = subprocess.Popen(cmd, stdout=fo, stderr=fe, preexec_fn=pre, start_new_session=True,
+                                 cwd=str(HERE.parent))
+            timed_out = threading.Event()
+
+            def kill():
+                timed_out.set()
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)    # the child's own process group (start_new_session)
+                except ProcessLookupError:
+                    pass
+
+            timer = threading.Timer(timeout, kill)
+            timer.start()
+            _, status, ru = os.wait4(p.pid, 0)
+            wall = time.perf_counter() - t0
+            timer.cancel()
+            p.returncode = os.waitstatus_to_exitcode(status)
+        return {"wall": wall, "maxrss_mb": ru.ru_maxrss / 1024.0, "returncode": p.returncode,
+                "timed_out": timed_out.is_set(), "stdout": f"{base}.out", "stderr": f"{base}.err"}
+
+    def python(self, spec: dict, timeout: float) -> dict:
+        tag = "_".join(str(spec.get(k, "")) for k in ("task", "pkg", "model", "kind", "graph", "n") if spec.get(k))
+        res_path = self.tmp / f"res{self.counter + 1:05d}_{tag}.jsonl"
+        spec = dict(spec, result=str(res_path))
+        spec_path = self.tmp / f"spec{self.counter + 1:05d}.json"
+        spec_path.write_text(json.dumps(spec))
+        info = self._spawn([sys.executable, str(Path(__file__).resolve()), "--worker", str(spec_path)], timeout, tag)
+        steps = {}
+        if res_path.exists():
+            for line in res_path.read_text().splitlines():
+                d = json.loads(line)
+                steps[d["step"]] = d
+        info["steps"] = steps
+        info["result_path"] = str(res_path)
+        info["status"] = _status(info, steps)
+        if info["status"] not in ("ok",) and not info["timed_out"]:
+            info["stderr_tail"] = Path(info["stderr"]).read_text()[-1500:]
+        return info
+
+    def r(self, data_dir: str, model: str, impacts: bool, timeout: float) -> dict:
+        info = self._spawn(["Rscript", str(R_SCRIPT), data_dir, model, "1" if impacts else "0"], timeout,
+                           f"R_{model}")
+        vals = {}
+        for line in Path(info["stdout"]).read_text().splitlines():
+            if line.startswith("RESULT "):
+                parts = line.split()
+                if len(parts) >= 3:
+                    try:
+                        vals[parts[1]] = float(parts[2])
+                    except ValueError:
+                        vals[parts[1]] = parts[2]
+        info["values"] = vals
+        if info["timed_out"]:
+            info["status"] = "timeout"
+        elif "done" not in vals:
+            err = Path(info["stderr"]).read_text()
+            info["stderr_tail"] = err[-1500:]
+            info["status"] = "MemoryError" if ("cannot allocate" in err or "memory" in err.lower()) else "R error"
+        else:
+            info["status"] = "ok"
+        return info
+
+
+def _status(info: dict, steps: dict) -> str:
+    if info["timed_out"]:
+        return "timeout"
+    if "error" in steps:
+        return "MemoryError" if steps["error"]["error"].startswith("MemoryError") else "error"
+    if info["returncode"] != 0:
+        return "killed (signal %d)" % -info["returncode"] if info["returncode"] < 0 else f"exit {info['returncode']}"
+    return "ok"
+
+
+def r_available() -> tuple[bool, str]:
+    if shutil.which("Rscript") is None:
+        return False, "R not installed"
+    try:
+        out = subprocess.run(["Rscript", "-e", 'suppressPackageStartupMessages(library(spatialreg)); '
+                              'cat(R.version$major, R.version$minor, as.character(packageVersion("spatialreg")), '
+                              'as.character(packageVersion("spdep")), as.character(packageVersion("Matrix")))'],
+                             capture_output=True, text=True, timeout=120)
+    except Exception as exc:
+        return False, f"R not usable ({exc})"
+    if out.returncode != 0:
+        return False, "R not installed (spatialreg does not load)"
+    p = out.stdout.split()
+    return True, f"R {p[0]}.{p[1]}, spatialreg {p[2]}, spdep {p[3]}, Matrix {p[4]}"
+
+
+def machine_info() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                ram = f"{int(line.split()[1]) / 1024 ** 2:.1f} GiB"
+    except OSError:
+        pass
+    threads = {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS") if k in os.environ}
+    return {"nproc": os.cpu_count(), "cpu": cpu, "ram": ram, "python": platform.python_version(),
+            "platform": platform.platform(), "thread_env": threads or "unset (library defaults)",
+            "loadavg_start": os.getloadavg()}
+
+
+def versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for p in ("spatialinno", "spreg", "esda", "libpysal", "numpy", "scipy", "pandas", "numba"):
+        try:
+            out[p] = version(p)
+        except PackageNotFoundError:
+            out[p] = "not installed"
+    return out
+
+
+def median_or_status(runs: list[dict], getter) -> tuple[float | None, str]:
+    """Median of getter(run) over successful runs; else the first failure status."""
+    vals = []
+    for r in runs:
+        if r["status"] == "ok":
+            v = getter(r)
+            if v is not None:
+                vals.append(v)
+    if vals and len(vals) == sum(r["status"] == "ok" for r in runs) and all(r["status"] == "ok" for r in runs):
+        return statistics.median(vals), "ok"
+    bad = [r["status"] for r in runs if r["status"] != "ok"]
+    if vals:
+        return statistics.median(vals), "ok"
+    return None, (bad[0] if bad else "n/a")
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="N = 400 and 2,500 only, 2 repeats")
+    ap.add_argument("--big", action="store_true", help="add N = 100,000 (spatialinno only)")
+    ap.add_argument("--out", default=None, help="Markdown output (default benchmarks/results.md, "
+                    "benchmarks/results_quick.md with --quick)")
+    ap.add_argument("--json", action="store_true", help="also write all raw measurements as JSON next to --out")
+    ap.add_argument("--repeats", type=int, default=None, help="runs per cell (default 3; 2 with --quick)")
+    ap.add_argument("--no-r", action="store_true")
+    ap.add_argument("--no-spreg", action="store_true", help="skip spreg and esda")
+    ap.add_argument("--only", default=None, help="comma list of sar,sem,sdm,panel,moran,lisa,splu (impacts = sdm)")
+    ap.add_argument("--sizes", default=None, help="comma list of N overriding the mode's sizes")
+    ap.add_argument("--graphs", default="queen,knn")
+    ap.add_argument("--timeout", type=float, default=300.0, help="seconds per fit subprocess (SDM with impacts: 2x)")
+    ap.add_argument("--mem-limit-gb", type=float, default=16.0, help="RLIMIT_AS per subprocess (0 = none)")
+    ap.add_argument("--profile", type=int, default=None, metavar="N",
+                    help="also cProfile one spatialinno SDM fit on the queen lattice at N")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary data/log directory")
+    ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        worker_main(args.worker)
+        return
+
+    sizes = [400, 2500] if args.quick else [400, 2500, 10000, 40000]
+    if args.big:
+        sizes.append(100000)
+    if args.sizes:
+        sizes = [int(s) for s in args.sizes.split(",")]
+    repeats = args.repeats or (2 if args.quick else 3)
+    out = Path(args.out or (HERE / ("results_quick.md" if args.quick else "results.md")))
+    only = set(args.only.replace("impacts", "sdm").split(",")) if args.only else \
+        {"sar", "sem", "sdm", "panel", "moran", "lisa", "splu"}
+    graphs = args.graphs.split(",")
+    use_spreg = not args.no_spreg
+    if args.no_r:
+        use_r, r_info = False, "R skipped (--no-r)"
+    else:
+        use_r, r_info = r_available()
+
+    tmp = Path(tempfile.mkdtemp(prefix="si_bench_"))
+    runner = Runner(args, tmp)
+    started = _dt.datetime.now()
+    meta = {"machine": machine_info(), "versions": versions(), "r": r_info, "date": started.isoformat(timespec="seconds"),
+            "sizes": sizes, "repeats": repeats, "graphs": graphs, "timeout": args.timeout,
+            "mem_limit_gb": args.mem_limit_gb, "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:])}
+    results = {"meta": meta, "cs": [], "panel": [], "moran": [], "splu": [], "profile": None}
+
+    def log(msg):
+        print(f"[{time.perf_counter() - t_start:7.1f}s] {msg}", flush=True)
+
+    def save():
+        meta["loadavg_end"] = os.getloadavg()
+        meta["elapsed_s"] = time.perf_counter() - t_start
+        out.write_text(render(results))
+        if args.json:
+            out.with_suffix(".json").write_text(json.dumps(results, indent=1, default=_jsonable))
+
+    t_start = time.perf_counter()
+    try:
+        # ------------------------------------------------------------------ data
+        data = {}
+        for n in sizes:
+            for g in graphs:
+                data[(g, n)] = make_cross_section(g, n, tmp)
+                log(f"data {g} N={data[(g, n)]['n']}")
+        # ------------------------------------------------------------------ splu
+        if "splu" in only:
+            for n in sizes:
+                for g in graphs:
+                    info = runner.python({"task": "splu", "graph": g, "n": n, "dir": data[(g, n)]["dir"]}, args.timeout)
+                    results["splu"].append({"graph": g, "n": data[(g, n)]["n"], "status": info["status"],
+                                            **info["steps"].get("splu", {})})
+                    log(f"splu {g} {n}: {info['status']}")
+            save()
+        # ------------------------------------------------------------------ cross-section models
+        for n in sizes:
+            for g in graphs:
+                d = data[(g, n)]
+                for model in MODELS:
+                    if model not in only:
+                        continue
+                    cell = {"model": model, "graph": g, "n": d["n"], "runs": {}, "skipped": {}}
+                    pkgs = ["si"]
+                    if use_spreg:
+                        if n >= SPREG_ML_MAX:
+                            cell["skipped"]["spreg"] = "skipped: spreg ML builds a dense N x N inverse " \
+                                                       "(MemoryError at N = 40,000 in PERFORMANCE.md)"
+                        elif n > 40000:
+                            cell["skipped"]["spreg"] = "spatialinno only"
+                        else:
+                            pkgs.append("spreg")
+                    else:
+                        cell["skipped"]["spreg"] = "--no-spreg"
+                    if use_r and n <= 40000:
+                        pkgs.append("R")
+                    elif use_r:
+                        cell["skipped"]["R"] = "spatialinno only at this N"
+                    else:
+                        cell["skipped"]["R"] = r_info
+                    impacts = model == "sdm"
+                    tmo = args.timeout * (2 if impacts else 1)
+                    for p in pkgs:
+                        cell["runs"][p] = []
+                    for rep in range(repeats):
+                        order = pkgs[rep % len(pkgs):] + pkgs[:rep % len(pkgs)]
+                        for p in order:
+                            prev = cell["runs"][p]
+                            if prev and prev[-1]["status"] in ("timeout", "MemoryError") or \
+                                    (prev and prev[-1]["status"].startswith("killed")):
+                                continue        # do not repeat a runaway
+                            if p == "R":
+                                info = runner.r(d["dir"], model, impacts, tmo)
+                            else:
+                                spec = {"task": "cs", "pkg": p, "model": model, "graph": g, "n": d["n"],
+                                        "dir": d["dir"], "impacts": impacts,
+                                        "spreg_full_max": 10000}
+                                info = runner.python(spec, tmo)
+                            info["order"] = order.index(p)
+                            cell["runs"][p].append(info)
+                            log(f"{model} {g} N={d['n']} rep {rep + 1} {p}: {info['status']} "
+                                f"{_fit_time(p, info) if info['status'] == 'ok' else ''}")
+                    results["cs"].append(cell)
+                    save()
+        # ------------------------------------------------------------------ panel
+        if "panel" in only:
+            for n in [s for s in sizes if s in PANEL_SIZES]:
+                g = "queen"
+                d = make_panel(g, n, PANEL_T, tmp)
+                cell = {"graph": g, "n": d["n"], "T": PANEL_T, "runs": {}, "skipped": {}}
+                pkgs = ["si"] + (["spreg"] if use_spreg else [])
+                for p in pkgs:
+                    cell["runs"][p] = []
+                for rep in range(repeats):
+                    order = pkgs[rep % len(pkgs):] + pkgs[:rep % len(pkgs)]
+                    for p in order:
+                        info = runner.python({"task": "panel", "pkg": p, "graph": g, "n": d["n"], "dir": d["dir"]},
+                                             args.timeout * 2)
+                        cell["runs"][p].append(info)
+                        log(f"panel {g} N={d['n']} T={PANEL_T} rep {rep + 1} {p}: {info['status']}")
+                results["panel"].append(cell)
+                save()
+        # ------------------------------------------------------------------ Moran / LISA
+        for kind in ("moran", "lisa"):
+            if kind not in only:
+                continue
+            for n in sizes:
+                for g in graphs:
+                    d = data[(g, n)]
+                    pkgs = ["si"] + (["esda"] if use_spreg and n <= 40000 else [])
+                    cell = {"kind": kind, "graph": g, "n": d["n"], "runs": {p: [] for p in pkgs}}
+                    for rep in range(repeats):
+                        order = pkgs[rep % len(pkgs):] + pkgs[:rep % len(pkgs)]
+                        for p in order:
+                            info = runner.python({"task": "moran", "kind": "moran" if kind == "moran" else "local",
+                                                  "pkg": p, "graph": g, "n": d["n"], "dir": d["dir"]}, args.timeout)
+                            cell["runs"][p].append(info)
+                            log(f"{kind} {g} N={d['n']} rep {rep + 1} {p}: {info['status']}")
+                    # agreement of local Ii
+                    if kind == "lisa" and len(pkgs) == 2:
+                        try:
+                            a = np.load(Path(cell["runs"]["si"][0]["result_path"]).with_suffix(".Ii.npy"))
+                            b = np.load(Path(cell["runs"]["esda"][0]["result_path"]).with_suffix(".Ii.npy"))
+                            cell["max_abs_diff_Ii"] = float(np.max(np.abs(a - b)))
+                        except Exception as exc:
+                            cell["max_abs_diff_Ii"] = f"n/a ({exc})"
+                    results["moran"].append(cell)
+                    save()
+        # ------------------------------------------------------------------ profile
+        if args.profile:
+            d = make_cross_section("queen", args.profile, tmp)
+            info = runner.python({"task": "profile", "pkg": "si", "graph": "queen", "n": d["n"], "dir": d["dir"]},
+                                 args.timeout * 2)
+            prof = info["steps"].get("profile", {})
+            results["profile"] = {"n": d["n"], "status": info["status"], "time": prof.get("time"),
+                                  "text": prof.get("text", info.get("stderr_tail", ""))}
+            log(f"profile N={d['n']}: {info['status']}")
+    finally:
+        save()
+        log(f"wrote {out}")
+        if args.keep:
+            log(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _fit_time(p: str, info: dict):
+    if p == "R":
+        return f"{info['values'].get('fit_time', float('nan')):.3f}s"
+    return f"{info['steps'].get('fit', {}).get('time', float('nan')):.3f}s"
+
+
+# =============================================================================================
+# rendering
+# =============================================================================================
+def _fmt_t(v) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, str):
+        return v
+    if v >= 100:
+        return f"{v:.0f}"
+    if v >= 10:
+        return f"{v:.1f}"
+    if v >= 1:
+        return f"{v:.2f}"
+    if v >= 0.01:
+        return f"{v:.3f}"
+    return f"{v:.4f}"
+
+
+def _fmt_e(v) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, str):
+        return v
+    return f"{v:.1e}"
+
+
+def _fmt_mb(v) -> str:
+    if v is None:
+        return "-"
+    return f"{v:,.0f}"
+
+
+def _ratio(a, b) -> str:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b > 0:
+        r = a / b
+        return f"{r:.1f}x" if r >= 1 else f"{r:.2f}x"
+    return "-"
+
+
+def _step(run: dict, step: str, key: str):
+    return run.get("steps", {}).get(step, {}).get(key)
+
+
+def _cell_py(runs: list[dict] | None, step: str, key: str = "time"):
+    """(median value or status string, median peak RSS MB, first successful run)."""
+    if not runs:
+        return None, None, None
+    ok = [r for r in runs if r["status"] == "ok" and _step(r, step, key) is not None]
+    if not ok:
+        bad = [r["status"] for r in runs if r["status"] != "ok"]
+        if not bad:
+            s = [_step(r, step, "skipped") for r in runs]
+            return (s[0] if s and s[0] else "-"), None, None
+        return bad[0], statistics.median([r["maxrss_mb"] for r in runs]), None
+    return (statistics.median([_step(r, step, key) for r in ok]), statistics.median([r["maxrss_mb"] for r in ok]),
+            ok[0])
+
+
+def _cell_r(runs: list[dict] | None, key: str):
+    if not runs:
+        return None, None, None
+    ok = [r for r in runs if r["status"] == "ok" and key in r["values"]]
+    if not ok:
+        return runs[0]["status"], None, None
+    return statistics.median([r["values"][key] for r in ok]), statistics.median([r["maxrss_mb"] for r in ok]), ok[0]
+
+
+def render(results: dict) -> str:
+    m = results["meta"]
+    mi, v = m["machine"], m["versions"]
+    L = []
+    L.append("# spatialinno benchmarks: spatialinno vs spreg / esda / R spatialreg\n")
+    L.append(f"- Command: `python benchmarks/{m['command']}`; date {m['date']}; elapsed "
+             f"{m.get('elapsed_s', 0) / 60:.1f} min; {m['repeats']} repeat(s) per cell.")
+    L.append(f"- Machine: {mi['nproc']} CPUs ({mi['cpu']}), {mi['ram']} RAM; {mi['platform']}; Python {mi['python']}; "
+             f"BLAS thread variables: {mi['thread_env']}. Load average at start "
+             f"{'/'.join(f'{x:.2f}' for x in mi['loadavg_start'])}, at end "
+             f"{'/'.join(f'{x:.2f}' for x in m.get('loadavg_end', (0, 0, 0)))} (other jobs share this machine).")
+    L.append("- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + f"; {m['r']}.")
+    L.append(f"- Limits per subprocess: timeout {m['timeout']:.0f} s (2x for SDM + impacts and panels), address space "
+             f"{m['mem_limit_gb']:.0f} GB.")
+    L.append("""
+**How to read.** Every number is the median over the repeats of one measurement taken in a fresh
+subprocess; the packages alternate run by run (repeat r starts with a different package), all on
+the same simulated data (written once to disk, loaded by each process). *Time* is the wall time of
+the estimator call only (no import, no data loading, no weights construction); for R it is
+`system.time()` around `lagsarlm`/`errorsarlm` only, and *R proc* is the wall time of the whole
+`Rscript` process (R start-up, library loading, reading the CSVs, building the listw, fitting,
+impacts). *Peak MB* is `ru_maxrss` of that subprocess (the whole process: interpreter, numpy/scipy,
+data, the fit); for SDM rows the process also ran the impacts, so its peak covers both.
+*spreg/si* > 1 means spatialinno is faster. *|Δrho|*, *|Δllf|* compare the point estimates
+(spatial parameter, maximised log-likelihood, same constant terms in all packages).
+Data: y = (I - 0.5 W)^-1 (1 + x1 - x2 + 0.5 W x1 - 0.3 W x2 + e), x1, x2, e ~ N(0, 1), W the
+row-normalised queen lattice (sqrt(N) x sqrt(N)) or 6-nearest-neighbour graph on uniform random
+points (asymmetric). spreg uses `method="LU"`; R uses `method="Matrix"` (sparse Cholesky) on the
+symmetric-similar queen W and `method="LU"` on the asymmetric k-NN W.
+""")
+    # ---------------------------------------------------------------- models
+    if results["cs"]:
+        L.append("## Cross-section ML: SAR, SEM, SDM\n")
+        L.append("| model | W | N | spatialinno s | spreg s | R fit s | R proc s | spreg/si | R/si | peak MB si / spreg / R "
+                 "| \\|Δrho\\| si-spreg | \\|Δllf\\| si-spreg | \\|Δrho\\| si-R | \\|Δllf\\| si-R |")
+        L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|")
+        notes = []
+        for c in results["cs"]:
+            runs = c["runs"]
+            ts, ms, s0 = _cell_py(runs.get("si"), "fit")
+            tp, mp, p0 = _cell_py(runs.get("spreg"), "fit")
+            tr, mr, r0 = _cell_r(runs.get("R"), "fit_time")
+            tproc = statistics.median([r["wall"] for r in runs["R"] if r["status"] == "ok"]) \
+                if runs.get("R") and any(r["status"] == "ok" for r in runs["R"]) else None
+            if tp is None and "spreg" in c["skipped"]:
+                tp = "skipped"
+                notes.append(f"{c['model'].upper()} {c['graph']} N = {c['n']:,}: spreg {c['skipped']['spreg']}")
+            if tr is None and "R" in c["skipped"]:
+                tr = "skipped" if "not installed" not in c["skipped"]["R"] else "R not installed"
+            drs = dls = drr = dlr = None
+            if s0 and p0:
+                drs = abs(_step(s0, "fit", "rho") - _step(p0, "fit", "rho"))
+                dls = abs(_step(s0, "fit", "llf") - _step(p0, "fit", "llf"))
+            if s0 and r0:
+                drr = abs(_step(s0, "fit", "rho") - r0["values"]["rho"])
+                dlr = abs(_step(s0, "fit", "llf") - r0["values"]["llf"])
+            L.append(f"| {c['model'].upper()} | {c['graph']} | {c['n']:,} | {_fmt_t(ts)} | {_fmt_t(tp)} | {_fmt_t(tr)} | "
+                     f"{_fmt_t(tproc)} | {_ratio(tp, ts)} | {_ratio(tr, ts)} | {_fmt_mb(ms)} / {_fmt_mb(mp)} / "
+                     f"{_fmt_mb(mr)} | {_fmt_e(drs)} | {_fmt_e(dls)} | {_fmt_e(drr)} | {_fmt_e(dlr)} |")
+            for p in ("si", "spreg", "R"):
+                for r in runs.get(p, []):
+                    if r["status"] != "ok":
+                        notes.append(f"{c['model'].upper()} {c['graph']} N = {c['n']:,} {p}: {r['status']}"
+                                     + (f" ({_short_err(r)})" if _short_err(r) else ""))
+                        break
+        if notes:
+            L.append("")
+            L += [f"- {s}" for s in dict.fromkeys(notes)]
+        # ------------------------------------------------------------ impacts
+        sdm = [c for c in results["cs"] if c["model"] == "sdm"]
+        if sdm:
+            L.append("\n## SDM impacts (direct / indirect / total)\n")
+            L.append("spatialinno: `res.impacts(method=\"simulation\", draws=1000)` (LeSage-Pace effects with simulated "
+                     "standard errors and intervals). spreg: `ML_Lag(..., slx_lags=1)` computes impacts inside the "
+                     "constructor with `spat_impacts=\"simple\"` (default; included in the fit time above); "
+                     "`\"full\"` (dense inverse) and `\"power\"` (powers of W) timed separately by calling the same "
+                     "routine (`spreg.output._summary_impacts`) on the fitted model; **spreg gives point estimates only, "
+                     "no standard errors**. R: `trW(W, type=\"MC\")` then `impacts(fit, tr=, R=1000)` + "
+                     "`summary(zstats=TRUE)`. Δtotal/Δdirect: |spatialinno - spreg \"full\"| for x1 (total should "
+                     "agree; spreg attributes all of θ to the indirect effect, so its direct effect misses "
+                     "θ tr((I-ρW)^-1 W)/n).\n")
+            L.append("| W | N | si sim 1000 s | spreg simple s | spreg full s | spreg power s | R trW MC s | R impacts s "
+                     "| full/si | Δtotal x1 si-full | Δdirect x1 si-full | Δtotal x1 si-R |")
+            L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+            for c in sdm:
+                runs = c["runs"]
+                ti, _, s0 = _cell_py(runs.get("si"), "impacts_sim")
+                tsim, _, _ = _cell_py(runs.get("spreg"), "impacts_simple")
+                tfull, _, f0 = _cell_py(runs.get("spreg"), "impacts_full")
+                tpow, _, _ = _cell_py(runs.get("spreg"), "impacts_power")
+                ttr, _, _ = _cell_r(runs.get("R"), "trW_time")
+                timp, _, r0 = _cell_r(runs.get("R"), "impacts_time")
+                if "spreg" in c["skipped"] and tfull is None:
+                    tsim = tfull = tpow = "skipped"
+                dt = dd = dtr = None
+                if s0 and f0:
+                    dt = abs(_step(s0, "impacts_sim", "total_x1") - _step(f0, "impacts_full", "total_x1"))
+                    dd = abs(_step(s0, "impacts_sim", "direct_x1") - _step(f0, "impacts_full", "direct_x1"))
+                if s0 and r0 and "total_x1" in r0["values"]:
+                    dtr = abs(_step(s0, "impacts_sim", "total_x1") - r0["values"]["total_x1"])
+                L.append(f"| {c['graph']} | {c['n']:,} | {_fmt_t(ti)} | {_fmt_t(tsim)} | {_fmt_t(tfull)} | "
+                         f"{_fmt_t(tpow)} | {_fmt_t(ttr)} | {_fmt_t(timp)} | {_ratio(tfull, ti)} | {_fmt_e(dt)} | "
+                         f"{_fmt_e(dd)} | {_fmt_e(dtr)} |")
+    # ---------------------------------------------------------------- panel
+    if results["panel"]:
+        L.append("\n## Two-way fixed-effects SDM panel (T = 10)\n")
+        L.append("spatialinno: `si.sdm(..., entity=, time=, fixed_effects=\"twoway\")` (default Lee-Yu bias correction) "
+                 "then `impacts(method=\"simulation\", draws=1000)`. Nearest spreg peer: `spreg.ML_LagFE(y, x, w, "
+                 "slx_lags=1)` (entity effects only; given time-demeaned y and x, which makes it the two-way "
+                 "within estimator for a row-normalised W; its default \"simple\" impacts, no standard errors). "
+                 "(The older `spreg.Panel_FE_Lag` has no Durbin terms and is deprecated in favour of `ML_LagFE`.) "
+                 "spreg maximises the dummy-variable likelihood (n = NT, T log-determinants), so Δrho/Δllf compare "
+                 "it with spatialinno's `bias_correction=\"none\"` fit (untimed); Lee-Yu rho is shown for reference. "
+                 "R: spatialreg has no panel estimators (splm not installed).\n")
+        L.append("| W | N | T | si fit s | si impacts s | spreg ML_LagFE s | spreg/si (fit) | peak MB si / spreg | "
+                 "rho si (Lee-Yu) | rho si (none) | rho spreg | \\|Δrho\\| | \\|Δllf\\| |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|")
+        for c in results["panel"]:
+            runs = c["runs"]
+            ts, ms, s0 = _cell_py(runs.get("si"), "fit")
+            ti, _, _ = _cell_py(runs.get("si"), "impacts_sim")
+            tp, mp, p0 = _cell_py(runs.get("spreg"), "fit")
+            rly = rn = rp = dr = dl = None
+            if s0:
+                rly = _step(s0, "fit", "rho")
+                rn = _step(s0, "fit_none", "rho")
+            if p0:
+                rp = _step(p0, "fit", "rho")
+            if s0 and p0 and rn is not None:
+                dr = abs(rn - rp)
+                dl = abs(_step(s0, "fit_none", "llf") - _step(p0, "fit", "llf"))
+            L.append(f"| {c['graph']} | {c['n']:,} | {c['T']} | {_fmt_t(ts)} | {_fmt_t(ti)} | {_fmt_t(tp)} | "
+                     f"{_ratio(tp, ts)} | {_fmt_mb(ms)} / {_fmt_mb(mp)} | {_num(rly)} | {_num(rn)} | {_num(rp)} | "
+                     f"{_fmt_e(dr)} | {_fmt_e(dl)} |")
+    # ---------------------------------------------------------------- Moran
+    if results["moran"]:
+        L.append("\n## Moran's I and local Moran (LISA), 999 permutations\n")
+        L.append("Each subprocess calls the function three times: *cold* = first call in the process (for esda's "
+                 "`Moran_Local` this includes numba's JIT compilation, which is not cached on disk), *warm* = median "
+                 "of calls 2-3. spatialinno: `si.moran` / `si.local_moran` (numpy, no JIT); esda: `Moran` / "
+                 "`Moran_Local(seed=12345)`. Agreement: |ΔI| (global) or max |ΔI_i| (local); permutation p-values "
+                 "differ by design (different random streams).\n")
+        L.append("| statistic | W | N | si cold s | si warm s | esda cold s | esda warm s | esda/si warm | esda/si cold "
+                 "| peak MB si / esda | agreement |")
+        L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+        for c in results["moran"]:
+            runs = c["runs"]
+            sc, ms, s0 = _cell_py(runs.get("si"), "moran", "cold")
+            sw, _, _ = _cell_py(runs.get("si"), "moran", "warm")
+            ec, me, e0 = _cell_py(runs.get("esda"), "moran", "cold")
+            ew, _, _ = _cell_py(runs.get("esda"), "moran", "warm")
+            if "esda" not in runs:
+                ec = ew = "spatialinno only"
+            agree = None
+            if c["kind"] == "lisa":
+                agree = c.get("max_abs_diff_Ii")
+            elif s0 and e0:
+                agree = abs(_step(s0, "moran", "stat") - _step(e0, "moran", "stat"))
+            name = "Moran's I" if c["kind"] == "moran" else "local Moran"
+            L.append(f"| {name} | {c['graph']} | {c['n']:,} | {_fmt_t(sc)} | {_fmt_t(sw)} | {_fmt_t(ec)} | {_fmt_t(ew)} | "
+                     f"{_ratio(ew, sw)} | {_ratio(ec, sc)} | {_fmt_mb(ms)} / {_fmt_mb(me)} | {_fmt_e(agree)} |")
+    # ---------------------------------------------------------------- splu
+    if results["splu"]:
+        L.append("\n## Time per sparse factorisation\n")
+        L.append("Median of 5 `scipy.sparse.linalg.splu` calls at rho = 0.5: *plain* = `splu(I - rho W)` with "
+                 "defaults (COLAMD); *symmetric form* = what spatialinno's sparse log-determinant factorises: "
+                 "I - rho D^-1/2 C D^-1/2 (queen; for the asymmetric k-NN W, I - rho W) with `MMD_AT_PLUS_A` and "
+                 "`SymmetricMode`.\n")
+        L.append("| W | N | plain ms | symmetric form ms |")
+        L.append("|---|---:|---:|---:|")
+        for s in results["splu"]:
+            if s.get("status") != "ok":
+                L.append(f"| {s['graph']} | {s['n']:,} | {s.get('status')} | |")
+                continue
+            L.append(f"| {s['graph']} | {s['n']:,} | {s['plain'] * 1e3:.1f} | {s['symmetric_mmd'] * 1e3:.1f} |")
+        splu_map = {(s["graph"], s["n"]): s for s in results["splu"] if s.get("status") == "ok"}
+        rows = []
+        for c in results["cs"]:
+            _, _, s0 = _cell_py(c["runs"].get("si"), "fit")
+            if not s0:
+                continue
+            st = s0["steps"]["fit"]
+            ts, _, _ = _cell_py(c["runs"].get("si"), "fit")
+            sp_ = splu_map.get((c["graph"], c["n"]))
+            method = st.get("extra", {}).get("logdet_method", "?")
+            ldc = st.get("logdet_calls")
+            est = ldc * sp_["symmetric_mmd"] if (sp_ and ldc is not None and method == "sparse") else None
+            rows.append(f"| {c['model'].upper()} | {c['graph']} | {c['n']:,} | {method} | {ldc if ldc is not None else '?'} | "
+                        f"{_fmt_t(st.get('logdet_time'))} | {_fmt_t(est)} | {st.get('splu_calls')} | "
+                        f"{_fmt_t(st.get('splu_time'))} | {_fmt_t(ts)} | "
+                        f"{100 * st.get('logdet_time', 0) / st['time']:.0f}% |")
+        if rows:
+            L.append("\n### Log-determinant evaluations vs total fit time (spatialinno)\n")
+            L.append("Counted in the benchmark subprocess by wrapping `spatialinno.models.logdet.LogDet.__call__` and "
+                     "`scipy.sparse.linalg.splu` (all factorisations, including those for the information matrix). "
+                     "*evals x t(splu)* multiplies the count by the symmetric-form factorisation time above (sparse "
+                     "method only; the eigenvalue method costs one dense eigen-solve, then O(N) per evaluation). "
+                     "Timings from the first successful run.\n")
+            L.append("| model | W | N | logdet method | logdet evals | time in logdet s | evals x t(splu) s | splu calls "
+                     "| time in splu s | fit s (median) | logdet share |")
+            L.append("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+            L += rows
+    if results.get("profile"):
+        p = results["profile"]
+        L.append(f"\n## cProfile of one spatialinno SDM fit (queen, N = {p['n']:,}; {_fmt_t(p.get('time'))} s under "
+                 f"the profiler; status {p['status']})\n")
+        L.append("```")
+        L.append((p.get("text") or "").strip())
+        L.append("```")
+    return "\n".join(L) + "\n"
+
+
+def _num(x) -> str:
+    return "-" if x is None else f"{x:.6f}"
+
+
+def _short_err(r: dict) -> str:
+    e = r.get("steps", {}).get("error", {}).get("error")
+    if e:
+        return e[:160]
+    t = r.get("stderr_tail", "")
+    return t.strip().splitlines()[-1][:160] if t.strip() else ""
+
+
+if __name__ == "__main__":
+    main()

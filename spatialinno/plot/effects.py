@@ -1,0 +1,350 @@
+"""Plots of spatial effects: effect estimates with intervals, distance-decay curves, spillover maps.
+
+Every function draws with matplotlib on ``ax=`` (a new figure when None), returns the Axes (or the
+Figure for multi-panel plots) and never calls ``plt.show()``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SpatialInnoError, preview
+from .diagnostics import _new_ax, _titles
+from .maps import _map_ids, _match
+
+EFFECTS = ("direct", "indirect", "total")
+EFFECT_COLORS = {"direct": "#1b7837", "indirect": "#d95f02", "total": "#3b528b"}
+MODEL_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
+SCHEME_LABELS = {
+    "band": "Distance band (km): links with d ≤ distance < d + {width}",
+    "beyond": "Minimum distance d (km): links with distance ≥ d",
+    "within": "Maximum distance d (km): links with distance < d",
+}
+
+
+def _check_impacts(imp, what: str = "impacts") -> pd.DataFrame:
+    cols = {"estimate", "ci_lower", "ci_upper"}
+    if not isinstance(imp, pd.DataFrame) or not cols <= set(imp.columns) or imp.index.nlevels != 2:
+        raise SpatialInnoError(f"{what} must be the DataFrame returned by result.impacts() (MultiIndex variable, "
+                               f"effect; columns estimate, ci_lower, ci_upper)")
+    return imp
+
+
+def _level(imp: pd.DataFrame) -> str:
+    alpha = imp.attrs.get("alpha")
+    return f"{100 * (1 - alpha):g}% intervals" if alpha else "intervals"
+
+
+def _significant(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    return np.isfinite(lo) & np.isfinite(hi) & ((lo > 0) | (hi < 0))
+
+
+def _draw_points(ax, x, y, lo, hi, color, label, marker="o", size=7.0):
+    """Points with horizontal interval whiskers; filled when the interval excludes 0, hollow otherwise."""
+    x, y, lo, hi = map(np.asarray, (x, y, lo, hi))
+    ok = np.isfinite(x)
+    err = np.vstack([x - lo, hi - x])
+    err = np.where(np.isfinite(err), err, 0.0)
+    ax.errorbar(x[ok], y[ok], xerr=err[:, ok], fmt="none", ecolor=color, elinewidth=1.6, capsize=3, zorder=2)
+    sig = _significant(lo, hi) & ok
+    ax.plot(x[sig], y[sig], marker, color=color, ms=size, mec=color, ls="none", zorder=3, label=label)
+    ax.plot(x[~sig & ok], y[~sig & ok], marker, color=color, mfc="white", ms=size, mec=color, mew=1.6, ls="none",
+            zorder=3, label=None if sig.any() else label)
+
+
+def _style_legend_markers(ax, handles, labels, loc, title=None):
+    from matplotlib.lines import Line2D
+
+    handles = list(handles) + [Line2D([], [], marker="o", color="0.3", ls="none", ms=6),
+                               Line2D([], [], marker="o", color="0.3", mfc="white", ls="none", ms=6)]
+    labels = list(labels) + ["interval excludes 0", "interval includes 0"]
+    return ax.legend(handles, labels, loc=loc, fontsize=9, title=title, title_fontsize=9, framealpha=0.9,
+                     edgecolor="0.8")
+
+
+def effects_plot(impacts_or_dict, ax=None, *, effects: Sequence[str] = EFFECTS, variables: Sequence[str] | None = None,
+                 labels: Mapping[str, str] | None = None, title: str | None = None, xlabel: str | None = None):
+    """Direct, indirect and total effects with their intervals, for several variables (or models).
+
+    Parameters
+    ----------
+    impacts_or_dict : DataFrame or dict
+        ``result.impacts(...)`` (MultiIndex ``variable``, ``effect``), or a dict ``name -> impacts`` to
+        compare models (e.g. the same SDM under several weights).
+    ax : Axes or sequence of Axes, optional
+        One impacts frame: a single Axes. A dict: one Axes per effect (a sequence), or a single Axes when
+        ``effects`` has one element. New figure when None.
+    effects : sequence
+        Which of ``"direct"``, ``"indirect"``, ``"total"`` to show.
+    variables : sequence, optional
+        Variables to show, top to bottom (default: all, in the frame's order).
+    labels : dict, optional
+        Display names of variables, e.g. ``{"agglom": "Agglomeration (LQ)"}``.
+
+    One frame: one row per variable, the effects side by side in colour. Several models: one panel per
+    effect, the models side by side in colour. Points are the estimates at the ML point, whiskers the
+    intervals the frames carry (simulation or delta method); filled points mark intervals excluding 0.
+
+    Returns the Axes (one panel) or the Figure (several panels).
+    """
+    effects = list(effects)
+    bad = [e for e in effects if e not in EFFECTS]
+    if bad or not effects:
+        raise SpatialInnoError(f"effects must be among {', '.join(EFFECTS)} (got {preview(bad or effects)})")
+    labels = dict(labels or {})
+    if isinstance(impacts_or_dict, Mapping):
+        frames = {str(k): _check_impacts(v, f"impacts of {k!r}") for k, v in impacts_or_dict.items()}
+        if not frames:
+            raise SpatialInnoError("the dict of impacts is empty")
+    else:
+        frames = {"": _check_impacts(impacts_or_dict)}
+    first = next(iter(frames.values()))
+    if variables is None:
+        seen: list = []
+        for f in frames.values():
+            seen += [v for v in pd.unique(f.index.get_level_values(0)) if v not in seen]
+        variables = seen
+    variables = list(variables)
+    for name, f in frames.items():
+        missing = [v for v in variables if v not in set(f.index.get_level_values(0))]
+        if missing and len(frames) == 1:
+            raise SpatialInnoError(f"variables {preview(missing)} not in the impacts; it has "
+                                   f"{preview(list(pd.unique(f.index.get_level_values(0))))}")
+    ypos = np.arange(len(variables))[::-1].astype(float)
+    ylabels = [labels.get(v, v) for v in variables]
+    xlabel = xlabel or "Effect on the outcome of a unit increase in the regressor"
+
+    def values(f, e):
+        rows = [(v, e) for v in variables]
+        sub = f.reindex(pd.MultiIndex.from_tuples(rows))
+        return (sub["estimate"].to_numpy(float), sub["ci_lower"].to_numpy(float), sub["ci_upper"].to_numpy(float))
+
+    def finish(a):
+        a.axvline(0, color="0.35", lw=0.9, ls="--", zorder=1)
+        a.set_yticks(ypos, ylabels)
+        a.set_ylim(ypos.min() - 0.6, ypos.max() + 0.6)
+        a.grid(axis="x", color="0.9", lw=0.6)
+        a.set_axisbelow(True)
+        for y in ypos[:-1]:
+            a.axhline(y - 0.5, color="0.88", lw=0.6)
+
+    if len(frames) == 1 and "" in frames:
+        f = frames[""]
+        ax = _new_ax(ax, (7.6, 1.0 + 0.75 * len(variables)))
+        k = len(effects)
+        offs = (np.arange(k) - (k - 1) / 2) * (0.62 / max(k, 2))
+        for off, e in zip(offs[::-1], effects):
+            est, lo, hi = values(f, e)
+            _draw_points(ax, est, ypos + off, lo, hi, EFFECT_COLORS[e], e)
+        finish(ax)
+        ax.set_xlabel(xlabel)
+        h, l = ax.get_legend_handles_labels()
+        _style_legend_markers(ax, h, l, "best", title=None)
+        model = f.attrs.get("model")
+        _titles(ax, title or ("Direct, indirect and total effects" + (f" ({model})" if model else "")),
+                f"points: estimates; whiskers: {_level(f)}" + (f" ({f.attrs['method']})" if f.attrs.get("method") else ""))
+        return ax
+
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, axes = plt.subplots(1, len(effects), figsize=(3.6 * len(effects) + 1.6, 1.4 + 0.8 * len(variables)),
+                                 sharey=True, layout="constrained", squeeze=False)
+        axes = list(axes[0])
+    else:
+        axes = [ax] if not isinstance(ax, np.ndarray | list | tuple) else list(np.ravel(ax))
+        if len(axes) != len(effects):
+            raise SpatialInnoError(f"give one Axes per effect ({len(effects)}), or effects=('indirect',) with one Axes")
+        fig = axes[0].figure
+    m = len(frames)
+    offs = (np.arange(m) - (m - 1) / 2) * (0.7 / max(m, 2))
+    for a, e in zip(axes, effects):
+        for (name, f), off, col in zip(frames.items(), offs[::-1], MODEL_COLORS * 4):
+            est, lo, hi = values(f, e)
+            _draw_points(a, est, ypos + off, lo, hi, col, name, size=6.0)
+        finish(a)
+        a.set_title(f"{e.capitalize()} effect", fontsize=11)
+        a.set_xlabel("Effect")
+    h, l = axes[0].get_legend_handles_labels()
+    from matplotlib.lines import Line2D
+
+    h += [Line2D([], [], marker="o", color="0.3", ls="none", ms=6),
+          Line2D([], [], marker="o", color="0.3", mfc="white", ls="none", ms=6)]
+    l += ["interval excludes 0", "interval includes 0"]
+    fig.legend(h, l, loc="outside lower center", ncol=min(len(l), 4), fontsize=9, frameon=False)
+    fig.suptitle(title or f"Effects by model (points: estimates; whiskers: {_level(first)})", fontsize=13)
+    return axes[0] if len(axes) == 1 else fig
+
+
+def decay_plot(decay_result, variable, effect: str = "indirect", ax=None, *, alpha: float | None = None,
+               title: str | None = None, label: str | None = None, show_boundary: bool = True):
+    """Distance-decay curve of an effect from :func:`spatialinno.distance_decay`.
+
+    Estimate (line and points) against the threshold in km, with the simulation interval shaded, a zero
+    line, and the spillover boundary (:meth:`DecayResult.boundary`) as a vertical dashed line with its
+    distance in the legend. Filled points: interval excludes 0; hollow: includes 0; grey crosses on the
+    zero line: thresholds whose fit failed (see ``decay_result.table["note"]``). ``variable`` may be a
+    list to overlay several variables. ``alpha``: level of the intervals (default: the run's).
+    Returns the Axes.
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    variables = [variable] if isinstance(variable, str) else list(variable)
+    if not variables:
+        raise SpatialInnoError("give at least one variable")
+    ax = _new_ax(ax, (8.4, 4.8))
+    colors = ["#d95f02", "#1f78b4", "#33a02c", "#6a3d9a", "#e31a1c", "#b15928"]
+    a = decay_result.alpha if alpha is None else alpha
+    handles, labels_ = [], []
+    failed_any = False
+    for v, col in zip(variables, colors * 4):
+        c = decay_result.curve(v, effect, alpha)
+        x = c.index.to_numpy(float)
+        est, lo, hi = (c[k].to_numpy(float) for k in ("estimate", "ci_lower", "ci_upper"))
+        ok = np.isfinite(est)
+        name = label if (label and len(variables) == 1) else v
+        ax.fill_between(x, lo, hi, where=np.isfinite(lo) & np.isfinite(hi), color=col, alpha=0.18, lw=0,
+                        interpolate=False)
+        ax.plot(x[ok], est[ok], "-", color=col, lw=1.8, zorder=3)
+        sig = _significant(lo, hi)
+        ax.plot(x[sig], est[sig], "o", color=col, ms=6.5, zorder=4)
+        ax.plot(x[ok & ~sig], est[ok & ~sig], "o", color=col, mfc="white", mew=1.6, ms=6.5, zorder=4)
+        handles.append((Patch(color=col, alpha=0.18, lw=0), Line2D([], [], color=col, lw=1.8, marker="o", ms=6.5)))
+        labels_.append(f"{name}: estimate and {100 * (1 - a):g}% interval")
+        if (~ok).any():
+            failed_any = True
+            ax.plot(x[~ok], np.zeros((~ok).sum()), "x", color="0.45", ms=8, mew=1.8, zorder=4)
+        if show_boundary:
+            b = decay_result.boundary(v, alpha=a, effect=effect)
+            if b is not None:
+                ax.axvline(b, color=col if len(variables) > 1 else "0.15", ls="--", lw=1.4, zorder=2)
+                handles.append(Line2D([], [], color=col if len(variables) > 1 else "0.15", ls="--", lw=1.4))
+                labels_.append(f"spillover boundary{'' if len(variables) == 1 else ' (' + v + ')'}: {b:,.0f} km")
+                ax.annotate(f"{b:,.0f} km", (b, 1.0), xycoords=("data", "axes fraction"), xytext=(4, -14),
+                            textcoords="offset points", fontsize=9, color="0.15", ha="left")
+    ax.axhline(0, color="0.35", lw=0.9, zorder=1)
+    handles += [Line2D([], [], marker="o", color="0.3", ls="none", ms=6),
+                Line2D([], [], marker="o", color="0.3", mfc="white", mew=1.4, ls="none", ms=6)]
+    labels_ += ["interval excludes 0", "interval includes 0"]
+    if failed_any:
+        handles.append(Line2D([], [], marker="x", color="0.45", ls="none", ms=7, mew=1.8))
+        labels_.append("no estimate (see table note)")
+    ax.legend(handles, labels_, fontsize=8.5, loc="best", framealpha=0.9, edgecolor="0.8")
+    scheme = decay_result.scheme
+    xl = SCHEME_LABELS.get(scheme, "Distance (km)")
+    if scheme == "band":
+        widths = set(np.round(list((decay_result.band_width_km or {}).values()), 6))
+        xl = xl.format(width=f"{widths.pop():g} km" if len(widths) == 1 else "the band width")
+    ax.set_xlabel(xl)
+    outcome = decay_result.info.get("outcome")
+    ax.set_ylabel(f"{effect.capitalize()} effect" + (f" on {outcome}" if outcome else ""))
+    th = np.asarray(decay_result.thresholds, float)
+    if len(th) > 1:
+        pad = 0.03 * (th.max() - th.min())
+        ax.set_xlim(th.min() - pad, th.max() + pad)
+    ax.grid(color="0.92", lw=0.6)
+    ax.set_axisbelow(True)
+    what = variables[0] if len(variables) == 1 else ", ".join(variables)
+    _titles(ax, title or f"Distance decay of the {effect} effect of {what}",
+            f"{decay_result.model}, one model per threshold, scheme '{scheme}', {decay_result.weight} weights, "
+            f"row-normalised")
+    return ax
+
+
+def _source_from_name(series: pd.Series, ids: pd.Index):
+    m = re.search(r"from (\S+)\s*$", str(series.name or ""))
+    if m:
+        hit = [i for i in ids if str(i) == m.group(1)]
+        if hit:
+            return hit[0]
+    return None
+
+
+def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Hashable | None = None, ax=None,
+                  title: str | None = None, *, label_col: str | None = "name", top: int = 3, cmap: str | None = None,
+                  legend_label: str | None = None):
+    """Map of the spillovers from one region (``result.spillover_from(source, variable)``).
+
+    Regions are coloured by the effect they receive from a unit change of the variable in ``source``
+    (a continuous scale: sequential when all effects share a sign, diverging around 0 otherwise); the
+    source itself, whose own (much larger) effect would swamp the scale, is drawn dark grey with a thick
+    outline and labelled with its own effect. The ``top`` largest recipients are labelled with their
+    value. ``source`` defaults to the id named in the Series' name ("... from <id>"), else the region
+    with the largest absolute value. Names come from column ``label_col`` of ``gdf`` (ids if absent).
+    Values are matched to the map by id (``id=``: the map's id column). Returns the Axes.
+    """
+    import matplotlib.patheffects as pe
+    from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize, TwoSlopeNorm
+
+    if not isinstance(series, pd.Series):
+        raise SpatialInnoError("series must be a pd.Series indexed by region id, e.g. result.spillover_from(id, 'x')")
+    ids = _map_ids(gdf, id)
+    pos = _match(ids, series, "spillover series")
+    vals = np.full(len(ids), np.nan)
+    vals[pos >= 0] = series.to_numpy(dtype=float)[pos[pos >= 0]]
+    if not np.isfinite(vals).any():
+        raise SpatialInnoError("no finite spillover values to map")
+    if source is None:
+        source = _source_from_name(series, ids)
+        if source is None:
+            source = ids[int(np.nanargmax(np.abs(vals)))]
+    if source not in set(ids):
+        raise SpatialInnoError(f"source {source!r} is not a region of the map; ids are e.g. {preview(list(ids))}")
+    s = int(ids.get_loc(source))
+    names = (gdf[label_col].astype(str).to_numpy() if label_col and label_col in gdf.columns
+             else np.array([str(i) for i in ids]))
+    others = np.isfinite(vals) & (np.arange(len(ids)) != s)
+    ov = vals[others]
+    lo, hi = (float(ov.min()), float(ov.max())) if ov.size else (0.0, 1.0)
+    if lo < 0 < hi:
+        m = max(-lo, hi)
+        norm, cm = TwoSlopeNorm(0.0, -m, m), colormaps[cmap or "RdBu_r"]
+    elif hi <= 0:
+        norm, cm = Normalize(lo, 0.0 if lo < 0 else 1.0), colormaps[cmap or "Blues_r"]
+    else:
+        norm, cm = Normalize(0.0, hi if hi > 0 else 1.0), colormaps[cmap or "YlOrRd"]
+    ax = _new_ax(ax, (8.4, 6.6))
+    geo = gdf.geometry.reset_index(drop=True)
+    colors = [cm(norm(v)) if others[i] else (0.97, 0.97, 0.97, 1.0) for i, v in enumerate(vals)]
+    geo.plot(ax=ax, color=colors, edgecolor="white", linewidth=0.5)
+    if (~np.isfinite(vals)).any():
+        geo[~np.isfinite(vals)].plot(ax=ax, facecolor="none", edgecolor="0.6", hatch="////", linewidth=0.3)
+    geo.iloc[[s]].plot(ax=ax, facecolor="0.3", edgecolor="black", linewidth=2.4, zorder=3)
+    stroke = [pe.withStroke(linewidth=3, foreground="white")]
+    pt = geo.iloc[s].representative_point()
+    ax.annotate(f"{names[s]} (source)\nown effect {vals[s]:.3g}", (pt.x, pt.y), xytext=(0, 18),
+                textcoords="offset points", ha="center", va="bottom", fontsize=9.5, fontweight="bold", zorder=6,
+                path_effects=stroke, arrowprops={"arrowstyle": "-", "color": "black", "lw": 1.0})
+    if top and ov.size:
+        idx = np.flatnonzero(others)
+        order = idx[np.argsort(-np.abs(vals[idx]))][: int(top)]
+        placed = [np.array([pt.x, pt.y])]
+        for rank, i in enumerate(order):
+            p = geo.iloc[i].representative_point()
+            xy = np.array([p.x, p.y])
+            # push the label away from the source / earlier labels to limit overlaps
+            away = xy - placed[0]
+            norm_away = np.hypot(*away) or 1.0
+            offset = 22 * away / norm_away + np.array([0, -10 * (rank % 2)])
+            ax.annotate(f"{names[i]} {vals[i]:.3g}", xy, xytext=tuple(offset), textcoords="offset points",
+                        ha="center", va="center", fontsize=8.5, zorder=5, path_effects=stroke,
+                        arrowprops={"arrowstyle": "-", "color": "0.3", "lw": 0.7})
+            placed.append(xy)
+    ax.set_axis_off()
+    var = re.search(r"spillover of (.+) from ", str(series.name or ""))
+    var = var.group(1) if var else None
+    sm = ScalarMappable(norm=norm, cmap=cm)
+    cb = ax.figure.colorbar(sm, ax=ax, orientation="horizontal", shrink=0.6, pad=0.02, aspect=35)
+    cb.set_label(legend_label or ("Effect received from a unit increase" + (f" in {var}" if var else "") +
+                                  f" in {names[s]}"), fontsize=9.5)
+    cb.ax.tick_params(labelsize=8.5)
+    _titles(ax, title or (f"Spillovers of {var} from {names[s]}" if var else f"Spillovers from {names[s]}"),
+            f"column of S(W) = (I - rho W)^-1 (I b + W t); top {int(top)} recipients labelled" if top else None)
+    return ax
