@@ -292,7 +292,14 @@ def worker_cs(spec: dict, emit) -> None:
             from spreg.output import _summary_impacts
             from spreg.sputils import _sp_effects
 
-            variables = reg.output[reg.output["var_type"] == "x"]
+            import pandas as pd
+
+            # ML_Lag's summary step replaces reg.output by the printed table; rebuild the variable frame that
+            # the constructor passed to _summary_impacts (constant, x, W x, rho).
+            frame = pd.DataFrame({"var_names": reg.name_x, "var_type": ["o"] + ["x"] * 2 + ["wx"] * 2 + ["rho"],
+                                  "regime": 0, "equation": 0})
+            printed, reg.output = reg.output, frame
+            variables = frame[frame["var_type"] == "x"]
             for variant in spec.get("spreg_impacts", ("simple", "full", "power")):
                 if variant == "full" and w.n > spec.get("spreg_full_max", 10 ** 9):
                     emit(step=f"impacts_{variant}", skipped=f"dense inverse skipped at N = {w.n}")
@@ -304,6 +311,7 @@ def worker_cs(spec: dict, emit) -> None:
                 btot, bdir, bind = _sp_effects(reg, variables, {"adi": adi, "aii": aii, "ati": ati}, 1, "All")
                 emit(step=f"impacts_{variant}", time=t, direct_x1=float(np.ravel(bdir)[0]),
                      indirect_x1=float(np.ravel(bind)[0]), total_x1=float(np.ravel(btot)[0]))
+            reg.output = printed
     else:
         raise ValueError(pkg)
 

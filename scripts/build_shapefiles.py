@@ -108,7 +108,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 PROVINCE_TOLERANCE = 0.01  # degrees

@@ -127,7 +127,7 @@ def _prepare(data: pd.DataFrame, region: Hashable, industry: Hashable, value: Ha
     dup = df.duplicated(keys + [industry], keep=False)
     if dup.any():
         rows = df.loc[dup].drop_duplicates(keys + [industry]).head(8)
-        raise IdError(f"duplicated rows for " + "; ".join(_where(r, keys + [industry]) for _, r in rows.iterrows())
+        raise IdError("duplicated rows for " + "; ".join(_where(r, keys + [industry]) for _, r in rows.iterrows())
                       + ": each region" + ("-period" if period is not None else "")
                       + " must have one row per industry; aggregate them first")
     # balance: every industry must be present for every region(-period)

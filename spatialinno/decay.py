@@ -138,24 +138,27 @@ class DecayResult:
     def boundary(self, variable: str, alpha: float = 0.05, effect: str = "indirect") -> float | None:
         """Spillover boundary: the first distance beyond which the (indirect) effect is no longer significant.
 
-        Take the thresholds whose model was fitted, in increasing order, and mark each significant when
-        the 100(1 - alpha)% simulation interval of the effect excludes 0. If the smallest one is
-        significant, the boundary is the first threshold after that initial run of significant
-        thresholds (the first whose interval includes 0). ``None`` when every fitted threshold is
-        significant (the spillover reaches past the last threshold) or the smallest is not (no
-        significant spillover at short range). Failed thresholds are skipped.
+        Definition: take the thresholds whose model was fitted, in increasing order, and call a threshold
+        significant when the 100(1 - alpha)% simulation interval of the effect excludes 0. Find the first
+        significant threshold; the boundary is the first threshold after it whose interval includes 0,
+        i.e. the end of the first run of significant thresholds. Thresholds before that run (e.g. short
+        bands with so few linked regions that the average effect is tiny) are skipped, and so are failed
+        fits. Returns ``None`` when no threshold is significant, or when the first run lasts to the
+        largest threshold (the spillover reaches beyond the range examined).
 
-        For ``scheme="band"`` the boundary is the lower edge of the first band without significant
-        spillovers (spillovers reach at least up to that distance); for ``"beyond"`` the first d such
-        that the regions at least d away no longer matter; for ``"within"`` the first radius at which
-        the effect stops being significant. ``alpha`` other than the run's uses the same simulation
-        draws at the new level.
+        Reading: for ``scheme="band"`` the boundary is the lower edge of the first band without a
+        significant effect (spillovers reach at least that far); for ``"within"`` the first radius at
+        which adding more distant regions makes the average effect insignificant; for ``"beyond"`` the
+        first d such that the regions at least d away no longer have a significant effect.
+        ``alpha`` other than the run's re-uses the same simulation draws at the new level.
         """
         sig = self.significant(variable, effect, alpha).dropna()
-        if sig.empty or not bool(sig.iloc[0]):
+        flags = sig.to_numpy(dtype=bool)
+        if not flags.any():
             return None
-        off = sig.index[~sig.to_numpy(dtype=bool)]
-        return float(off[0]) if len(off) else None
+        start = int(np.argmax(flags))
+        off = np.flatnonzero(~flags[start:])
+        return float(sig.index[start + off[0]]) if len(off) else None
 
     def plot(self, variable: str, effect: str = "indirect", ax=None, **kwargs):
         """The decay curve of ``variable`` (see :func:`spatialinno.plot.decay_plot`)."""

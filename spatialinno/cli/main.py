@@ -42,8 +42,8 @@ DEFAULTS: dict = {
     "no_decay": False,
     "shock_entity": None,
     "seed": DEFAULT_SEED,
-    "draws": 499,
-    "permutations": 499,
+    "draws": 1000,
+    "permutations": 999,
     "alpha": 0.05,
     "quiet": False,
     "title": None,
@@ -61,7 +61,7 @@ DEMO_OPTIONS: dict = {
     "weights": ["contiguity", "inverse_distance:2", "economic:pgdp", "nested:0.5"],
     "models": ["sar", "sem", "sdm"],
     "fixed_effects": "twoway",
-    "decay_thresholds": "600:2000:200",
+    "decay_thresholds": "600:1800:150",
     "decay_scheme": "within",
     "decay_variable": "agglom",
     "shock_entity": 440000,
@@ -136,7 +136,7 @@ estimated values). It runs exactly what this analyze call would run on the same 
   --weights {','.join(DEMO_OPTIONS['weights'])} --models {','.join(DEMO_OPTIONS['models'])}
   --fixed-effects twoway --decay-scheme within --decay-thresholds {DEMO_OPTIONS['decay_thresholds']}
   --decay-variable agglom --shock-entity 440000 (Guangdong)
-Any analysis option below overrides these. Takes about 20-30 s on two cores.
+Any analysis option below overrides these. Takes about 10-20 s on two cores.
 """
 
 
@@ -167,8 +167,8 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
                         "decay variable in the last period)")
     g = p.add_argument_group("run")
     g.add_argument("--seed", type=int, help=f"random seed for permutations and effect draws (default: {DEFAULT_SEED})")
-    g.add_argument("--draws", type=int, metavar="N", help="simulation draws for effect inference (default: 499)")
-    g.add_argument("--permutations", type=int, metavar="N", help="permutations for Moran/LISA p-values (default: 499)")
+    g.add_argument("--draws", type=int, metavar="N", help="simulation draws for effect inference (default: 1000)")
+    g.add_argument("--permutations", type=int, metavar="N", help="permutations for Moran/LISA p-values (default: 999)")
     g.add_argument("--title", help="report title")
     g.add_argument("--config", metavar="FILE.toml", help="read options from a TOML file (command line wins)")
     g.add_argument("--out", "-o", metavar="DIR", help="output directory (created if needed)")

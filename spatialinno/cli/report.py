@@ -103,6 +103,8 @@ def df_to_html(df: pd.DataFrame, *, digits: int = 3, index: bool = True, formats
         if index:
             keys = key if isinstance(key, tuple) else (key,)
             for k in keys:
+                if isinstance(k, (float, np.floating)) and math.isfinite(k) and float(k).is_integer():
+                    k = int(k)
                 out.append(f'<td class="lft">{esc(str(k))}</td>')
         for c in cols:
             v = row[c]
@@ -407,12 +409,12 @@ class Analysis:
                           "data": {"source": "spatialinno.datasets.load_demo_panel()"}}
         else:
             mp, dp = Path(o["map"]), Path(o["data"])
-            for path, flag, kinds in ((mp, "--map", "a shapefile (.shp), GeoPackage (.gpkg) or GeoJSON file"),
-                                      (dp, "--data", "a panel CSV file")):
+            for path, flag, kinds in ((mp, "--map", "shapefile (.shp), GeoPackage (.gpkg) or GeoJSON file"),
+                                      (dp, "--data", "panel CSV file")):
                 if not path.exists():
-                    raise _input_error(f"{flag} file not found: {path}; pass {flag} with an existing {kinds}")
+                    raise _input_error(f"{flag} file not found: {path}; pass {flag} with the path of an existing {kinds}")
                 if path.is_dir():
-                    raise _input_error(f"{flag} {path} is a directory; pass {flag} with {kinds}")
+                    raise _input_error(f"{flag} {path} is a directory; pass {flag} with the path of a {kinds}")
             try:
                 gdf = gpd.read_file(mp)
             except Exception as exc:  # pyogrio raises DataSourceError etc.
@@ -421,7 +423,9 @@ class Analysis:
             if len(gdf) == 0 or "geometry" not in gdf:
                 raise _input_error(f"the map {mp} has no regions (no features with geometry)")
             try:
-                data = pd.read_csv(dp, float_precision="round_trip")
+                # exact round trip of the written floats (the default from pandas 3 on, where the option is deprecated)
+                kw = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+                data = pd.read_csv(dp, **kw)
             except Exception as exc:
                 raise _input_error(f"cannot read the data {dp} as CSV: {' '.join(str(exc).split())[:200]}") from None
             self.gdf, self.data = gdf, data
@@ -1088,12 +1092,15 @@ class Analysis:
             th = self.decay_thresholds
             sig = ", ".join(f"{x:g}" for x in self.decay_sig) or "none"
             if b is not None:
+                run = [x for x in th if x < b]
                 if sch == "band":
                     txt = (f"Along the distance-decay curve ({sch} scheme), the spillover of {v} is significant up to "
-                           f"about {b:g} km: the first band without a significant indirect effect starts there")
+                           f"about {b:,.0f} km: it is significant in every band from {th[0]:,.0f} km up to "
+                           f"{b:,.0f} km, and the band starting at {b:,.0f} km has no significant indirect effect")
                 elif sch == "within":
-                    txt = (f"Along the distance-decay curve ({sch} scheme), the spillover of {v} is significant when W "
-                           f"links regions closer than {th[0]:g} km and stops being significant at about {b:g} km")
+                    txt = (f"Along the distance-decay curve ({sch} scheme), the spillover of {v} is significant up to "
+                           f"about {run[-1]:,.0f} km: significant when W links the regions within {th[0]:,.0f} km and "
+                           f"at every radius up to {run[-1]:,.0f} km, and no longer at {b:,.0f} km")
                 else:
                     txt = (f"Along the distance-decay curve ({sch} scheme), regions at least {b:g} km away no longer "
                            f"carry a significant spillover of {v}")

@@ -29,6 +29,7 @@ from scipy import stats
 
 from ..errors import DataError, IdError, PanelError, SpatialInnoError, preview
 from ..weights import Weights
+from ..models.data import panel_positions
 
 #: seed used when the caller does not give one
 DEFAULT_SEED = 12345
@@ -286,35 +287,14 @@ def moran_by_period(data: pd.DataFrame, column: Hashable, w: Weights, entity: Ha
     permutations = _check_permutations(permutations)
     if not isinstance(data, pd.DataFrame):
         raise SpatialInnoError("data must be a long DataFrame with entity, time and value columns")
-    for col, role in ((column, "value"), (entity, "entity"), (time, "time")):
-        if col not in data.columns:
-            raise PanelError(f"{role} column {col!r} not in the data; columns are {preview(data.columns)}")
-    key = data[[entity, time]]
-    if key.isna().any().any():
-        raise PanelError(f"missing values in the {entity!r}/{time!r} columns; every row needs both")
-    dup = key.duplicated(keep=False)
-    if dup.any():
-        pairs = list(key[dup].drop_duplicates().itertuples(index=False, name=None))
-        raise PanelError(f"duplicated ({entity}, {time}) rows: {preview(pairs)}; aggregate or drop duplicates")
-    ents = pd.Index(key[entity].unique())
-    extra = ents.difference(w.ids, sort=False)
-    if len(extra):
-        raise IdError(f"entities in the data but not in the weights: {preview(extra)}. Build the weights on the "
-                      f"panel's entities, or drop those rows")
-    periods = pd.Index(np.sort(key[time].unique()), name=time)
-    full = pd.MultiIndex.from_product([w.ids, periods])
-    have = pd.MultiIndex.from_arrays([key[entity].to_numpy(), key[time].to_numpy()])
-    absent = full.difference(have)
-    if len(absent):
-        raise PanelError(f"unbalanced panel: {len(absent)} (entity, time) pairs missing, e.g. "
-                         f"{preview(list(absent), 6)}; every weights id needs a row in every period "
-                         f"(fill them, or drop periods/entities and use w.subset(ids))")
+    if column not in data.columns:
+        raise PanelError(f"value column {column!r} not in the data; columns are {preview(data.columns)}")
+    periods, pos = panel_positions(data, w, entity, time)
     rng = _rng(seed)
     out = {}
-    for t in periods:
-        rows = data[data[time].to_numpy() == t]
-        ser = pd.Series(rows[column].to_numpy(), index=rows[entity].to_numpy(), name=f"{column} ({t})")
-        v = _values(ser, w, name=f"{column} ({t})")
+    values = data[column].to_numpy()[pos].reshape(len(periods), w.n)
+    for t, row in zip(periods, values):
+        v = _values(pd.Series(row, index=w.ids, name=f"{column} ({t})"), w, name=f"{column} ({t})")
         out[t] = _moran_core(v, w.sparse, permutations, rng, f"{column} in period {t}")
     return _result_frame(out, time)
 

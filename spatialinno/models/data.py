@@ -145,13 +145,12 @@ def cross_section(formula: str, data: pd.DataFrame, w: Weights, id: Hashable | N
                   has_intercept="Intercept" in X.columns)
 
 
-def panel(formula: str, data: pd.DataFrame, w: Weights, entity: Hashable, time: Hashable,
-          fixed_effects: str) -> Design:
-    """Design for a balanced long panel aligned by (entity, time), stacked time-major."""
-    if not isinstance(w, Weights):
-        raise SpatialInnoError("w must be a spatialinno Weights (build one with si.weights.*)")
-    if fixed_effects not in FIXED_EFFECTS:
-        raise SpatialInnoError(f"fixed_effects must be one of {', '.join(FIXED_EFFECTS)} (got {fixed_effects!r})")
+def panel_positions(data: pd.DataFrame, w: Weights, entity: Hashable, time: Hashable) -> tuple[pd.Index, np.ndarray]:
+    """Sorted periods and the row positions of ``data`` stacked time-major in ``w.ids`` order.
+
+    Errors name missing columns, missing keys, duplicated (entity, time) rows, entities not in the weights
+    (and weights ids not in the data), and the (entity, time) pairs an unbalanced panel lacks.
+    """
     for col in (entity, time):
         if col not in data.columns:
             raise PanelError(f"panel column {col!r} not in the data; columns are {preview(data.columns)}")
@@ -162,24 +161,28 @@ def panel(formula: str, data: pd.DataFrame, w: Weights, entity: Hashable, time: 
     if dup.any():
         pairs = list(key[dup].drop_duplicates().itertuples(index=False, name=None))
         raise PanelError(f"duplicated ({entity}, {time}) rows: {preview(pairs)}; aggregate or drop duplicates")
-    ents = pd.Index(key[entity].unique())
-    extra, missing = ents.difference(w.ids, sort=False), w.ids.difference(ents, sort=False)
-    if len(extra) or len(missing):
-        msg = []
-        if len(extra):
-            msg.append(f"entities in the data but not in the weights: {preview(extra)}")
-        if len(missing):
-            msg.append(f"weights ids missing from the data: {preview(missing)}")
-        raise IdError("; ".join(msg) + ". Build the weights on the panel's entities, or use w.subset(ids).")
-    periods = pd.Index(np.sort(key[time].unique()))
+    w.align(key[entity].unique(), "data")
+    periods = pd.Index(np.sort(key[time].unique()), name=time)
     full = pd.MultiIndex.from_product([periods, w.ids])
     have = pd.MultiIndex.from_arrays([key[time].to_numpy(), key[entity].to_numpy()])
     absent = full.difference(have)
     if len(absent):
         pairs = [(e, t) for t, e in absent]
         raise PanelError(f"unbalanced panel: {len(pairs)} (entity, time) pairs missing, e.g. {preview(pairs, 6)}; "
-                         f"spatial panel models need every entity in every period (fill or drop entities/periods)")
-    pos = pd.Series(np.arange(len(data)), index=have).reindex(full).to_numpy()
+                         f"spatial panels need every entity in every period (fill them, or drop entities/periods "
+                         f"and use w.subset(ids))")
+    return periods, pd.Series(np.arange(len(data)), index=have).reindex(full).to_numpy()
+
+
+def panel(formula: str, data: pd.DataFrame, w: Weights, entity: Hashable, time: Hashable,
+          fixed_effects: str) -> Design:
+    """Design for a balanced long panel aligned by (entity, time), stacked time-major."""
+    if not isinstance(w, Weights):
+        raise SpatialInnoError("w must be a spatialinno Weights (build one with si.weights.*)")
+    if fixed_effects not in FIXED_EFFECTS:
+        raise SpatialInnoError(f"fixed_effects must be one of {', '.join(FIXED_EFFECTS)} (got {fixed_effects!r})")
+    periods, pos = panel_positions(data, w, entity, time)
+    full = pd.MultiIndex.from_product([periods, w.ids])
     df = data.iloc[pos]
     intercept = fixed_effects in ("none", "random")
     y, X, yname = _model_frame(formula, df, intercept=intercept)

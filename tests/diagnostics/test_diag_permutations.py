@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from scipy import stats
 
 import spatialinno as si
 from spatialinno.diagnostics import (bivariate_moran, geary, getis_ord, local_bivariate_moran, local_getis_ord,

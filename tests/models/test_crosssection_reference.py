@@ -8,7 +8,6 @@ coefficients are compared with that, log-likelihoods and standard errors with sp
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 import spatialinno as si

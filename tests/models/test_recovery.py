@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pytest
 
-import spatialinno as si
 from simulate import cross_section_study, lattice, panel_study, summarise
 
 pytestmark = pytest.mark.slow
