@@ -24,7 +24,15 @@ from .logdet import EIGEN_MAX, series_order, symmetric_form, trace_moments
 
 
 class EffectsKernel:
-    """rho -> [tr(A^-1)/n, tr(A^-1 W)/n, 1'A^-1 1/n, 1'A^-1 W 1/n] for an array of rho."""
+    """rho -> [tr(A^-1)/n, tr(A^-1 W)/n, 1'A^-1 1/n, 1'A^-1 W 1/n] for an array of rho.
+
+    Modes (chosen once per W and cached on it):
+    - ``eigen``: W similar to a symmetric matrix: all four from its eigen-decomposition, O(N) per rho.
+    - ``schur``: other W up to ``EIGEN_MAX`` regions: traces from the eigenvalues (exact for any
+      matrix), totals n/(1 - rho) when every row sums to one, else from the complex Schur form
+      W = Q T Q* by a triangular solve, O(N^2) per rho.
+    - ``series``: above ``EIGEN_MAX`` regions, power series with trace moments (see module docstring).
+    """
 
     def __init__(self, w: Weights, rho_max: float = 0.99) -> None:
         self.w, self.n = w, w.n
@@ -39,21 +47,20 @@ class EffectsKernel:
     def _prepare(self):
         n = self.n
         one = np.ones(n)
-        if n <= EIGEN_MAX:
-            sym = symmetric_form(self.w)
-            if sym is not None:
-                lam, Q = np.linalg.eigh(sym[0].toarray())
-                dh = np.sqrt(sym[1])
-                a = Q.T @ np.divide(one, dh, out=np.zeros(n), where=dh > 0)
-                b = Q.T @ (dh * one)
-                return "eigen", (lam, a * b)
-            lam, V = np.linalg.eig(self.w.sparse.toarray())
-            if np.linalg.cond(V) < 1e8:
-                a = one @ V
-                b = np.linalg.solve(V, one)
-                return "eigen", (lam, a * b)
-            return "dense", self.w.sparse.toarray()
-        return "series", None
+        if n > EIGEN_MAX:
+            return "series", None
+        sym = symmetric_form(self.w)
+        if sym is not None:
+            lam, Q = np.linalg.eigh(sym[0].toarray())
+            dh = np.sqrt(sym[1])
+            a = Q.T @ np.divide(one, dh, out=np.zeros(n), where=dh > 0)
+            b = Q.T @ (dh * one)
+            return "eigen", (lam, a * b)
+        Wd = self.w.sparse.toarray()
+        if np.allclose(Wd.sum(axis=1), 1.0, rtol=0, atol=1e-12):
+            return "schur", (np.linalg.eigvals(Wd), None, None, None)
+        T, Q = sla.schur(Wd, output="complex")
+        return "schur", (np.diag(T).copy(), T, Q.conj().T @ one, Q.conj().T @ (Wd @ one))
 
     def __call__(self, rho) -> np.ndarray:
         rho = np.atleast_1d(np.asarray(rho, dtype=float))
@@ -63,40 +70,43 @@ class EffectsKernel:
             inv = 1.0 / (1.0 - rho[:, None] * lam[None, :])
             out = np.column_stack([inv.sum(1), (inv * lam).sum(1), (inv * ab).sum(1), (inv * lam * ab).sum(1)])
             return np.real(out) / n
-        if self._mode == "dense":
-            Wd = self._data
-            one = np.ones(n)
-            rows = []
-            for r in rho:
-                Ai = sla.inv(np.eye(n) - r * Wd)
-                AiW = Ai @ Wd
-                rows.append([np.trace(Ai), np.trace(AiW), one @ Ai @ one, one @ AiW @ one])
-            return np.array(rows) / n
+        if self._mode == "schur":
+            lam, T, c, d = self._data
+            inv = 1.0 / (1.0 - rho[:, None] * lam[None, :])
+            out = np.empty((len(rho), 4))
+            out[:, 0] = np.real(inv.sum(1))
+            out[:, 1] = np.real((inv * lam).sum(1))
+            if T is None:  # rows sum to one: 1'A^-1 1 = 1'A^-1 W 1 = n / (1 - rho)
+                out[:, 2] = out[:, 3] = n / (1.0 - rho)
+            else:
+                eye = np.eye(n)
+                for i, r in enumerate(rho):
+                    M = eye - r * T
+                    out[i, 2] = np.real(c.conj() @ sla.solve_triangular(M, c))
+                    out[i, 3] = np.real(c.conj() @ sla.solve_triangular(M, d))
+            return out / n
         tr, tot = self._data
         J = len(tr) - 1
         pw = rho[:, None] ** np.arange(J)[None, :]
         return np.column_stack([pw @ tr[:J], pw @ tr[1:J + 1], pw @ tot[:J], pw @ tot[1:J + 1]]) / n
 
     def by_order(self, rho: float, orders: int) -> np.ndarray:
-        """(orders+1, 4) matrix: the j-th power-series term rho^j [tr(W^j), tr(W^j+1), 1'W^j 1, 1'W^j+1 1]/n."""
-        one = np.ones(self.n)
-        out = np.zeros((orders + 1, 4))
+        """(orders+1, 4) matrix: the j-th power-series term rho^j [tr(W^j), tr(W^j+1), 1'W^j 1, 1'W^j+1 1]/n.
+
+        Traces from the eigenvalues where they are known (else trace moments); totals exact by products."""
+        Wm = self.w.sparse
+        tot = np.zeros(orders + 2)
+        v = np.ones(self.n)
+        for j in range(orders + 2):
+            tot[j] = v.sum()
+            v = Wm @ v
         if self._mode == "series":
-            tr, tot = trace_moments(self.w, orders + 1)
-            for j in range(orders + 1):
-                out[j] = rho ** j * np.array([tr[j], tr[j + 1], tot[j], tot[j + 1]])
-            return out / self.n
-        if self._mode == "eigen":
-            lam, ab = self._data
-            for j in range(orders + 1):
-                out[j] = np.real(rho ** j * np.array([np.sum(lam ** j), np.sum(lam ** (j + 1)),
-                                                      np.sum(ab * lam ** j), np.sum(ab * lam ** (j + 1))]))
-            return out / self.n
-        P, Wdense = np.eye(self.n), self._data
-        for j in range(orders + 1):
-            PW = P @ Wdense
-            out[j] = rho ** j * np.array([np.trace(P), np.trace(PW), one @ P @ one, one @ PW @ one])
-            P = PW
+            tr = trace_moments(self.w, orders + 1)[0]
+        else:
+            lam = self._data[0]
+            tr = np.array([np.real(np.sum(lam ** j)) for j in range(orders + 2)])
+        j = np.arange(orders + 1)
+        out = np.column_stack([tr[j], tr[j + 1], tot[j], tot[j + 1]]) * (rho ** j)[:, None]
         return out / self.n
 
 

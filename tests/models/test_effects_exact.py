@@ -76,13 +76,16 @@ def test_logdet_methods_agree(province_w, model):
     assert np.allclose(a.params, b.params, rtol=1e-6, atol=1e-8)
 
 
-def test_knn_asymmetric_weights_use_complex_eigenvalues(provinces):
-    w = si.weights.knn(provinces, id="code", k=4)
+@pytest.mark.parametrize("normalize", ["row", "none"])
+def test_knn_asymmetric_weights_use_complex_eigenvalues(provinces, normalize):
+    """Asymmetric W: traces from complex eigenvalues, totals n/(1-rho) (row) or via the Schur form (none)."""
+    w = si.weights.knn(provinces, id="code", k=4, normalize=normalize)
     assert not w.is_symmetric
-    res = si.sdm("y ~ x", simulate_xs(w, 0.3, 1.0, 0.5, seed=8), w, id="code")
+    rho = 0.3 if normalize == "row" else 0.07
+    res = si.sdm("y ~ x", simulate_xs(w, rho, 1.0, 0.5, seed=8), w, id="code")
     _, d, i, t = brute_force(res, "x")
     imp = res.impacts(method="exact")
     assert abs(imp.loc[("x", "direct"), "estimate"] - d) < 1e-10
     assert abs(imp.loc[("x", "total"), "estimate"] - t) < 1e-10
-    assert abs(res.llf - si.sdm("y ~ x", simulate_xs(w, 0.3, 1.0, 0.5, seed=8), w, id="code",
+    assert abs(res.llf - si.sdm("y ~ x", simulate_xs(w, rho, 1.0, 0.5, seed=8), w, id="code",
                                 method="sparse").llf) < 1e-8
