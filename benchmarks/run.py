@@ -48,6 +48,7 @@ SPREG_ML_MAX = 40000                  # spreg ML (dense inverse for the informat
 SEED = 20240601
 FORMULA = "y ~ x1 + x2"
 MODELS = ("sar", "sem", "sdm")
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
 
 
 # =============================================================================================
@@ -195,6 +196,7 @@ class _Counters:
     def __init__(self) -> None:
         self.ld_calls = 0
         self.ld_time = 0.0
+        self.ld_setup = 0.0
         self.splu_calls = 0
         self.splu_time = 0.0
         try:
@@ -211,6 +213,16 @@ class _Counters:
                     self.ld_time += time.perf_counter() - t0
 
             ldmod.LogDet.__call__ = wrapped
+            orig_init = ldmod.LogDet.__init__
+
+            def wrapped_init(obj, *a, **k):
+                t0 = time.perf_counter()
+                try:
+                    return orig_init(obj, *a, **k)
+                finally:
+                    self.ld_setup += time.perf_counter() - t0
+
+            ldmod.LogDet.__init__ = wrapped_init
             self.ld_ok = True
         except Exception:  # structure changed: report what we can
             self.ld_ok = False
@@ -230,6 +242,7 @@ class _Counters:
 
     def snapshot(self) -> dict:
         return {"logdet_calls": self.ld_calls if self.ld_ok else None, "logdet_time": self.ld_time,
+                "logdet_setup_time": self.ld_setup,
                 "splu_calls": self.splu_calls, "splu_time": self.splu_time}
 
 
@@ -258,11 +271,11 @@ def worker_cs(spec: dict, emit) -> None:
         df = pd.DataFrame({"y": y, "x1": x1, "x2": x2}, index=w.ids)
         cnt = _Counters()
         emit(step="ready")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         res = getattr(si, model)(FORMULA, df, w)
-        t = time.perf_counter() - t0
+        t, c = time.perf_counter() - t0, time.process_time() - c0
         rho = res.lambda_ if model == "sem" else res.rho
-        emit(step="fit", time=t, rho=float(rho), llf=float(res.llf), extra=_extra(res), **cnt.snapshot())
+        emit(step="fit", time=t, cpu=c, rho=float(rho), llf=float(res.llf), extra=_extra(res), **cnt.snapshot())
         if model == "sdm" and spec.get("impacts"):
             t0 = time.perf_counter()
             imp = res.impacts(method="simulation", draws=1000)
@@ -278,16 +291,16 @@ def worker_cs(spec: dict, emit) -> None:
         X = np.column_stack([x1, x2])
         Y = y.reshape(-1, 1)
         emit(step="ready")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         if model == "sar":
             reg = spreg.ML_Lag(Y, X, w=w, method="LU")
         elif model == "sdm":
             reg = spreg.ML_Lag(Y, X, w=w, slx_lags=1, method="LU")
         else:
             reg = spreg.ML_Error(Y, X, w=w, method="LU")
-        t = time.perf_counter() - t0
+        t, c = time.perf_counter() - t0, time.process_time() - c0
         rho = reg.lam if model == "sem" else reg.rho
-        emit(step="fit", time=t, rho=float(np.ravel(rho)[0]), llf=float(np.ravel(reg.logll)[0]))
+        emit(step="fit", time=t, cpu=c, rho=float(np.ravel(rho)[0]), llf=float(np.ravel(reg.logll)[0]))
         if model == "sdm" and spec.get("impacts"):
             from spreg.output import _summary_impacts
             from spreg.sputils import _sp_effects
@@ -330,10 +343,10 @@ def worker_panel(spec: dict, emit) -> None:
                            "y": y, "x1": x1, "x2": x2})
         cnt = _Counters()
         emit(step="ready")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         res = si.sdm(FORMULA, df, w, entity="entity", time="time", fixed_effects="twoway")
-        t = time.perf_counter() - t0
-        emit(step="fit", time=t, rho=float(res.rho), llf=float(res.llf), bias_correction=res.bias_correction,
+        t, c = time.perf_counter() - t0, time.process_time() - c0
+        emit(step="fit", time=t, cpu=c, rho=float(res.rho), llf=float(res.llf), bias_correction=res.bias_correction,
              extra=_extra(res), **cnt.snapshot())
         t0 = time.perf_counter()
         imp = res.impacts(method="simulation", draws=1000)
@@ -347,16 +360,17 @@ def worker_panel(spec: dict, emit) -> None:
 
         w = _pysal_w(C)
         emit(step="ready")
-        t0 = time.perf_counter()
-        # spreg's ML_LagFE has entity effects only; two-way = entity demeaning of time-demeaned data
-        # (exact for row-normalised W, where W commutes with removing period means).
-        Y = y.reshape(T, n)
-        X = np.stack([x1.reshape(T, n), x2.reshape(T, n)], axis=-1)
-        Yd = (Y - Y.mean(axis=1, keepdims=True)).reshape(-1, 1)
-        Xd = (X - X.mean(axis=1, keepdims=True)).reshape(-1, 2)
-        reg = spreg.ML_LagFE(Yd, Xd, w, slx_lags=1)
-        t = time.perf_counter() - t0
-        emit(step="fit", time=t, rho=float(np.ravel(reg.rho)[0]), llf=float(np.ravel(reg.logll)[0]))
+        t0, c0 = time.perf_counter(), time.process_time()
+        # spreg's ML_LagFE has entity effects only. Two-way: add T - 1 period dummies, not spatially lagged.
+        # (Time-demeaning y and x first is NOT equivalent: W (x_t - mean(x_t)) = W x_t - mean(x_t) differs from
+        # W x_t - mean(W x_t) by a period constant that entity effects do not absorb, unless W is doubly
+        # stochastic.) spat_impacts=None: with a slx_vars list, ML_LagFE's impacts raise a broadcasting error
+        # in spreg 1.9 (and impacts of period dummies would be meaningless anyway).
+        D = (np.repeat(np.arange(T), n)[:, None] == np.arange(1, T)[None, :]).astype(float)
+        reg = spreg.ML_LagFE(y.reshape(-1, 1), np.column_stack([x1, x2, D]), w, slx_lags=1,
+                             slx_vars=[True, True] + [False] * (T - 1), spat_impacts=None)
+        t, c = time.perf_counter() - t0, time.process_time() - c0
+        emit(step="fit", time=t, cpu=c, rho=float(np.ravel(reg.rho)[0]), llf=float(np.ravel(reg.logll)[0]))
     else:
         raise ValueError(spec["pkg"])
 
@@ -368,12 +382,19 @@ def worker_moran(spec: dict, emit) -> None:
     if pkg == "si":
         import spatialinno as si
 
+        numba_version = None
         w = _si_weights(C)
         f = (lambda: si.moran(y, w, permutations=999)) if kind == "moran" else \
             (lambda: si.local_moran(y, w, permutations=999))
     else:
         import esda
 
+        try:
+            import numba
+
+            numba_version = numba.__version__
+        except ImportError:
+            numba_version = None
         w = _pysal_w(C)
         f = (lambda: esda.Moran(y, w, permutations=999)) if kind == "moran" else \
             (lambda: esda.Moran_Local(y, w, permutations=999, seed=12345))
@@ -389,7 +410,8 @@ def worker_moran(spec: dict, emit) -> None:
         stat = np.asarray(r["Ii"] if pkg == "si" else r.Is, dtype=float)
         np.save(Path(spec["result"]).with_suffix(".Ii.npy"), stat)
         stat = float(stat.sum())
-    emit(step="moran", cold=times[0], warm=float(np.median(times[1:])), stat=stat)
+    emit(step="moran", cold=times[0], warm=float(np.median(times[1:])), stat=stat,
+         numba=numba_version if pkg != "si" else None)
 
 
 def worker_splu(spec: dict, emit) -> None:
@@ -446,6 +468,8 @@ def worker_profile(spec: dict, emit) -> None:
 
 def worker_main(spec_path: str) -> None:
     spec = json.loads(Path(spec_path).read_text())
+    if spec.get("extra_path"):
+        sys.path.insert(0, spec["extra_path"])
     emit = _Emitter(spec["result"])
     try:
         {"cs": worker_cs, "panel": worker_panel, "moran": worker_moran, "splu": worker_splu,
@@ -467,6 +491,11 @@ class Runner:
         self.tmp = tmp
         self.counter = 0
         self.mem_limit = int(args.mem_limit_gb * 1024 ** 3) if args.mem_limit_gb else None
+        self.env = dict(os.environ)
+        if args.threads:
+            for k in THREAD_VARS:
+                self.env[k] = str(args.threads)
+        self.loads: list[float] = []
 
     def _spawn(self, cmd: list[str], timeout: float, tag: str) -> dict:
         """Run cmd in its own session; return wall time, ru_maxrss of that child (os.wait4), status."""
@@ -478,10 +507,11 @@ class Runner:
             if lim:
                 resource.setrlimit(resource.RLIMIT_AS, (lim, lim))
 
+        load = os.getloadavg()[0]
         with open(f"{base}.out", "w") as fo, open(f"{base}.err", "w") as fe:
             t0 = time.perf_counter()
             p = subprocess.Popen(cmd, stdout=fo, stderr=fe, preexec_fn=pre, start_new_session=True,
-                                 cwd=str(HERE.parent))
+                                 cwd=str(HERE.parent), env=self.env)
             timed_out = threading.Event()
 
             def kill():
@@ -497,10 +527,13 @@ class Runner:
             wall = time.perf_counter() - t0
             timer.cancel()
             p.returncode = os.waitstatus_to_exitcode(status)
-        return {"wall": wall, "maxrss_mb": ru.ru_maxrss / 1024.0, "returncode": p.returncode,
+        self.loads.append(load)
+        return {"wall": wall, "maxrss_mb": ru.ru_maxrss / 1024.0, "returncode": p.returncode, "loadavg1": load,
                 "timed_out": timed_out.is_set(), "stdout": f"{base}.out", "stderr": f"{base}.err"}
 
     def python(self, spec: dict, timeout: float) -> dict:
+        if self.args.extra_pythonpath and spec.get("pkg") != "si":
+            spec = dict(spec, extra_path=self.args.extra_pythonpath)
         tag = "_".join(str(spec.get(k, "")) for k in ("task", "pkg", "model", "kind", "graph", "n") if spec.get(k))
         res_path = self.tmp / f"res{self.counter + 1:05d}_{tag}.jsonl"
         spec = dict(spec, result=str(res_path))
@@ -636,6 +669,11 @@ def main(argv=None) -> None:
     ap.add_argument("--mem-limit-gb", type=float, default=16.0, help="RLIMIT_AS per subprocess (0 = none)")
     ap.add_argument("--profile", type=int, default=None, metavar="N",
                     help="also cProfile one spatialinno SDM fit on the queen lattice at N")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="BLAS/OpenMP/numba threads for every subprocess (default 1; 0 = library defaults)")
+    ap.add_argument("--extra-pythonpath", default=None, metavar="DIR",
+                    help="prepend DIR to sys.path in the spreg/esda subprocesses only (e.g. a directory where numba "
+                         "was pip-installed with --target, so esda runs with its JIT as most users have it)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary data/log directory")
     ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -649,6 +687,8 @@ def main(argv=None) -> None:
     if args.sizes:
         sizes = [int(s) for s in args.sizes.split(",")]
     repeats = args.repeats or (2 if args.quick else 3)
+    # each esda local-Moran process pays numba's compile (~20 s); --quick keeps one run per Moran cell
+    moran_repeats = args.repeats or (1 if args.quick else 3)
     out = Path(args.out or (HERE / ("results_quick.md" if args.quick else "results.md")))
     only = set(args.only.replace("impacts", "sdm").split(",")) if args.only else \
         {"sar", "sem", "sdm", "panel", "moran", "lisa", "splu"}
@@ -662,9 +702,11 @@ def main(argv=None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="si_bench_"))
     runner = Runner(args, tmp)
     started = _dt.datetime.now()
+    if args.extra_pythonpath:
+        sys.path.insert(0, args.extra_pythonpath)   # so versions() sees numba where the esda workers will
     meta = {"machine": machine_info(), "versions": versions(), "r": r_info, "date": started.isoformat(timespec="seconds"),
-            "sizes": sizes, "repeats": repeats, "graphs": graphs, "timeout": args.timeout,
-            "mem_limit_gb": args.mem_limit_gb, "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:])}
+            "sizes": sizes, "repeats": repeats, "moran_repeats": moran_repeats, "graphs": graphs, "timeout": args.timeout,
+            "mem_limit_gb": args.mem_limit_gb, "threads": args.threads, "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:])}
     results = {"meta": meta, "cs": [], "panel": [], "moran": [], "splu": [], "profile": None}
 
     def log(msg):
@@ -672,6 +714,8 @@ def main(argv=None) -> None:
 
     def save():
         meta["loadavg_end"] = os.getloadavg()
+        if runner.loads:
+            meta["loadavg_runs"] = [min(runner.loads), statistics.median(runner.loads), max(runner.loads)]
         meta["elapsed_s"] = time.perf_counter() - t_start
         out.write_text(render(results))
         if args.json:
@@ -770,7 +814,7 @@ def main(argv=None) -> None:
                     d = data[(g, n)]
                     pkgs = ["si"] + (["esda"] if use_spreg and n <= 40000 else [])
                     cell = {"kind": kind, "graph": g, "n": d["n"], "runs": {p: [] for p in pkgs}}
-                    for rep in range(repeats):
+                    for rep in range(moran_repeats):
                         order = pkgs[rep % len(pkgs):] + pkgs[:rep % len(pkgs)]
                         for p in order:
                             info = runner.python({"task": "moran", "kind": "moran" if kind == "moran" else "local",
@@ -783,6 +827,10 @@ def main(argv=None) -> None:
                             a = np.load(Path(cell["runs"]["si"][0]["result_path"]).with_suffix(".Ii.npy"))
                             b = np.load(Path(cell["runs"]["esda"][0]["result_path"]).with_suffix(".Ii.npy"))
                             cell["max_abs_diff_Ii"] = float(np.max(np.abs(a - b)))
+                            # esda divides by sum(z^2)/(n-1), spatialinno by m2 = sum(z^2)/n (Anselin 1995)
+                            nn = len(a)
+                            cell["max_rel_diff_Ii_rescaled"] = float(np.max(np.abs(a * (nn - 1) / nn - b))
+                                                                     / np.max(np.abs(b)))
                         except Exception as exc:
                             cell["max_abs_diff_Ii"] = f"n/a ({exc})"
                     results["moran"].append(cell)
@@ -847,7 +895,7 @@ def _fmt_mb(v) -> str:
 def _ratio(a, b) -> str:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b > 0:
         r = a / b
-        return f"{r:.1f}x" if r >= 1 else f"{r:.2f}x"
+        return f"{r:.0f}x" if r >= 100 else f"{r:.1f}x" if r >= 1 else f"{r:.2f}x"
     return "-"
 
 
@@ -887,9 +935,16 @@ def render(results: dict) -> str:
     L.append(f"- Command: `python benchmarks/{m['command']}`; date {m['date']}; elapsed "
              f"{m.get('elapsed_s', 0) / 60:.1f} min; {m['repeats']} repeat(s) per cell.")
     L.append(f"- Machine: {mi['nproc']} CPUs ({mi['cpu']}), {mi['ram']} RAM; {mi['platform']}; Python {mi['python']}; "
-             f"BLAS thread variables: {mi['thread_env']}. Load average at start "
-             f"{'/'.join(f'{x:.2f}' for x in mi['loadavg_start'])}, at end "
-             f"{'/'.join(f'{x:.2f}' for x in m.get('loadavg_end', (0, 0, 0)))} (other jobs share this machine).")
+             f"BLAS: numpy/scipy use OpenBLAS, R the reference BLAS/LAPACK.")
+    thr = m.get("threads")
+    lr = m.get("loadavg_runs")
+    L.append("- Threads: " + (f"every subprocess runs with {'/'.join(THREAD_VARS)} = {thr} (`--threads {thr}`; "
+             "on this shared machine multi-threaded OpenBLAS spin-waits when other jobs hold the cores, which made "
+             "the same N = 400 SAR fit take 0.08 s with 1 thread and 0.4-1.9 s with 2)" if thr else
+             f"library defaults (`--threads 0`; environment: {mi['thread_env']})") + ".")
+    L.append("- Machine load (1-min load average; other jobs share this machine): "
+             + (f"min / median / max {lr[0]:.1f} / {lr[1]:.1f} / {lr[2]:.1f} over the {m['repeats']}-repeat runs"
+                if lr else "n/a") + f" on {mi['nproc']} CPUs.")
     L.append("- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + f"; {m['r']}.")
     L.append(f"- Limits per subprocess: timeout {m['timeout']:.0f} s (2x for SDM + impacts and panels), address space "
              f"{m['mem_limit_gb']:.0f} GB.")
@@ -986,9 +1041,12 @@ symmetric-similar queen W and `method="LU"` on the asymmetric k-NN W.
     if results["panel"]:
         L.append("\n## Two-way fixed-effects SDM panel (T = 10)\n")
         L.append("spatialinno: `si.sdm(..., entity=, time=, fixed_effects=\"twoway\")` (default Lee-Yu bias correction) "
-                 "then `impacts(method=\"simulation\", draws=1000)`. Nearest spreg peer: `spreg.ML_LagFE(y, x, w, "
-                 "slx_lags=1)` (entity effects only; given time-demeaned y and x, which makes it the two-way "
-                 "within estimator for a row-normalised W; its default \"simple\" impacts, no standard errors). "
+                 "then `impacts(method=\"simulation\", draws=1000)`. Nearest spreg peer: `spreg.ML_LagFE(y, [x1, x2, "
+                 "D_2..D_T], w, slx_lags=1, slx_vars=[True, True, False, ...], spat_impacts=None)`: ML_LagFE has "
+                 "entity effects only, so the period effects enter as T - 1 dummies without W-lags (time-demeaning "
+                 "y and x first is not equivalent: it leaves period constants in W y and W x that entity effects "
+                 "do not absorb; and with a `slx_vars` list, ML_LagFE's impacts fail with a broadcasting error in "
+                 "spreg 1.9, hence `spat_impacts=None`: spreg has no panel impacts here). "
                  "(The older `spreg.Panel_FE_Lag` has no Durbin terms and is deprecated in favour of `ML_LagFE`.) "
                  "spreg maximises the dummy-variable likelihood (n = NT, T log-determinants), so Δrho/Δllf compare "
                  "it with spatialinno's `bias_correction=\"none\"` fit (untimed); Lee-Yu rho is shown for reference. "
@@ -1016,10 +1074,18 @@ symmetric-similar queen W and `method="LU"` on the asymmetric k-NN W.
     # ---------------------------------------------------------------- Moran
     if results["moran"]:
         L.append("\n## Moran's I and local Moran (LISA), 999 permutations\n")
-        L.append("Each subprocess calls the function three times: *cold* = first call in the process (for esda's "
-                 "`Moran_Local` this includes numba's JIT compilation, which is not cached on disk), *warm* = median "
-                 "of calls 2-3. spatialinno: `si.moran` / `si.local_moran` (numpy, no JIT); esda: `Moran` / "
-                 "`Moran_Local(seed=12345)`. Agreement: |ΔI| (global) or max |ΔI_i| (local); permutation p-values "
+        nb = None
+        for c in results["moran"]:
+            for r in c["runs"].get("esda", []):
+                nb = nb or _step(r, "moran", "numba")
+        jit = (f"for esda's `Moran_Local` this includes numba {nb}'s JIT compilation, which esda does not cache on "
+               "disk" if nb else "numba is NOT importable in the esda subprocesses, so esda runs its pure-Python "
+               "fallback and has no JIT cost; see `--extra-pythonpath`")
+        L.append("Each subprocess calls the function three times: *cold* = first call in the process (" + jit + "), "
+                 "*warm* = median of calls 2-3. spatialinno: `si.moran` / `si.local_moran` (numpy, no JIT); esda: `Moran` / "
+                 "`Moran_Local(seed=12345)`. Agreement: |ΔI| (global) or max |ΔI_i| (local; esda scales I_i by "
+                 "(n-1)/Σz², spatialinno by n/Σz² as in Anselin 1995 with m2 = Σz²/n, so they differ by the factor "
+                 "n/(n-1); *rescaled* is the max relative difference after removing it); permutation p-values "
                  "differ by design (different random streams).\n")
         L.append("| statistic | W | N | si cold s | si warm s | esda cold s | esda warm s | esda/si warm | esda/si cold "
                  "| peak MB si / esda | agreement |")
@@ -1035,6 +1101,8 @@ symmetric-similar queen W and `method="LU"` on the asymmetric k-NN W.
             agree = None
             if c["kind"] == "lisa":
                 agree = c.get("max_abs_diff_Ii")
+                if isinstance(agree, float) and isinstance(c.get("max_rel_diff_Ii_rescaled"), float):
+                    agree = f"{agree:.1e} (rescaled: {c['max_rel_diff_Ii_rescaled']:.0e})"
             elif s0 and e0:
                 agree = abs(_step(s0, "moran", "stat") - _step(e0, "moran", "stat"))
             name = "Moran's I" if c["kind"] == "moran" else "local Moran"
@@ -1062,24 +1130,28 @@ symmetric-similar queen W and `method="LU"` on the asymmetric k-NN W.
                 continue
             st = s0["steps"]["fit"]
             ts, _, _ = _cell_py(c["runs"].get("si"), "fit")
+            if not isinstance(ts, (int, float)):
+                continue
             sp_ = splu_map.get((c["graph"], c["n"]))
             method = st.get("extra", {}).get("logdet_method", "?")
             ldc = st.get("logdet_calls")
             est = ldc * sp_["symmetric_mmd"] if (sp_ and ldc is not None and method == "sparse") else None
-            rows.append(f"| {c['model'].upper()} | {c['graph']} | {c['n']:,} | {method} | {ldc if ldc is not None else '?'} | "
+            rows.append(f"| {c['model'].upper()} | {c['graph']} | {c['n']:,} | {method} | "
+                        f"{_fmt_t(st.get('logdet_setup_time'))} | {ldc if ldc is not None else '?'} | "
                         f"{_fmt_t(st.get('logdet_time'))} | {_fmt_t(est)} | {st.get('splu_calls')} | "
                         f"{_fmt_t(st.get('splu_time'))} | {_fmt_t(ts)} | "
-                        f"{100 * st.get('logdet_time', 0) / st['time']:.0f}% |")
+                        f"{100 * (st.get('logdet_time', 0) + st.get('logdet_setup_time', 0)) / st['time']:.0f}% |")
         if rows:
             L.append("\n### Log-determinant evaluations vs total fit time (spatialinno)\n")
             L.append("Counted in the benchmark subprocess by wrapping `spatialinno.models.logdet.LogDet.__call__` and "
-                     "`scipy.sparse.linalg.splu` (all factorisations, including those for the information matrix). "
+                     "`scipy.sparse.linalg.splu` (all factorisations, including those for the information matrix); *setup* "
+                     "is `LogDet.__init__` (admissible interval of rho, eigenvalues or symmetric form). "
                      "*evals x t(splu)* multiplies the count by the symmetric-form factorisation time above (sparse "
                      "method only; the eigenvalue method costs one dense eigen-solve, then O(N) per evaluation). "
                      "Timings from the first successful run.\n")
-            L.append("| model | W | N | logdet method | logdet evals | time in logdet s | evals x t(splu) s | splu calls "
-                     "| time in splu s | fit s (median) | logdet share |")
-            L.append("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+            L.append("| model | W | N | logdet method | setup s | logdet evals | time in evals s | evals x t(splu) s "
+                     "| splu calls | time in splu s | fit s (median) | logdet share |")
+            L.append("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
             L += rows
     if results.get("profile"):
         p = results["profile"]

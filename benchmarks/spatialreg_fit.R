@@ -35,14 +35,15 @@ method <- if (symmetric) "Matrix" else "LU"
 res("method", method)
 
 f <- y ~ x1 + x2
-fit_time <- system.time({
+st <- system.time({
   fit <- switch(model,
     sar = lagsarlm(f, data = d, listw = lw, method = method),
     sdm = lagsarlm(f, data = d, listw = lw, method = method, Durbin = TRUE),
     sem = errorsarlm(f, data = d, listw = lw, method = method),
     stop("unknown model ", model))
-})[["elapsed"]]
-res("fit_time", fit_time)
+})
+res("fit_time", st[["elapsed"]])
+res("fit_cpu", st[["user.self"]] + st[["sys.self"]])
 res("rho", if (model == "sem") fit$lambda else fit$rho)
 res("llf", as.numeric(logLik(fit)))
 

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import SpatialInnoError, preview
+from ..errors import SpatialInnoError
 
 __all__ = ["main", "build_parser", "InputError", "DEFAULTS", "DEMO_OPTIONS"]
 
@@ -83,7 +83,7 @@ class _ArgError(Exception):
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line (raised, turned into exit code 2 by :func:`main`)."""
 
-    def error(self, message):  # noqa: D401 - argparse API
+    def error(self, message):  # argparse API
         raise _ArgError(f"{self.prog}: {message} (see '{self.prog} --help')")
 
 
@@ -91,12 +91,14 @@ class _Parser(argparse.ArgumentParser):
 DESCRIPTION = """\
 Spatial econometrics of regional innovation, from the command line.
 
-  spatialinno demo --out DIR       the full provincial analysis on the bundled SIMULATED panel
-  spatialinno analyze ... --out DIR the same analysis on your own map and panel CSV
+  spatialinno demo --out DIR         the full provincial analysis on the bundled SIMULATED panel
+  spatialinno analyze ... --out DIR  the same analysis on your own map and panel CSV
 
 Both write DIR/report.html (one self-contained file: figures embedded, works offline),
 DIR/figures/*.png, DIR/tables/*.csv and *.tex, and DIR/run.json (inputs, package versions,
 seeds and timings, to reproduce the run).
+
+Run 'spatialinno demo --help' or 'spatialinno analyze --help' for the options.
 """
 
 ANALYZE_EPILOG = """\
@@ -119,6 +121,8 @@ config file (--config FILE.toml): the same keys as the long options, with - or _
   weights = ["contiguity", "inverse_distance:2"]
   models = ["sar", "sem", "sdm"]  decay-thresholds = "0:2000:250"
 Relative paths in the file are relative to the file. Options on the command line win.
+
+* required on the command line or in the --config file.
 
 exit codes: 0 success; 2 bad input (one line naming the problem and the fix); 1 unexpected error.
 
@@ -163,15 +167,16 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
                    help="width of the bands in km (default: the step between thresholds)")
     g.add_argument("--no-decay", action="store_true", default=None, help="skip the distance-decay sweep")
     g.add_argument("--shock-entity", metavar="ID",
-                   help="region whose unit shock is mapped (default: the region with the largest value of the "
-                        "decay variable in the last period)")
+                   help="region whose unit shock is mapped (default: the region with the largest mean of the "
+                        "decay variable over the sample)")
     g = p.add_argument_group("run")
     g.add_argument("--seed", type=int, help=f"random seed for permutations and effect draws (default: {DEFAULT_SEED})")
     g.add_argument("--draws", type=int, metavar="N", help="simulation draws for effect inference (default: 1000)")
     g.add_argument("--permutations", type=int, metavar="N", help="permutations for Moran/LISA p-values (default: 999)")
     g.add_argument("--title", help="report title")
     g.add_argument("--config", metavar="FILE.toml", help="read options from a TOML file (command line wins)")
-    g.add_argument("--out", "-o", metavar="DIR", help="output directory (created if needed)")
+    g.add_argument("--out", "-o", metavar="DIR", help="output directory, created if needed (default: "
+                                                        "./spatialinno-demo or ./spatialinno-report)")
     g.add_argument("--quiet", "-q", action="store_true", default=None, help="no progress messages on stderr")
 
 
@@ -193,11 +198,13 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog=ANALYZE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
                        argument_default=argparse.SUPPRESS)
     g = a.add_argument_group("inputs")
-    g.add_argument("--map", metavar="FILE", help="regions: shapefile (.shp), GeoPackage (.gpkg) or GeoJSON")
-    g.add_argument("--data", metavar="FILE.csv", help="long panel CSV: one row per (entity, time)")
-    g.add_argument("--formula", "-f", metavar="'y ~ x1 + x2'", help="model formula (formulaic syntax)")
-    g.add_argument("--entity", metavar="COL", help="entity (region id) column of the CSV")
-    g.add_argument("--time", metavar="COL", help="time column of the CSV")
+    g.add_argument("--map", metavar="FILE", help="regions: shapefile (.shp), GeoPackage (.gpkg) or GeoJSON "
+                                                 "(required*)")
+    g.add_argument("--data", metavar="FILE.csv", help="long, balanced panel CSV: one row per (entity, time) "
+                                                      "(required*)")
+    g.add_argument("--formula", "-f", metavar="'y ~ x1 + x2'", help="model formula, formulaic syntax (required*)")
+    g.add_argument("--entity", metavar="COL", help="entity (region id) column of the CSV (required*)")
+    g.add_argument("--time", metavar="COL", help="time column of the CSV (required*)")
     g.add_argument("--id-column", metavar="COL", help="region id column of the map (default: the --entity name)")
     g.add_argument("--name-column", metavar="COL", help="region name column of the map, for labels (optional)")
     _add_analysis_options(a)

@@ -95,7 +95,9 @@ def df_to_html(df: pd.DataFrame, *, digits: int = 3, index: bool = True, formats
             out.append(f'<th class="lft">{esc("" if n is None else str(n))}</th>')
     for c in cols:
         label = " / ".join(str(x) for x in c) if isinstance(c, tuple) else str(c)
-        out.append(f"<th>{esc(label)}</th>")
+        numeric = pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+        th_cls = "" if numeric else ' class="lft"'
+        out.append(f"<th{th_cls}>{esc(label)}</th>")
     out.append("</tr></thead><tbody>")
     for key, row in df.iterrows():
         rc = ' class="hl"' if highlight is not None and highlight(row) else ""
@@ -152,6 +154,12 @@ class Section:
         cap = f'<div class="cap">{esc(caption)}</div>' if caption else ""
         nt = f'<div class="note">{esc(note)}</div>' if note else ""
         self.blocks.append(f'<div class="block">{cap}{df_to_html(df, **kw)}{nt}</div>')
+
+    def side_by_side(self, items: Sequence[tuple[pd.DataFrame, str, dict]]) -> None:
+        """Two (or more) tables next to each other: (frame, caption, df_to_html keywords) per table."""
+        cells = "".join(f'<div class="block"><div class="cap">{esc(cap)}</div>{df_to_html(df, **kw)}</div>'
+                        for df, cap, kw in items)
+        self.blocks.append(f'<div class="grid2">{cells}</div>')
 
     def raw_table(self, table_html: str, caption: str | None = None, note: str | None = None) -> None:
         cap = f'<div class="cap">{esc(caption)}</div>' if caption else ""
@@ -442,6 +450,8 @@ class Analysis:
             if col not in data.columns:
                 raise _input_error(f"{flag} column {col!r} not in {where}; its columns are "
                                    f"{preview(list(data.columns))}. Pass {flag} NAME")
+        if len(data) == 0:
+            raise _input_error(f"{where} has no rows; give a long panel with one row per (entity, time)")
         if idc not in gdf.columns:
             hint = "" if o.get("id_column") != o.get("entity") else " (default: the --entity name)"
             raise _input_error(f"id column {idc!r}{hint} not in the map; its columns are "
@@ -527,6 +537,9 @@ class Analysis:
             raise _input_error(f"--decay-variable {dv!r} is not a regressor of the formula; choose from "
                                f"{preview(self.regressors)}")
         self.main_var = dv
+        for spec in o["wspecs"]:
+            if spec.kind == "economic":
+                self._econ_values(spec.args["column"], data, ent, map_ids)
         # names for labels
         ncol = o.get("name_column")
         if ncol is not None and ncol not in gdf.columns:
@@ -557,9 +570,8 @@ class Analysis:
     def build_weights(self) -> None:
         from .. import weights as W
 
-        o, gdf, idc, ent = self.o, self.gdf, self.o["id_column"], self.o["entity"]
+        o, gdf, idc = self.o, self.gdf, self.o["id_column"]
         built: dict[str, object] = {}
-        econ_first = None
         for spec in o["wspecs"]:
             if spec.kind == "contiguity":
                 w = W.contiguity(gdf, id=idc, rule=spec.args["rule"], islands="nearest")
@@ -571,7 +583,6 @@ class Analysis:
                 w = W.knn(gdf, id=idc, k=spec.args["k"])
             elif spec.kind == "economic":
                 w = self._econ(spec.args["column"])
-                econ_first = econ_first or spec.label
             elif spec.kind == "nested":
                 continue
             built[spec.label] = w
@@ -594,21 +605,25 @@ class Analysis:
         self.w_table = pd.DataFrame(rows).set_index("weights")
         self.save_table(self.w_table, "weights")
 
-    def _econ(self, col: str):
-        from .. import weights as W
-
-        data, ent = self.data, self.o["entity"]
+    @staticmethod
+    def _econ_values(col: str, data: pd.DataFrame, ent, ids: pd.Index) -> pd.Series:
+        """Entity means of ``col`` in the order of the map ids (checked: present, numeric, not missing)."""
         if col not in data.columns:
             raise _input_error(f"weights economic:{col}: column {col!r} not in the data; columns are "
                                f"{preview([c for c in data.columns], 12)}")
         if not pd.api.types.is_numeric_dtype(data[col]):
             raise _input_error(f"weights economic:{col}: column {col!r} is not numeric")
-        vals = data.groupby(ent)[col].mean().reindex(self.ids)
+        vals = data.groupby(ent)[col].mean().reindex(ids)
         if vals.isna().any():
-            raise _input_error(f"weights economic:{col}: {col!r} is missing for all periods of "
+            raise _input_error(f"weights economic:{col}: {col!r} is missing in every period for "
                                f"{preview(list(vals.index[vals.isna()]))}")
         vals.name = col
-        return W.economic_distance(vals)
+        return vals
+
+    def _econ(self, col: str):
+        from .. import weights as W
+
+        return W.economic_distance(self._econ_values(col, self.data, self.o["entity"], self.ids))
 
     # -- 3. data summary -------------------------------------------------------------------------------
     def describe_data(self) -> None:
@@ -827,6 +842,15 @@ class Analysis:
         self.chosen = fits[chosen]
         o = self.o
         imp = self.chosen.impacts(method="simulation", draws=o["draws"], seed=self.seed, alpha=self.alpha)
+        if chosen in ("sem", "ols"):
+            # no spatial lag and no W x: the indirect effect is 0 by construction (the library returns
+            # total - direct, i.e. rounding noise of order 1e-16 with spurious "significance")
+            imp = imp.copy()
+            ind = imp.index.get_level_values("effect") == "indirect"
+            imp.loc[ind, "estimate"] = 0.0
+            imp.loc[ind, ["std_error", "z", "p_value", "ci_lower", "ci_upper"]] = np.nan
+            self.notes.append(f"The {MODEL_NAMES[chosen]} has no spillover channel: its indirect effects are 0 by "
+                              f"construction and its direct effects equal the coefficients.")
         self.impacts = imp
         self.save_table(imp, f"effects_{chosen}")
         self.fig_effects = self._effects_fig(imp)
@@ -960,7 +984,8 @@ class Analysis:
         self.save_table(res.table, "decay")
         self.boundary = res.boundary(self.main_var, alpha=self.alpha)
         sig = res.significant(self.main_var)
-        self.decay_sig = [float(t) for t, s in sig.items() if s is True or (s is not pd.NA and bool(s))]
+        sig = sig.dropna()
+        self.decay_sig = [float(t) for t, f in zip(sig.index, sig.to_numpy(dtype=bool)) if f]
         try:
             try:
                 from ..plot.effects import decay_plot
@@ -1010,10 +1035,15 @@ class Analysis:
         import matplotlib.pyplot as plt
 
         res = self.chosen
-        if self.chosen_key not in ("sdm", "sar", "sdem", "slx", "sac") and self.fits.get(("sdm", self.main_w)) is not None:
-            res = self.fits[("sdm", self.main_w)]
-            self.notes.append(f"The spillover map uses the SDM under {self.main_w}: the chosen "
-                              f"{MODEL_NAMES[self.chosen_key]} has no spillovers.")
+        if self.chosen_key not in ("sdm", "sar", "sdem", "slx", "sac"):
+            sdm = self._fit("sdm", self.main_w)
+            if sdm is not None:
+                res = sdm
+                self.notes.append(f"The spillover map uses the SDM under {self.main_w}: the chosen "
+                                  f"{MODEL_NAMES[self.chosen_key]} has no spillover effects.")
+            else:
+                self.notes.append(f"The chosen {MODEL_NAMES[self.chosen_key]} has no spillover effects and the SDM "
+                                  f"could not be estimated: the spillover map shows the own effect only.")
         self.spill_model = res
         s = res.spillover_from(self.shock, self.main_var)
         s.name = f"effect on {self.outcome}"
@@ -1056,6 +1086,44 @@ class Analysis:
                         fontsize=9, arrowprops={"arrowstyle": "->"})
         self.fig_spill = self.save_fig(fig, "spillover_map")
 
+    def decay_sentence(self) -> str:
+        """The decay curve in words, following DecayResult.boundary: the end of the first run of significant
+        thresholds (shorter thresholds that are not significant are skipped)."""
+        v, sch, b, th = self.main_var, self.decay_res.scheme, self.boundary, self.decay_thresholds
+        sig = self.decay_sig
+        lst = ", ".join(f"{x:,.0f}" for x in sig) or "none"
+        head = f"Along the distance-decay curve ({sch} scheme, {th[0]:,.0f} to {th[-1]:,.0f} km)"
+        if not sig:
+            return f"{head} the spillover of {v} is not significant at any threshold, so no spillover boundary is found."
+        first = sig[0]
+        skipped = (f"; the shorter threshold{'s' if sum(x < first for x in th) > 1 else ''} below {first:,.0f} km, "
+                   f"with fewer linked regions, {'are' if sum(x < first for x in th) > 1 else 'is'} not significant"
+                   if first > th[0] else "")
+        if b is None:
+            return (f"{head} the spillover of {v} is significant from {first:,.0f} km up to the largest threshold "
+                    f"({th[-1]:,.0f} km), so its reach extends beyond the range examined{skipped} "
+                    f"(significant at, km: {lst}).")
+        run = [x for x in th if first <= x < b]
+        if sch == "band":
+            bw = self.decay_res.band_width_km or {}
+            bands = ", ".join(f"{x:,.0f}-{x + bw.get(x, 0):,.0f}" if x in bw else f"{x:,.0f}" for x in run)
+            many = len(run) > 1
+            txt = (f"{head} the spillover of {v} is significant up to about {b:,.0f} km: the band{'s' if many else ''} "
+                   f"{bands} km ha{'ve' if many else 's'} a significant indirect effect and the band starting at "
+                   f"{b:,.0f} km has none")
+        elif sch == "within":
+            txt = (f"{head} the spillover of {v} is significant up to about {run[-1]:,.0f} km: significant when W "
+                   f"links the regions within {first:,.0f} km and at every radius up to {run[-1]:,.0f} km, and no "
+                   f"longer at {b:,.0f} km")
+        else:
+            txt = (f"{head} the spillover of {v} is significant for the regions beyond {first:,.0f} km, and the "
+                   f"regions at least {b:,.0f} km away no longer carry a significant spillover")
+        later = [x for x in sig if x > b]
+        est = self.decay_res.curve(v)["estimate"]
+        tail = ("; further out it is significant again at " + ", ".join(
+            f"{x:,.0f} km ({'negative' if est[x] < 0 else 'positive'})" for x in later) if later else "")
+        return f"{txt}{skipped}{tail} (significant at, km: {lst})."
+
     # -- 11. findings in words -----------------------------------------------------------------------------
     def findings(self) -> list[str]:
         a = self.alpha
@@ -1084,39 +1152,21 @@ class Analysis:
                 return f"{r['estimate']:.3f} ({lvl} CI {r['ci_lower']:.3f} to {r['ci_upper']:.3f}; {sig})"
 
             verb = "raises" if d["estimate"] >= 0 else "lowers"
-            out.append(f"A 1-unit rise in {v} {verb} {y} in the region itself by {eff(d)} and, summed over all other "
-                       f"regions, by {eff(i)}: the spillover (indirect effect). The total effect is {eff(t)}.")
-        if self.decay_res is not None:
-            sch = self.decay_res.scheme
-            b = self.boundary
-            th = self.decay_thresholds
-            sig = ", ".join(f"{x:g}" for x in self.decay_sig) or "none"
-            if b is not None:
-                run = [x for x in th if x < b]
-                if sch == "band":
-                    txt = (f"Along the distance-decay curve ({sch} scheme), the spillover of {v} is significant up to "
-                           f"about {b:,.0f} km: it is significant in every band from {th[0]:,.0f} km up to "
-                           f"{b:,.0f} km, and the band starting at {b:,.0f} km has no significant indirect effect")
-                elif sch == "within":
-                    txt = (f"Along the distance-decay curve ({sch} scheme), the spillover of {v} is significant up to "
-                           f"about {run[-1]:,.0f} km: significant when W links the regions within {th[0]:,.0f} km and "
-                           f"at every radius up to {run[-1]:,.0f} km, and no longer at {b:,.0f} km")
-                else:
-                    txt = (f"Along the distance-decay curve ({sch} scheme), regions at least {b:g} km away no longer "
-                           f"carry a significant spillover of {v}")
+            if self.chosen_key in ("sem", "ols"):
+                out.append(f"A 1-unit rise in {v} {verb} {y} in the region itself by {eff(d)}; the "
+                           f"{MODEL_NAMES[self.chosen_key]} has no spillover (indirect) effects by construction.")
             else:
-                first = self.decay_res.significant(v).dropna()
-                if len(first) and bool(first.iloc[0]):
-                    txt = (f"The spillover of {v} stays significant at every threshold up to {th[-1]:g} km")
-                else:
-                    txt = (f"Along the distance-decay curve ({sch} scheme) the spillover of {v} is not significant at the "
-                           f"shortest distance ({th[0]:g} km), so no spillover boundary is found")
-            out.append(f"{txt} (thresholds with a significant indirect effect, km: {sig}).")
+                out.append(f"A 1-unit rise in {v} {verb} {y} in the region itself by {eff(d)} and, summed over all "
+                           f"other regions, by {eff(i)}: the spillover (indirect effect). The total effect is {eff(t)}.")
+        if self.decay_res is not None:
+            out.append(self.decay_sentence())
         s = self.spill
         others = s.drop(self.shock).sort_values(ascending=False)
         top = ", ".join(f"{self.label(i)} {others[i]:.3f}" for i in others.index[:3])
-        out.append(f"A 1-unit rise in {v} in {self.label(self.shock)} alone raises {y} there by {s[self.shock]:.3f} "
-                   f"and elsewhere by {others.sum():.3f} in all; the largest effects are in {top}.")
+        src = "" if self.spill_model is self.chosen else f"According to the {self.spill_model.model}, a"
+        verb = "raises" if s[self.shock] >= 0 else "changes"
+        out.append(f"{src or 'A'} 1-unit rise in {v} in {self.label(self.shock)} alone {verb} {y} there by "
+                   f"{s[self.shock]:.3f} and elsewhere by {others.sum():.3f} in all; the largest effects are in {top}.")
         if self.truth_tab is not None:
             t = self.truth_tab
             cov = int(t["covered"].sum())
@@ -1197,7 +1247,11 @@ class Analysis:
             sec.paragraph(f"Lagrange multiplier tests on the non-spatial {o['fixed_effects']} fixed-effects model "
                           f"(Anselin et al. 1996; Elhorst 2014): LM-lag and LM-error test a spatial lag and a spatial "
                           f"error; the robust versions (RLM) are valid under the other alternative; SARMA tests both.")
-            sec.table(self.lm_table, "LM tests under each W (statistic, p-value)")
+            compact = pd.DataFrame({wl: [f"{f.loc[t, 'statistic']:.2f} (p {fmt_p(f.loc[t, 'p_value'])})"
+                                         for t in f.index] for wl, f in self.lm_frames.items()},
+                                   index=pd.Index(next(iter(self.lm_frames.values())).index, name="test"))
+            sec.table(compact, "LM tests under each W: statistic (p-value)",
+                      note="LM_error, LM_lag, RLM_error and RLM_lag have 1 degree of freedom, SARMA 2.")
         else:
             sec.paragraph("LM tests were skipped: " + "; ".join(n for n in self.notes if n.startswith("LM")))
 
@@ -1231,8 +1285,14 @@ class Analysis:
                               f"estimated under the same W (queen contiguity) with the true parameters and the true "
                               f"LeSage-Pace effects (computed from the true parameters on that W).")
                 sec.figure(self.fig_truth, "Estimates with intervals (blue) and true values (red crosses)")
-                sec.table(self.truth_tab, "Parameters: true and estimated", highlight=lambda r: not r["covered"])
-                sec.table(self.truth_eff, "Effects: true and estimated", highlight=lambda r: not r["covered"])
+                sec.side_by_side([(self.truth_tab.drop(columns="std_error"), "Parameters: true and estimated",
+                                   {"highlight": lambda r: not r["covered"]}),
+                                  (self.truth_eff, "Effects: true and estimated",
+                                   {"highlight": lambda r: not r["covered"]})])
+                sec.paragraph(f"Highlighted rows: the {lvl} interval misses the true value. With {len(self.truth_tab)} "
+                              f"parameters about {0.05 * len(self.truth_tab):.1f} misses are expected by chance at "
+                              f"{a:g}; the standard errors and all intervals are in tables/truth_vs_estimate*.csv.",
+                              cls="note")
             else:
                 sec.paragraph("Not available: " + "; ".join(self.notes))
 
@@ -1251,12 +1311,10 @@ class Analysis:
                 sec.figure(self.fig_decay, f"Indirect effect of {self.main_var} by distance threshold")
             b = self.boundary
             sec.callout(f"Spillover boundary of {self.main_var}: "
-                        + (f"{b:g} km (the first threshold after the initial run of significant ones at which the "
-                           f"{lvl} interval includes zero)." if b is not None else
-                           "none found (the indirect effect is significant at every threshold, or not at the "
-                           "shortest one).")
-                        + " Thresholds with a significant effect: "
-                        + (", ".join(f"{x:g}" for x in self.decay_sig) or "none") + " km.", kind="ok")
+                        + (f"{b:,.0f} km, the end of the first run of thresholds with a significant indirect effect "
+                           f"(the first threshold after it whose {lvl} interval includes zero). " if b is not None else
+                           "none found (no threshold is significant, or the first significant run lasts to the "
+                           "largest threshold). ") + self.decay_sentence(), kind="ok")
             c = r.curve(self.main_var)
             cols = [x for x in ("lower_km", "upper_km", "estimate", "std_error", "p_value", "ci_lower", "ci_upper",
                                 "n_links", "n_islands", "rho", "note") if x in c.columns]
@@ -1357,18 +1415,23 @@ def run_analysis(opts: dict, argv: list[str]) -> Path:
 
     prog = Progress(opts["quiet"])
     out = Path(opts["out"])
-    try:
-        (out / "figures").mkdir(parents=True, exist_ok=True)
-        (out / "tables").mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _input_error(f"cannot create the output directory {out}: {exc.strerror or exc}; choose another --out")
     A = Analysis(opts, argv, prog)
-    prog.say(f"spatialinno {opts['command']}: writing to {out}/")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("default")
-        with prog.step("Reading and checking inputs"):
-            A.load()
-        with prog.step(f"Building {len(opts['wspecs'])} spatial weights"):
+        # inputs are checked before anything is printed or written: bad input gives one line on stderr
+        t0 = time.perf_counter()
+        A.load()
+        try:
+            (out / "figures").mkdir(parents=True, exist_ok=True)
+            (out / "tables").mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _input_error(f"cannot create the output directory {out}: {exc.strerror or exc}; "
+                               f"choose another --out") from None
+        dt = time.perf_counter() - t0
+        prog.timings["Reading and checking inputs"] = round(dt, 3)
+        prog.say(f"spatialinno {opts['command']}: writing to {out}/")
+        prog.say(f"[{prog.total - dt:5.1f}s] Reading and checking inputs ... done ({dt:.1f}s)")
+        with prog.step("Building spatial weights (" + ", ".join(s.label for s in opts["wspecs"]) + ")"):
             A.build_weights()
         with prog.step("Data summary and maps"):
             A.describe_data()

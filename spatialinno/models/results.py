@@ -16,6 +16,17 @@ from .likelihood import Problem
 DEFAULT_SEED = 20240601
 
 
+def _no_lag_kernel(w: Weights):
+    """Kernel at rho = 0 in closed form: [1, tr(W)/n, 1, 1'W 1/n] (exact zeros where they are zero)."""
+    row = np.array([1.0, w.sparse.diagonal().sum() / w.n, 1.0, w.sparse.sum() / w.n])
+
+    def kern(r):
+        return np.repeat(row[None, :], np.atleast_1d(r).size, axis=0)
+
+    kern.by_order = lambda rho, orders: np.vstack([row[None, :], np.zeros((orders, 4))])
+    return kern
+
+
 class SpatialResults:
     """Fitted spatial model (cross-section or panel).
 
@@ -135,8 +146,10 @@ class SpatialResults:
             raise SpatialInnoError(f"method must be 'simulation', 'delta' or 'exact' (got {method!r})")
         variables = list(variables) if variables is not None else self.variables
         rho = self.rho
-        rho_se = float(self.bse["rho"]) if "rho" in self.bse else 0.0
-        kern = EffectsKernel(self.weights, rho_max=min(0.999, abs(rho) + 8 * rho_se))
+        if "rho" in self.params:
+            kern = EffectsKernel(self.weights, rho_max=min(0.999, abs(rho) + 8 * float(self.bse["rho"])))
+        else:
+            kern = _no_lag_kernel(self.weights)
         lo, hi = self._p.bounds
         pos = [self._coef_pair(v) for v in variables]
         b = self.params.to_numpy()
@@ -187,6 +200,7 @@ class SpatialResults:
                 V = grad @ C[np.ix_(idx, idx)] @ grad.T
                 se[q] = np.sqrt(np.diag(V))
                 lower[q], upper[q] = est[q] - z * se[q], est[q] + z * se[q]
+        se = np.where(se == 0.0, np.nan, se)  # structurally zero effects (e.g. SEM indirect) have no inference
         rows = []
         for q, v in enumerate(variables):
             for e, name in enumerate(("direct", "indirect", "total")):

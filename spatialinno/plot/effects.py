@@ -181,7 +181,8 @@ def effects_plot(impacts_or_dict, ax=None, *, effects: Sequence[str] = EFFECTS, 
 
 
 def decay_plot(decay_result, variable, effect: str = "indirect", ax=None, *, alpha: float | None = None,
-               title: str | None = None, label: str | None = None, show_boundary: bool = True):
+               title: str | None = None, label: str | None = None, show_boundary: bool = True,
+               reference: pd.Series | Mapping[str, pd.Series] | None = None, clip: bool = True):
     """Distance-decay curve of an effect from :func:`spatialinno.distance_decay`.
 
     Estimate (line and points) against the threshold in km, with the simulation interval shaded, a zero
@@ -189,6 +190,11 @@ def decay_plot(decay_result, variable, effect: str = "indirect", ax=None, *, alp
     distance in the legend. Filled points: interval excludes 0; hollow: includes 0; grey crosses on the
     zero line: thresholds whose fit failed (see ``decay_result.table["note"]``). ``variable`` may be a
     list to overlay several variables. ``alpha``: level of the intervals (default: the run's).
+    ``reference``: a Series indexed by threshold (km), or a dict ``label -> Series``, drawn as black dashed
+    lines for comparison, e.g. the true spillover by distance band of a simulated process (legend label:
+    the dict key, else the Series' name, else "reference"). ``clip``: when a few intervals are far wider
+    than the others (e.g. poorly identified thresholds), limit the y axis to the estimates plus twice the
+    median half-width of the intervals and say so in the plot, so that the rest of the curve stays legible.
     Returns the Axes.
     """
     from matplotlib.lines import Line2D
@@ -202,8 +208,12 @@ def decay_plot(decay_result, variable, effect: str = "indirect", ax=None, *, alp
     a = decay_result.alpha if alpha is None else alpha
     handles, labels_ = [], []
     failed_any = False
+    ests, los, his = [], [], []
     for v, col in zip(variables, colors * 4):
         c = decay_result.curve(v, effect, alpha)
+        ests.append(c["estimate"].to_numpy(float))
+        los.append(c["ci_lower"].to_numpy(float))
+        his.append(c["ci_upper"].to_numpy(float))
         x = c.index.to_numpy(float)
         est, lo, hi = (c[k].to_numpy(float) for k in ("estimate", "ci_lower", "ci_upper"))
         ok = np.isfinite(est)
@@ -227,10 +237,34 @@ def decay_plot(decay_result, variable, effect: str = "indirect", ax=None, *, alp
                 labels_.append(f"spillover boundary{'' if len(variables) == 1 else ' (' + v + ')'}: {b:,.0f} km")
                 ax.annotate(f"{b:,.0f} km", (b, 1.0), xycoords=("data", "axes fraction"), xytext=(4, -14),
                             textcoords="offset points", fontsize=9, color="0.15", ha="left")
+    if reference is not None:
+        refs = reference if isinstance(reference, Mapping) else {reference.name or "reference": reference}
+        for (name, ref), ls in zip(refs.items(), ["--", ":", "-."] * 4):
+            if not isinstance(ref, pd.Series):
+                raise SpatialInnoError("reference must be a pd.Series indexed by threshold (km) or a dict of them")
+            ref = ref.sort_index()
+            ax.plot(ref.index.to_numpy(float), ref.to_numpy(float), ls=ls, color="black", lw=1.4, marker="s",
+                    ms=3.5, zorder=3)
+            handles.append(Line2D([], [], ls=ls, color="black", lw=1.4, marker="s", ms=3.5))
+            labels_.append(str(name))
     ax.axhline(0, color="0.35", lw=0.9, zorder=1)
     handles += [Line2D([], [], marker="o", color="0.3", ls="none", ms=6),
                 Line2D([], [], marker="o", color="0.3", mfc="white", mew=1.4, ls="none", ms=6)]
     labels_ += ["interval excludes 0", "interval includes 0"]
+    est_all, lo_all, hi_all = (np.concatenate(x) for x in (ests, los, his))
+    ok = np.isfinite(est_all) & np.isfinite(lo_all) & np.isfinite(hi_all)
+    if clip and ok.sum() >= 3:
+        half = np.median((hi_all[ok] - lo_all[ok]) / 2)
+        keep = [est_all[ok].min() - 2 * half, est_all[ok].max() + 2 * half]
+        if reference is not None:
+            for ref in (reference.values() if isinstance(reference, Mapping) else [reference]):
+                keep = [min(keep[0], float(np.nanmin(ref))), max(keep[1], float(np.nanmax(ref)))]
+        keep = [min(keep[0], 0.0), max(keep[1], 0.0)]
+        if lo_all[ok].min() < keep[0] or hi_all[ok].max() > keep[1]:
+            pad = 0.04 * (keep[1] - keep[0])
+            ax.set_ylim(keep[0] - pad, keep[1] + pad)
+            ax.text(0.99, 0.01, "some intervals extend beyond the plot", transform=ax.transAxes, ha="right",
+                    va="bottom", fontsize=8, color="0.35", style="italic")
     if failed_any:
         handles.append(Line2D([], [], marker="x", color="0.45", ls="none", ms=7, mew=1.8))
         labels_.append("no estimate (see table note)")
@@ -266,15 +300,16 @@ def _source_from_name(series: pd.Series, ids: pd.Index):
 
 
 def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Hashable | None = None, ax=None,
-                  title: str | None = None, *, label_col: str | None = "name", top: int = 3, cmap: str | None = None,
-                  legend_label: str | None = None):
+                  title: str | None = None, *, label_col: str | None = "name", top: int = 5, cmap: str | None = None,
+                  legend_label: str | None = None, source_offset: tuple[float, float] = (45, 30)):
     """Map of the spillovers from one region (``result.spillover_from(source, variable)``).
 
     Regions are coloured by the effect they receive from a unit change of the variable in ``source``
     (a continuous scale: sequential when all effects share a sign, diverging around 0 otherwise); the
     source itself, whose own (much larger) effect would swamp the scale, is drawn dark grey with a thick
-    outline and labelled with its own effect. The ``top`` largest recipients are labelled with their
-    value. ``source`` defaults to the id named in the Series' name ("... from <id>"), else the region
+    outline and labelled (text offset ``source_offset`` in points). The ``top`` largest recipients are
+    outlined and listed with their values, with the source's own effect and the sum over the other
+    regions, in a box in the lower left corner. ``source`` defaults to the id named in the Series' name ("... from <id>"), else the region
     with the largest absolute value. Names come from column ``label_col`` of ``gdf`` (ids if absent).
     Values are matched to the map by id (``id=``: the map's id column). Returns the Axes.
     """
@@ -319,24 +354,21 @@ def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Ha
     geo.iloc[[s]].plot(ax=ax, facecolor="0.3", edgecolor="black", linewidth=2.4, zorder=3)
     stroke = [pe.withStroke(linewidth=3, foreground="white")]
     pt = geo.iloc[s].representative_point()
-    ax.annotate(f"{names[s]} (source)\nown effect {vals[s]:.3g}", (pt.x, pt.y), xytext=(0, 18),
-                textcoords="offset points", ha="center", va="bottom", fontsize=9.5, fontweight="bold", zorder=6,
-                path_effects=stroke, arrowprops={"arrowstyle": "-", "color": "black", "lw": 1.0})
+    ax.annotate(f"{names[s]} (source)", (pt.x, pt.y), xytext=source_offset, textcoords="offset points",
+                ha="left" if source_offset[0] >= 0 else "right", va="center", fontsize=10, fontweight="bold",
+                zorder=6, path_effects=stroke, arrowprops={"arrowstyle": "-", "color": "black", "lw": 1.0})
+    lines = [f"Source: {names[s]}, own effect {vals[s]:.3g}"]
     if top and ov.size:
         idx = np.flatnonzero(others)
         order = idx[np.argsort(-np.abs(vals[idx]))][: int(top)]
-        placed = [np.array([pt.x, pt.y])]
-        for rank, i in enumerate(order):
-            p = geo.iloc[i].representative_point()
-            xy = np.array([p.x, p.y])
-            # push the label away from the source / earlier labels to limit overlaps
-            away = xy - placed[0]
-            norm_away = np.hypot(*away) or 1.0
-            offset = 22 * away / norm_away + np.array([0, -10 * (rank % 2)])
-            ax.annotate(f"{names[i]} {vals[i]:.3g}", xy, xytext=tuple(offset), textcoords="offset points",
-                        ha="center", va="center", fontsize=8.5, zorder=5, path_effects=stroke,
-                        arrowprops={"arrowstyle": "-", "color": "0.3", "lw": 0.7})
-            placed.append(xy)
+        geo.iloc[order].plot(ax=ax, facecolor="none", edgecolor="0.15", linewidth=1.0, zorder=4)
+        lines.append(f"Largest spillovers (outlined):")
+        lines += [f"  {names[i]}: {vals[i]:.3g}" for i in order]
+        rest = np.setdiff1d(idx, order)
+        if rest.size:
+            lines.append(f"  other {rest.size} regions: {np.sum(vals[rest]):.3g} in all")
+    ax.text(0.01, 0.02, "\n".join(lines), transform=ax.transAxes, ha="left", va="bottom", fontsize=8.5, zorder=7,
+            bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "0.75", "alpha": 0.92})
     ax.set_axis_off()
     var = re.search(r"spillover of (.+) from ", str(series.name or ""))
     var = var.group(1) if var else None
@@ -346,5 +378,5 @@ def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Ha
                                   f" in {names[s]}"), fontsize=9.5)
     cb.ax.tick_params(labelsize=8.5)
     _titles(ax, title or (f"Spillovers of {var} from {names[s]}" if var else f"Spillovers from {names[s]}"),
-            f"column of S(W) = (I - rho W)^-1 (I b + W t); top {int(top)} recipients labelled" if top else None)
+            r"column of $S(W) = (I - \rho W)^{-1}(I\beta + W\theta)$ for the source region")
     return ax

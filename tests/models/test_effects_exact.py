@@ -89,3 +89,13 @@ def test_knn_asymmetric_weights_use_complex_eigenvalues(provinces, normalize):
     assert abs(imp.loc[("x", "total"), "estimate"] - t) < 1e-10
     assert abs(res.llf - si.sdm("y ~ x", simulate_xs(w, rho, 1.0, 0.5, seed=8), w, id="code",
                                 method="sparse").llf) < 1e-8
+
+
+@pytest.mark.parametrize("model", ["SEM", "OLS"])
+def test_models_without_spillover_have_exactly_zero_indirect_effect(province_w, model):
+    res = si.models.fit(model, "y ~ x", simulate_xs(province_w, 0.0, 1.0, 0.0, seed=1), province_w, id="code")
+    for method in ("simulation", "delta"):
+        imp = res.impacts(method=method, draws=200)
+        row = imp.loc[("x", "indirect")]
+        assert row["estimate"] == 0.0 and np.isnan(row["std_error"]) and np.isnan(row["p_value"])
+        assert imp.loc[("x", "direct"), "estimate"] == res.params["x"]
