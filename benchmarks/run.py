@@ -636,22 +636,6 @@ def versions() -> dict:
     return out
 
 
-def median_or_status(runs: list[dict], getter) -> tuple[float | None, str]:
-    """Median of getter(run) over successful runs; else the first failure status."""
-    vals = []
-    for r in runs:
-        if r["status"] == "ok":
-            v = getter(r)
-            if v is not None:
-                vals.append(v)
-    if vals and len(vals) == sum(r["status"] == "ok" for r in runs) and all(r["status"] == "ok" for r in runs):
-        return statistics.median(vals), "ok"
-    bad = [r["status"] for r in runs if r["status"] != "ok"]
-    if vals:
-        return statistics.median(vals), "ok"
-    return None, (bad[0] if bad else "n/a")
-
-
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="N = 400 and 2,500 only, 2 repeats")
@@ -675,10 +659,18 @@ def main(argv=None) -> None:
                     help="prepend DIR to sys.path in the spreg/esda subprocesses only (e.g. a directory where numba "
                          "was pip-installed with --target, so esda runs with its JIT as most users have it)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary data/log directory")
+    ap.add_argument("--render", default=None, metavar="FILE.json",
+                    help="only re-render the Markdown report (--out) from a JSON file written by --json")
     ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
         worker_main(args.worker)
+        return
+    if args.render:
+        src = Path(args.render)
+        dst = Path(args.out) if args.out else src.with_suffix(".md")
+        dst.write_text(render(json.loads(src.read_text())))
+        print(f"wrote {dst}")
         return
 
     sizes = [400, 2500] if args.quick else [400, 2500, 10000, 40000]
@@ -751,8 +743,6 @@ def main(argv=None) -> None:
                         if n >= SPREG_ML_MAX:
                             cell["skipped"]["spreg"] = "skipped: spreg ML builds a dense N x N inverse " \
                                                        "(MemoryError at N = 40,000 in PERFORMANCE.md)"
-                        elif n > 40000:
-                            cell["skipped"]["spreg"] = "spatialinno only"
                         else:
                             pkgs.append("spreg")
                     else:
@@ -933,7 +923,9 @@ def render(results: dict) -> str:
     L = []
     L.append("# spatialinno benchmarks: spatialinno vs spreg / esda / R spatialreg\n")
     L.append(f"- Command: `python benchmarks/{m['command']}`; date {m['date']}; elapsed "
-             f"{m.get('elapsed_s', 0) / 60:.1f} min; {m['repeats']} repeat(s) per cell.")
+             f"{m.get('elapsed_s', 0) / 60:.1f} min; {m['repeats']} repeat(s) per cell"
+             + (f" ({m['moran_repeats']} for Moran/LISA cells)" if m.get("moran_repeats", m["repeats"]) != m["repeats"]
+                else "") + ".")
     L.append(f"- Machine: {mi['nproc']} CPUs ({mi['cpu']}), {mi['ram']} RAM; {mi['platform']}; Python {mi['python']}; "
              f"BLAS: numpy/scipy use OpenBLAS, R the reference BLAS/LAPACK.")
     thr = m.get("threads")

@@ -9,8 +9,9 @@ equal-area centroids or given lon/lat points) falls in
 
 with binary (or inverse-distance) weights, row-normalised. The same model (SAR, SDM, SDEM, SLX or SAC,
 cross-section or panel) is fitted with each W and its LeSage-Pace direct, indirect and total effects
-are simulated. Plotting the indirect effect against d traces how far spillovers reach (e.g. Keller 2002;
-for Chinese provinces e.g. the 'spatial attenuation boundary' literature).
+are simulated. Plotting the indirect effect against d traces how far spillovers reach (cf. Keller 2002 on
+the geographic localisation of technology spillovers). Each threshold's model sees only its own W, so its
+effects estimate a pseudo-true value for that slice of distances, not a piece of one joint model.
 
 Regions with no partner in a band ("islands") keep an all-zero row of W (``islands="keep"``): their
 spatial lags are zero. A threshold whose model cannot be fitted (e.g. rho at the bound of its interval,
@@ -48,7 +49,7 @@ TABLE_COLUMNS = ["threshold", "lower_km", "upper_km", "variable", "effect", "est
 def threshold_seed(seed: int, threshold: float) -> int:
     """Seed of the effect simulation at ``threshold``: a function of (seed, threshold) only, so a threshold
     gets the same draws whatever the other thresholds, their order or ``n_jobs``."""
-    ss = np.random.SeedSequence([int(seed), int(round(float(threshold) * 1000))])
+    ss = np.random.SeedSequence([int(seed), round(float(threshold) * 1000)])
     return int(ss.generate_state(1, dtype=np.uint32)[0])
 
 
@@ -364,8 +365,8 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
     pts = pd.DataFrame({"id": ids.to_numpy(), "lon": ll[:, 0], "lat": ll[:, 1]})
 
     # -- validate the run once: formula, ids, panel, regressors (OLS ignores W's links) ----------
-    fit_kwargs = dict(id=id, entity=entity, time=time, fixed_effects=fixed_effects, bias_correction=bias_correction,
-                      durbin=durbin, method=method)
+    fit_kwargs = {"id": id, "entity": entity, "time": time, "fixed_effects": fixed_effects,
+                  "bias_correction": bias_correction, "durbin": durbin, "method": method}
     if fixed_effects == "random":
         raise SpatialInnoError("distance_decay needs fixed effects or pooled data; random effects are not supported")
     w0 = Weights(sp.csr_matrix((len(ids), len(ids))), ids, normalization="row", kind="no links")
@@ -438,7 +439,9 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
     rows, results, weights, isl_map, seeds = [], {}, {}, {}, {}
     for m, task, (res, eff_rows, note) in zip(meta, tasks, outputs):
         t = m["threshold"]
-        results[t], weights[t], isl_map[t], seeds[t] = res, m["w"], m["islands"], task["seed"]
+        # with n_jobs > 1 the fitted result carries the worker's copy of W: keep that one
+        results[t], isl_map[t], seeds[t] = res, m["islands"], task["seed"]
+        weights[t] = res.weights if res is not None else m["w"]
         common = [m["n_links"], len(m["islands"])]
         if res is None:
             eff_rows = [[v, e] + [np.nan] * 5 for v in variables for e in EFFECTS]

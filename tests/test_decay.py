@@ -110,7 +110,7 @@ def test_effects_exact_with_islands(decay):
 
 
 def test_schemes_define_the_links(provinces, sim_panel):
-    kw = dict(entity="code", time="year", fixed_effects="twoway", draws=50, seed=1)
+    kw = {"entity": "code", "time": "year", "fixed_effects": "twoway", "draws": 50, "seed": 1}
     within = distance_decay("y ~ x", sim_panel, provinces, thresholds_km=[600, 1200], scheme="within", **kw)
     beyond = distance_decay("y ~ x", sim_panel, provinces, thresholds_km=[600, 1200], scheme="beyond", **kw)
     band = distance_decay("y ~ x", sim_panel, provinces, thresholds_km=[600, 1200], **kw)
@@ -168,7 +168,7 @@ def test_collinear_spatial_lag_is_recorded(provinces, sim_panel):
 
 
 def test_islands_keep_and_error(provinces, sim_panel):
-    kw = dict(entity="code", time="year", fixed_effects="twoway", thresholds_km=[0, 200], draws=50)
+    kw = {"entity": "code", "time": "year", "fixed_effects": "twoway", "thresholds_km": [0, 200], "draws": 50}
     keep = distance_decay("y ~ x", sim_panel, provinces, **kw)
     assert len(keep.islands[0.0]) == 28 and keep.table["n_islands"].iloc[0] == 28
     assert 110000 not in keep.islands[0.0]  # Beijing-Tianjin are 110 km apart
@@ -185,7 +185,7 @@ def test_islands_keep_and_error(provinces, sim_panel):
 
 
 def test_determinism_and_seeds(provinces, sim_panel):
-    kw = dict(entity="code", time="year", fixed_effects="twoway", thresholds_km=[200, 400, 600, 800], draws=200)
+    kw = {"entity": "code", "time": "year", "fixed_effects": "twoway", "thresholds_km": [200, 400, 600, 800], "draws": 200}
     a = distance_decay("y ~ x", sim_panel, provinces, seed=5, **kw)
     b = distance_decay("y ~ x", sim_panel, provinces, seed=5, **kw)
     c = distance_decay("y ~ x", sim_panel, provinces, seed=6, **kw)
@@ -200,7 +200,7 @@ def test_determinism_and_seeds(provinces, sim_panel):
 
 
 def test_parallel_equals_serial(provinces, sim_panel):
-    kw = dict(entity="code", time="year", fixed_effects="twoway", thresholds_km=np.arange(0, 1001, 200), draws=200)
+    kw = {"entity": "code", "time": "year", "fixed_effects": "twoway", "thresholds_km": np.arange(0, 1001, 200), "draws": 200}
     serial = distance_decay("y ~ x", sim_panel, provinces, n_jobs=1, **kw)
     parallel = distance_decay("y ~ x", sim_panel, provinces, n_jobs=2, progress=True, **kw)
     pd.testing.assert_frame_equal(serial.table, parallel.table)
@@ -249,7 +249,7 @@ def test_other_models_and_cross_section(provinces):
 
 
 def test_bad_input(provinces, sim_panel):
-    kw = dict(entity="code", time="year", thresholds_km=[200, 400])
+    kw = {"entity": "code", "time": "year", "thresholds_km": [200, 400]}
     with pytest.raises(SpatialInnoError, match="model"):
         distance_decay("y ~ x", sim_panel, provinces, model="sem", **kw)
     with pytest.raises(SpatialInnoError, match="scheme"):

@@ -144,7 +144,7 @@ def moran_by_period(table: pd.DataFrame, ax=None, *, moments: str = "randomisati
     ax.set_xlabel(str(t.index.name or "period"), fontsize=11)
     ax.set_ylabel(label, fontsize=11)
     ax.set_title(title or f"{label} by period", fontsize=13)
-    ax.legend(fontsize=8.5, frameon=False, loc="best")
+    ax.legend(fontsize=8.5, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=2)
     ax.tick_params(labelsize=9)
     for s in ("top", "right"):
         ax.spines[s].set_visible(False)

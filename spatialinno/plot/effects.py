@@ -362,7 +362,7 @@ def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Ha
         idx = np.flatnonzero(others)
         order = idx[np.argsort(-np.abs(vals[idx]))][: int(top)]
         geo.iloc[order].plot(ax=ax, facecolor="none", edgecolor="0.15", linewidth=1.0, zorder=4)
-        lines.append(f"Largest spillovers (outlined):")
+        lines.append("Largest spillovers (outlined):")
         lines += [f"  {names[i]}: {vals[i]:.3g}" for i in order]
         rest = np.setdiff1d(idx, order)
         if rest.size:

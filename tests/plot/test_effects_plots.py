@@ -6,15 +6,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
 
-import spatialinno as si  # noqa: E402
-from spatialinno import plot as splot  # noqa: E402
-from spatialinno.decay import distance_decay  # noqa: E402
-from spatialinno.errors import IdError, SpatialInnoError  # noqa: E402
+import spatialinno as si
+from spatialinno import plot as splot
+from spatialinno.decay import distance_decay
+from spatialinno.errors import IdError, SpatialInnoError
 
 FORMULA = "innov ~ agglom + coagg + rd"
 
@@ -69,7 +69,7 @@ def test_effects_plot_single(sdm, tmp_path):
     assert "Effect" in ax.get_xlabel()
     _save(ax.figure, tmp_path / "effects.png")
     # on a given Axes, a subset of effects and variables
-    fig, ax2 = plt.subplots()
+    _fig, ax2 = plt.subplots()
     out = splot.effects_plot(imp, ax=ax2, effects=["indirect"], variables=["agglom"])
     assert out is ax2 and len(ax2.get_yticks()) == 1
 
@@ -83,7 +83,7 @@ def test_effects_plot_models(sdm, provinces, panel, tmp_path):
     assert [a.get_title() for a in fig.axes] == ["Direct effect", "Indirect effect", "Total effect"]
     assert fig.legends and "contiguity" in [t.get_text() for t in fig.legends[0].get_texts()]
     _save(fig, tmp_path / "effects_models.png")
-    fig2, ax = plt.subplots()
+    _fig2, ax = plt.subplots()
     assert splot.effects_plot(d, ax=ax, effects=("indirect",)) is ax
     with pytest.raises(SpatialInnoError, match="one Axes per effect"):
         splot.effects_plot(d, ax=ax)
@@ -105,7 +105,7 @@ def test_decay_plot(decay, tmp_path):
         assert any(line.get_linestyle() == "--" and np.allclose(line.get_xdata(), b) for line in ax.get_lines())
     _save(ax.figure, tmp_path / "decay.png")
     # delegation, several variables, a given Axes, direct effects
-    fig, ax2 = plt.subplots()
+    _fig, ax2 = plt.subplots()
     assert decay.plot(["agglom", "rd"], ax=ax2) is ax2
     assert splot.decay_plot(decay, "rd", effect="direct").get_ylabel().startswith("Direct")
     with pytest.raises(SpatialInnoError, match="unknown variable"):
@@ -133,7 +133,7 @@ def test_spillover_map(sdm, provinces, tmp_path):
     assert len(ax.figure.axes) == 2  # map and colour bar
     _save(ax.figure, tmp_path / "spill.png")
     # explicit source, on a given Axes, ids as labels, a Series without a name
-    fig, ax2 = plt.subplots()
+    _fig, ax2 = plt.subplots()
     out = splot.spillover_map(provinces, s.rename(None), source=440000, id="code", ax=ax2, label_col=None,
                               title="custom")
     assert out is ax2 and ax2.get_title() == "custom"
