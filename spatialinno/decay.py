@@ -22,6 +22,7 @@ stop the other thresholds.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +31,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .errors import IdError, IslandError, SpatialInnoError, preview
+from .errors import IdError, IslandError, SpatialInnoError, SpatialInnoWarning, preview
 from .models.model import fit
 from .models.results import DEFAULT_SEED, SpatialResults
 from .weights import Weights
@@ -191,58 +192,16 @@ def _build_weights(points: pd.DataFrame, lower: float, upper: float, weight: str
                          points=("lon", "lat"), normalize="row")
 
 
-def _exact_effects(w: Weights) -> bool:
-    """Work around the effects kernel of W with islands (zero rows); True when a correction was installed.
-
-    ``models.effects.EffectsKernel`` writes a row-normalised symmetric W as D^-1/2 S D^1/2 and drops the
-    islands (d_i = 0) from 1'(I - rho W)^-1 1, so totals and indirect effects lose n_islands * b_k / n.
-    Here the kernel is checked against a dense computation; if it disagrees, the exact kernel (eigen form
-    with d_i = 1 for islands, whose rows and columns of S are zero) is cached on this W. Nothing is changed
-    when the package's kernel is right (e.g. once fixed upstream) or W has no islands.
-    """
-    from .models.effects import EffectsKernel
-
-    n = w.n
-    if not len(w.islands) or n > 3000:
-        return False
-    Wd = w.sparse.toarray()
-
-    def reference(r: float) -> np.ndarray:
-        Ai = np.linalg.inv(np.eye(n) - r * Wd)
-        return np.array([np.trace(Ai), np.trace(Ai @ Wd), Ai.sum(), (Ai @ Wd).sum()]) / n
-
-    def agrees() -> bool:
-        kern = EffectsKernel(w)
-        return all(np.allclose(kern(r)[0], reference(r), rtol=1e-7, atol=1e-10) for r in (-0.5, 0.5))
-
-    if agrees():
-        return False
-    w._cache.pop("effects_kernel", None)
-    raw = w.raw.toarray()
-    if w.normalization == "row" and np.allclose(raw, raw.T):
-        rs = raw.sum(axis=1)
-        d = np.where(rs > 0, rs, 1.0)
-        S = raw / np.sqrt(np.outer(d, d))
-        lam, Q = np.linalg.eigh(S)
-        w._cache["effects_kernel"] = ("eigen", (lam, (Q.T @ (1 / np.sqrt(d))) * (Q.T @ np.sqrt(d))))
-        if agrees():
-            return True
-    w._cache["effects_kernel"] = ("dense", Wd)
-    if agrees():
-        return True
-    w._cache.pop("effects_kernel", None)
-    raise SpatialInnoError("cannot compute exact effects for a W with islands; please report this")
-
-
 def _fit_one(task: dict) -> tuple[SpatialResults | None, list[list], str]:
     """Fit one threshold's model and simulate its effects; errors listed in RECORDED become a note."""
     w = task["w"]
     variables, alpha = task["variables"], task["alpha"]
     if w is None:
         return None, [], task["note"]
-    _exact_effects(w)
     try:
-        res = fit(task["model"], task["formula"], task["data"], w, **task["fit_kwargs"])
+        with warnings.catch_warnings():  # the approximate Lee-Yu case is recorded in the row's note instead
+            warnings.simplefilter("ignore", SpatialInnoWarning)
+            res = fit(task["model"], task["formula"], task["data"], w, **task["fit_kwargs"])
         imp = res.impacts(method="simulation", draws=task["draws"], seed=task["seed"], alpha=alpha,
                           variables=variables)
     except RECORDED as exc:

@@ -37,6 +37,10 @@ class EstimationError(SpatialInnoError):
     """The optimiser failed or an estimate lies on the bound of the parameter space."""
 
 
+class SpatialInnoWarning(UserWarning):
+    """An estimate is valid only approximately (e.g. Lee-Yu time effects with islands in W)."""
+
+
 def preview(items: Iterable, limit: int = 8) -> str:
     """Short printable list of offending items: ``a, b, c, ... (12 in all)``."""
     items = list(items)

@@ -95,6 +95,7 @@ def test_table_structure(decay):
         assert row["n_links"] == w.n_links and row["n_islands"] == len(w.islands) == len(decay.islands[thr])
     assert set(decay.results) == set(decay.weights) == set(np.arange(0, 1801, BAND).astype(float))
     assert isinstance(decay, DecayResult) and "DecayResult" in repr(decay)
+    assert si.distance_decay is distance_decay
 
 
 def test_effects_exact_with_islands(decay):

@@ -53,7 +53,7 @@ class EffectsKernel:
         if sym is not None:
             lam, Q = np.linalg.eigh(sym[0].toarray())
             dh = np.sqrt(sym[1])
-            a = Q.T @ np.divide(one, dh, out=np.zeros(n), where=dh > 0)
+            a = Q.T @ (one / dh)
             b = Q.T @ (dh * one)
             return "eigen", (lam, a * b)
         Wd = self.w.sparse.toarray()

@@ -30,7 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from ..errors import EstimationError, SpatialInnoError
+import warnings
+
+from ..errors import EstimationError, SpatialInnoError, SpatialInnoWarning, preview
 from .data import Design, check_rank
 from .logdet import LogDet
 from .spec import ModelSpec
@@ -62,6 +64,10 @@ def scaling(design: Design, bias_correction: str) -> Scaling:
         raise SpatialInnoError(
             "the Lee-Yu transformation for time effects needs a row-normalised W (W 1 = 1); use "
             "w.normalize('row'), or bias_correction='none' for this W")
+    if fe in ("time", "twoway") and len(design.w.islands):
+        warnings.warn(f"W has regions without neighbours ({preview(design.w.islands)}), so W 1 != 1 and the Lee-Yu "
+                      f"transformation for time effects is only approximate; link them (islands='nearest') or use "
+                      f"bias_correction='none'", SpatialInnoWarning, stacklevel=4)
     if fe == "entity":
         return Scaling(N * (T - 1), T - 1, False, "lee-yu")
     if fe == "time":

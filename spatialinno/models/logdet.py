@@ -77,9 +77,10 @@ def symmetric_form(w: Weights) -> tuple[sp.csr_matrix, np.ndarray] | None:
         return None
     if w.normalization == "row":
         rs = np.asarray(w.raw.sum(axis=1)).ravel()
-        inv = np.divide(1.0, np.sqrt(rs), out=np.zeros_like(rs), where=rs > 0)
+        d = np.where(rs > 0, rs, 1.0)  # islands: zero rows and columns of C, any d_i keeps the similarity
+        inv = 1.0 / np.sqrt(d)
         s = sp.diags(inv) @ w.raw @ sp.diags(inv)
-        return sp.csr_matrix(s), rs
+        return sp.csr_matrix(s), d
     return w.sparse, np.ones(w.n)
 
 

@@ -99,3 +99,26 @@ def test_models_without_spillover_have_exactly_zero_indirect_effect(province_w, 
         row = imp.loc[("x", "indirect")]
         assert row["estimate"] == 0.0 and np.isnan(row["std_error"]) and np.isnan(row["p_value"])
         assert imp.loc[("x", "direct"), "estimate"] == res.params["x"]
+
+
+def test_effects_exact_with_islands(provinces):
+    """Hainan kept as an island (zero row and column): effects still equal the dense S_k(W)."""
+    w = si.weights.contiguity(provinces, id="code", islands="keep")
+    assert list(w.islands) == [460000]
+    res = si.sdm("y ~ x", simulate_xs(w, 0.4, 1.0, 0.8, seed=12), w, id="code")
+    _, d, i, t = brute_force(res, "x")
+    imp = res.impacts(method="exact")
+    assert abs(imp.loc[("x", "direct"), "estimate"] - d) < 1e-10
+    assert abs(imp.loc[("x", "indirect"), "estimate"] - i) < 1e-10
+    assert abs(imp.loc[("x", "total"), "estimate"] - t) < 1e-10
+
+
+def test_lee_yu_time_effects_with_islands_warn(provinces):
+    from spatialinno.errors import SpatialInnoWarning
+
+    w = si.weights.contiguity(provinces, id="code", islands="keep")
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"code": np.tile(w.ids, 5), "t": np.repeat(range(5), w.n), "y": rng.normal(size=5 * w.n),
+                       "x": rng.normal(size=5 * w.n)})
+    with pytest.warns(SpatialInnoWarning, match="460000"):
+        si.sar("y ~ x", df, w, entity="code", time="t", fixed_effects="twoway")
