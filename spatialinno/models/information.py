@@ -19,9 +19,8 @@ Up to ``DENSE_MAX`` regions every trace is exact (dense LU, identity probes). Ab
 formed: tr(G), tr(G^2) (= tr(Gt^2)), tr(H), tr(H^2) come from central differences of the exact
 log-determinant (d/dr log|I - r W| = -tr(W (I - r W)^-1), d2/dr2 = -tr((W (I - r W)^-1)^2); with the
 Lee-Yu projection the same identities hold for log|I - r W| - log(1 - r)), and only the cross-products
-tr(G'G), tr(H'H), tr(H'Gt), tr(H Gt) need probes on one sparse LU of A (and B): identity probes (exact)
-up to ``EXACT_MAX`` regions, Hutchinson's estimator with ``PROBES`` seeded Rademacher probes above, with
-relative error about sqrt(2/PROBES) ||M||_F / tr(M), i.e.
+tr(G'G), tr(H'H), tr(H'Gt), tr(H Gt) use Hutchinson's estimator with ``PROBES`` seeded Rademacher probes
+on one sparse LU of A (and B), with relative error about sqrt(2/PROBES) ||M||_F / tr(M), i.e.
 O(1/sqrt(N PROBES)) for sparse W (about 1e-3 at N = 2,500).
 """
 
@@ -34,8 +33,7 @@ import scipy.sparse.linalg as spla
 
 from .likelihood import Problem
 
-DENSE_MAX = 400
-EXACT_MAX = 1500
+DENSE_MAX = 1500
 PROBES = 50
 
 
@@ -85,7 +83,7 @@ class SpatialOps:
 
     def probes(self) -> tuple[np.ndarray, float]:
         """Identity (exact traces) or seeded Rademacher probes, with the divisor for the mean."""
-        if self.n <= EXACT_MAX:
+        if self.dense:
             return np.eye(self.n), 1.0
         rng = np.random.default_rng(20101)
         return rng.choice([-1.0, 1.0], size=(self.n, PROBES)), float(PROBES)
