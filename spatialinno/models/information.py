@@ -48,8 +48,8 @@ class SpatialOps:
         eye = sp.identity(self.n, format="csc")
         if self.dense:
             Wd = self.Wm.toarray()
-            self._A = sla.lu_factor(np.eye(self.n) - rho * Wd)
-            self._B = sla.lu_factor(np.eye(self.n) - lam * Wd)
+            self._A = sla.lu_factor(np.eye(self.n) - rho * Wd) if rho != 0 else None
+            self._B = sla.lu_factor(np.eye(self.n) - lam * Wd) if lam != 0 else None
         else:
             self._A = spla.splu(sp.csc_matrix(eye - rho * self.Wm)) if rho != 0 else None
             self._B = spla.splu(sp.csc_matrix(eye - lam * self.Wm)) if lam != 0 else None
