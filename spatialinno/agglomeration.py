@@ -73,7 +73,7 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, IdError, preview
+from .errors import DataError, IdError, mismatch, preview
 
 __all__ = ["location_quotient", "coagglomeration", "specialisation", "specialization", "diversity"]
 
@@ -301,15 +301,9 @@ def _align(a: pd.Series, b: pd.Series, na: str, nb: str) -> tuple[pd.Series, pd.
     if a.index.nlevels != b.index.nlevels:
         raise IdError(f"{na} and {nb} have different index levels ({list(a.index.names)} vs {list(b.index.names)}); "
                       "select one industry from each with .xs(label, level=...)")
-    only_a = a.index.difference(b.index)
-    only_b = b.index.difference(a.index)
-    if len(only_a) or len(only_b):
-        msg = []
-        if len(only_a):
-            msg.append(f"in {na} only: {preview(list(only_a))}")
-        if len(only_b):
-            msg.append(f"in {nb} only: {preview(list(only_b))}")
-        raise IdError(f"{na} and {nb} cover different ids ({'; '.join(msg)}); restrict both to the same regions")
+    diff = mismatch(f"in {na} only", a.index.difference(b.index), f"in {nb} only", b.index.difference(a.index))
+    if diff:
+        raise IdError(f"{na} and {nb} cover different ids ({diff}); restrict both to the same regions")
     return a, b.reindex(a.index)
 
 

@@ -48,3 +48,10 @@ def preview(items: Iterable, limit: int = 8) -> str:
     if len(items) > limit:
         shown += f", ... ({len(items)} in all)"
     return shown
+
+
+def mismatch(left: str, left_only, right: str, right_only, limit: int = 8) -> str:
+    """``"N in <left> only: a, b; M in <right> only: c"`` for two sets of ids that should be equal ("" if equal)."""
+    parts = [f"{len(items)} {where}: {preview(list(items), limit)}"
+             for where, items in ((left, left_only), (right, right_only)) if len(items)]
+    return "; ".join(parts)

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import SpatialInnoError, preview
+from ..errors import SpatialInnoError, mismatch, preview
 
 __all__ = ["Report", "Section", "Analysis", "run_analysis", "fmt_num", "fmt_p", "fmt_ci", "df_to_html", "CSS"]
 
@@ -470,14 +470,11 @@ class Analysis:
             raise _input_error(f"the map has duplicated ids in {idc!r}: {preview(pd.unique(gdf[idc][dup]))}; "
                                f"dissolve them into one region each")
         map_ids, data_ids = pd.Index(gdf[idc]), pd.Index(pd.unique(data[ent]))
-        not_map, not_data = data_ids.difference(map_ids, sort=False), map_ids.difference(data_ids, sort=False)
-        if len(not_map) or len(not_data):
-            parts = []
-            if len(not_map):
-                parts.append(f"{len(not_map)} in the data but not on the map: {preview(sorted(not_map, key=str), 5)}")
-            if len(not_data):
-                parts.append(f"{len(not_data)} on the map but not in the data: {preview(sorted(not_data, key=str), 5)}")
-            raise _input_error(f"map ids ({idc!r}) and data ids ({ent!r}) do not match: {'; '.join(parts)}. "
+        diff = mismatch("in the data but not on the map", sorted(data_ids.difference(map_ids, sort=False), key=str),
+                        "on the map but not in the data", sorted(map_ids.difference(data_ids, sort=False), key=str),
+                        limit=5)
+        if diff:
+            raise _input_error(f"map ids ({idc!r}) and data ids ({ent!r}) do not match: {diff}. "
                                f"Use the same region codes in both, or drop the extra regions")
         key = data[[ent, tim]]
         dups = key.duplicated(keep=False)

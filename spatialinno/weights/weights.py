@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..errors import IdError, SpatialInnoError, preview
+from ..errors import IdError, SpatialInnoError, mismatch, preview
 from .normalize import KINDS, normalize_matrix
 
 
@@ -198,15 +198,10 @@ class Weights:
         ids = pd.Index(list(ids))
         if ids.has_duplicates:
             raise IdError(f"{what} has duplicated ids: {preview(ids[ids.duplicated()].unique())}; each region must appear once")
-        extra = ids.difference(self._ids, sort=False)
-        missing = self._ids.difference(ids, sort=False)
-        if len(extra) or len(missing):
-            parts = []
-            if len(extra):
-                parts.append(f"ids in the {what} but not in the weights: {preview(extra)}")
-            if len(missing):
-                parts.append(f"weights ids missing from the {what}: {preview(missing)}")
-            raise IdError("; ".join(parts) + ". Build the weights on the same regions, or use w.subset(ids).")
+        diff = mismatch(f"ids in the {what} but not in the weights", ids.difference(self._ids, sort=False),
+                        f"weights ids missing from the {what}", self._ids.difference(ids, sort=False))
+        if diff:
+            raise IdError(diff + ". Build the weights on the same regions, or use w.subset(ids).")
         return ids.get_indexer(self._ids)
 
     # -- conversions ---------------------------------------------------------------------
