@@ -141,6 +141,12 @@ class SpatialResults:
         outside its interval are rejected and counted in ``.attrs["rejected"]``), ``"delta"`` (delta
         method with numerical gradients of the exact effect functions), or ``"exact"`` (point estimates
         only). ``by_order=Q`` adds rows for the power-series terms j = 0..Q (``effect`` like ``direct_W0``).
+
+        With simulation, ``ci_lower``/``ci_upper`` are percentiles of the draws and ``std_error`` is half the
+        width of their central 68.27% interval: it equals the standard deviation for normal draws but,
+        unlike it, stays stable when rho is imprecise and 1/(1 - rho) gives the effects a heavy right tail
+        (the standard deviation then grows with the number of draws). Column ``sd`` holds the draws'
+        standard deviation, the quantity R's ``impacts()`` and LeSage's code report.
         """
         if method not in ("simulation", "delta", "exact"):
             raise SpatialInnoError(f"method must be 'simulation', 'delta' or 'exact' (got {method!r})")
@@ -156,6 +162,7 @@ class SpatialResults:
         k0 = kern(rho)[0]
         est = np.array([effect_values(k0, b[i], b[j] if j is not None else 0.0) for i, j in pos])  # (q, 3)
         se = np.full_like(est, np.nan)
+        sd = np.full_like(est, np.nan)
         lower = np.full_like(est, np.nan)
         upper = np.full_like(est, np.nan)
         rejected = 0
@@ -176,7 +183,9 @@ class SpatialResults:
             else:
                 kd = np.repeat(kern(0.0), len(P), axis=0)
             sims = np.stack([effect_values(kd, P[:, i], P[:, j] if j is not None else 0.0) for i, j in pos], axis=1)
-            se = sims.std(axis=0, ddof=1)
+            sd = sims.std(axis=0, ddof=1)
+            q16, q84 = np.quantile(sims, [stats.norm.cdf(-1.0), stats.norm.cdf(1.0)], axis=0)
+            se = (q84 - q16) / 2.0
             lower = np.quantile(sims, alpha / 2, axis=0)
             upper = np.quantile(sims, 1 - alpha / 2, axis=0)
         elif method == "delta":
@@ -206,16 +215,16 @@ class SpatialResults:
             for e, name in enumerate(("direct", "indirect", "total")):
                 zval = est[q, e] / se[q, e] if se[q, e] > 0 else np.nan
                 rows.append((v, name, est[q, e], se[q, e], zval, 2 * self._dist.sf(abs(zval)) if np.isfinite(zval) else np.nan,
-                             lower[q, e], upper[q, e]))
+                             lower[q, e], upper[q, e], sd[q, e]))
         if by_order is not None:
             terms = kern.by_order(rho, int(by_order))
             for q, (v, (i, j)) in enumerate(zip(variables, pos)):
                 vals = effect_values(terms, b[i], b[j] if j is not None else 0.0)
                 for o in range(int(by_order) + 1):
                     for e, name in enumerate(("direct", "indirect", "total")):
-                        rows.append((v, f"{name}_W{o}", vals[o, e], np.nan, np.nan, np.nan, np.nan, np.nan))
+                        rows.append((v, f"{name}_W{o}", vals[o, e], *[np.nan] * 6))
         out = pd.DataFrame(rows, columns=["variable", "effect", "estimate", "std_error", "z", "p_value", "ci_lower",
-                                          "ci_upper"]).set_index(["variable", "effect"])
+                                          "ci_upper", "sd"]).set_index(["variable", "effect"])
         out.attrs.update({"method": method, "draws": draws if method == "simulation" else 0, "rejected": rejected,
                           "seed": seed, "alpha": alpha, "model": self.model})
         return out

@@ -83,34 +83,29 @@ def test_lr_and_wald_tests_match_spatialreg(fits, xs_ref):
 
 @pytest.mark.parametrize("model", ["SAR", "SDM"])
 def test_simulated_impact_ses_match_r_simulation(fits, xs_ref, model):
-    """Our simulated SEs agree with R's impacts(R=2000) within Monte Carlo error (10%), reproducibly."""
+    """The SD of our draws agrees with R's impacts(R=2000) SD within Monte Carlo error (10%), reproducibly."""
     res = fits["columbus", model]
     sim = res.impacts(method="simulation", draws=4000, seed=3)
     r_se = xs_ref["columbus"][model]["impacts_simulated"]["se"]
     for effect in ("direct", "indirect", "total"):
         for var in ("INC", "HOVAL"):
-            s = sim.loc[(var, effect), "std_error"]
+            s = sim.loc[(var, effect), "sd"]
             assert abs(s / r_se[effect][var] - 1) < 0.10, (var, effect, s, r_se[effect][var])
     assert res.impacts(method="simulation", draws=4000, seed=3).equals(sim)
     assert not res.impacts(method="simulation", draws=4000, seed=4).equals(sim)
 
 
+@pytest.mark.parametrize("draws", [1000, 20000])
 @pytest.mark.parametrize("dataset", ["columbus", "boston"])
 @pytest.mark.parametrize("model", ["SAR", "SDM"])
-def test_delta_and_simulation_ses_agree(fits, dataset, model):
-    """Direct effects: within 10% everywhere; on boston (se(rho) = 0.03) all effects within 10%.
+def test_delta_and_simulation_ses_agree(fits, dataset, model, draws):
+    """Simulated std_error (half-width of the central 68% of the draws) within 10% of the delta method.
 
-    Indirect/total on columbus, where se(rho) = 0.12-0.16, the simulated SD exceeds the delta-method
-    SE by 10-40% (growing with the number of draws: the draws' distribution has a heavy right tail
-    because 1/(1 - rho) is convex and unbounded near rho = 1). R's impacts() simulation gives the same
-    SDs as ours (test above), so this is the data, not the code; the check here is that the delta SE
-    never exceeds the simulated one and the gap stays below 50%."""
+    The draws' SD is not a stable target on columbus (se(rho) = 0.12-0.16): 1/(1 - rho) gives the indirect
+    effects a heavy right tail, and their SD grows from 1.1x to 1.4x the delta SE between 1,000 and 20,000
+    draws; the 68% half-width does not."""
     res = fits[dataset, model]
-    sim = res.impacts(method="simulation", draws=20000, seed=11)
+    sim = res.impacts(method="simulation", draws=draws, seed=11)
     delta = res.impacts(method="delta")
     ratio = sim["std_error"] / delta["std_error"]
-    direct = ratio.xs("direct", level="effect")
-    assert (abs(direct - 1) < 0.10).all(), direct
-    bound = 0.10 if dataset == "boston" else 0.50
-    assert (abs(ratio - 1) < bound).all(), ratio
-    assert (ratio > 0.97).all()  # the simulated spread is never materially below the linearisation
+    assert (abs(ratio - 1) < 0.10).all(), ratio
