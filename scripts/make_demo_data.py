@@ -129,7 +129,7 @@ def simulate_economy(rng: np.random.Generator, prov: pd.DataFrame) -> tuple[pd.D
     codes = prov["code"].to_numpy()
     N, T = len(codes), len(YEARS)
     region = prov["region"].to_numpy()
-    east, central, west = (region == "east"), (region == "central"), (region == "west")
+    east, west = (region == "east"), (region == "west")
     base = np.array([BASE[c] for c in codes], dtype=float)
     pop0, pgdp0, m0, ps0, ht0, open0, infr0, educ0, rd0 = base.T
     tt = np.arange(T)[None, :].astype(float)

@@ -19,8 +19,8 @@ Up to ``DENSE_MAX`` regions every trace is exact (dense LU, identity probes). Ab
 formed: tr(G), tr(G^2) (= tr(Gt^2)), tr(H), tr(H^2) come from central differences of the exact
 log-determinant (d/dr log|I - r W| = -tr(W (I - r W)^-1), d2/dr2 = -tr((W (I - r W)^-1)^2); with the
 Lee-Yu projection the same identities hold for log|I - r W| - log(1 - r)), and only the cross-products
-tr(G'G), tr(H'H), tr(H'Gt), tr(H Gt) use Hutchinson's estimator with ``PROBES`` seeded Rademacher probes
-on one sparse LU of A (and B), with relative error about sqrt(2/PROBES) ||M||_F / tr(M), i.e.
+tr(G'G), tr(H'H), tr(H'Gt), tr(H Gt) use Hutchinson's estimator with seeded Rademacher probes (``PROBES``
+= 50 at N = 2,500, fewer for larger N, at least 20) on one sparse LU of A (and B), with relative error about sqrt(2/PROBES) ||M||_F / tr(M), i.e.
 O(1/sqrt(N PROBES)) for sparse W (about 1e-3 at N = 2,500).
 """
 
@@ -51,8 +51,9 @@ class SpatialOps:
             self._A = sla.lu_factor(np.eye(self.n) - rho * Wd) if rho != 0 else None
             self._B = sla.lu_factor(np.eye(self.n) - lam * Wd) if lam != 0 else None
         else:
-            self._A = spla.splu(sp.csc_matrix(eye - rho * self.Wm)) if rho != 0 else None
-            self._B = spla.splu(sp.csc_matrix(eye - lam * self.Wm)) if lam != 0 else None
+            opts = {"permc_spec": "MMD_AT_PLUS_A", "options": {"SymmetricMode": True}}
+            self._A = spla.splu(sp.csc_matrix(eye - rho * self.Wm), **opts) if rho != 0 else None
+            self._B = spla.splu(sp.csc_matrix(eye - lam * self.Wm), **opts) if lam != 0 else None
 
     def W(self, Z):
         return self.Wm @ Z
@@ -85,8 +86,9 @@ class SpatialOps:
         """Identity (exact traces) or seeded Rademacher probes, with the divisor for the mean."""
         if self.dense:
             return np.eye(self.n), 1.0
+        m = int(np.clip(PROBES * 2500 / self.n, 20, PROBES))
         rng = np.random.default_rng(20101)
-        return rng.choice([-1.0, 1.0], size=(self.n, PROBES)), float(PROBES)
+        return rng.choice([-1.0, 1.0], size=(self.n, m)), float(m)
 
 
 def _tr(Z, MZ, div):

@@ -28,23 +28,26 @@ EIGEN_MAX = 1500
 #: Rademacher probes of the trace moments tr(W^j): 2e6/N, between 32 and 256 (the estimates'
 #: relative error shrinks like 1/sqrt(N * probes), so large maps need fewer probes)
 PROBES = (32, 256)
-MAX_ORDER = 400
-#: series terms of the approximation that guides the search before exact factorisations
-SEARCH_ORDER = 120
+MAX_ORDER = 200
+#: series terms and probes of the approximation that only guides the search before exact factorisations
+SEARCH_ORDER = 100
+SEARCH_PROBES = 16
 
 
-def trace_moments(w: Weights, order: int) -> tuple[np.ndarray, np.ndarray]:
-    """(tr(W^j), 1'W^j 1) for j = 0..order, cached on W and extended on demand.
+def trace_moments(w: Weights, order: int, probes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(tr(W^j), 1'W^j 1) for j = 0..order, cached on W (per probe count) and extended on demand.
 
-    tr(W^0) = n, tr(W) and tr(W^2) exact, tr(W^j), j >= 3, Hutchinson estimates with seeded probes
-    (LeSage & Pace 2009, §4.5); 1'W^j 1 exact. Shared by the series log-determinant and the effects.
+    tr(W^0) = n, tr(W) and tr(W^2) exact, tr(W^j), j >= 3, Hutchinson estimates with ``probes`` seeded
+    Rademacher vectors (default 2e6/N between 32 and 256; LeSage & Pace 2009, §4.5); 1'W^j 1 exact.
+    Shared by the series log-determinant and the effects.
     """
-    cached = w._cache.get("trace_moments")
+    n = w.n
+    m = probes or int(np.clip(2e6 / max(n, 1), *PROBES))
+    key = ("trace_moments", m)
+    cached = w._cache.get(key)
     if cached is not None and len(cached[0]) > order:
         return cached[0][:order + 1], cached[1][:order + 1]
     Wm = w.sparse
-    n = w.n
-    m = int(np.clip(2e6 / max(n, 1), *PROBES))
     Z = np.random.default_rng(7).choice([-1.0, 1.0], size=(n, m))
     tr, tot = np.zeros(order + 1), np.zeros(order + 1)
     tr[0], tot[0] = n, n
@@ -57,7 +60,7 @@ def trace_moments(w: Weights, order: int) -> tuple[np.ndarray, np.ndarray]:
     tr[1] = Wm.diagonal().sum()
     if order >= 2:
         tr[2] = Wm.multiply(Wm.T).sum()
-    w._cache["trace_moments"] = (tr, tot)
+    w._cache[key] = (tr, tot)
     return tr, tot
 
 
@@ -166,8 +169,14 @@ class LogDet:
             self._memo[rho] = float(np.sum(np.log(np.abs(lu.U.diagonal()))))
         return self._memo[rho]
 
-    def approx(self, rho: float, order: int | None = None) -> float:
-        """Series approximation -sum_j rho^j tr(W^j)/j (exact tr(W), tr(W^2); Hutchinson beyond)."""
-        tr, _ = trace_moments(self.w, order or (MAX_ORDER if self.method == "series" else SEARCH_ORDER))
+    def approx(self, rho: float) -> float:
+        """Series approximation -sum_j rho^j tr(W^j)/j (exact tr(W), tr(W^2); Hutchinson beyond).
+
+        With ``method="series"`` it is the log-determinant (``MAX_ORDER`` terms, default probes); for the
+        exact sparse method it only guides the search (``SEARCH_ORDER`` terms, ``SEARCH_PROBES`` probes)."""
+        if self.method == "series":
+            tr, _ = trace_moments(self.w, MAX_ORDER)
+        else:
+            tr, _ = trace_moments(self.w, SEARCH_ORDER, SEARCH_PROBES)
         j = np.arange(1, len(tr))
         return float(-np.sum(rho ** j * tr[1:] / j))
