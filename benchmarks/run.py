@@ -90,7 +90,7 @@ def row_normalise(C: sp.csr_matrix) -> sp.csr_matrix:
 
 def graph_for(graph: str, n_target: int, seed: int) -> sp.csr_matrix:
     if graph == "queen":
-        return queen_lattice(int(round(np.sqrt(n_target))))
+        return queen_lattice(round(np.sqrt(n_target)))
     if graph == "knn":
         return knn_graph(n_target, KNN_K, np.random.default_rng(seed))
     raise ValueError(graph)
@@ -264,7 +264,6 @@ def worker_cs(spec: dict, emit) -> None:
     model, pkg = spec["model"], spec["pkg"]
     if pkg == "si":
         import pandas as pd
-
         import spatialinno as si
 
         w = _si_weights(C)
@@ -302,10 +301,9 @@ def worker_cs(spec: dict, emit) -> None:
         rho = reg.lam if model == "sem" else reg.rho
         emit(step="fit", time=t, cpu=c, rho=float(np.ravel(rho)[0]), llf=float(np.ravel(reg.logll)[0]))
         if model == "sdm" and spec.get("impacts"):
+            import pandas as pd
             from spreg.output import _summary_impacts
             from spreg.sputils import _sp_effects
-
-            import pandas as pd
 
             # ML_Lag's summary step replaces reg.output by the printed table; rebuild the variable frame that
             # the constructor passed to _summary_impacts (constant, x, W x, rho).
@@ -335,7 +333,6 @@ def worker_panel(spec: dict, emit) -> None:
     y, x1, x2 = z["y"], z["x1"], z["x2"]
     if spec["pkg"] == "si":
         import pandas as pd
-
         import spatialinno as si
 
         w = _si_weights(C)
@@ -449,7 +446,6 @@ def worker_profile(spec: dict, emit) -> None:
     import pstats
 
     import pandas as pd
-
     import spatialinno as si
 
     C, z = _load(spec)
@@ -582,7 +578,7 @@ def _status(info: dict, steps: dict) -> str:
     if "error" in steps:
         return "MemoryError" if steps["error"]["error"].startswith("MemoryError") else "error"
     if info["returncode"] != 0:
-        return "killed (signal %d)" % -info["returncode"] if info["returncode"] < 0 else f"exit {info['returncode']}"
+        return f"killed (signal {-info['returncode']})" if info["returncode"] < 0 else f"exit {info['returncode']}"
     return "ok"
 
 

@@ -64,10 +64,6 @@ def scaling(design: Design, bias_correction: str) -> Scaling:
         raise SpatialInnoError(
             "the Lee-Yu transformation for time effects needs a row-normalised W (W 1 = 1); use "
             "w.normalize('row'), or bias_correction='none' for this W")
-    if fe in ("time", "twoway") and len(design.w.islands):
-        warnings.warn(f"W has regions without neighbours ({preview(design.w.islands)}), so W 1 != 1 and the Lee-Yu "
-                      f"transformation for time effects is only approximate; link them (islands='nearest') or use "
-                      f"bias_correction='none'", SpatialInnoWarning, stacklevel=4)
     if fe == "entity":
         return Scaling(N * (T - 1), T - 1, False, "lee-yu")
     if fe == "time":
@@ -90,6 +86,10 @@ class Problem:
             names = names + [f"W_{c}" for c in durbin_names]
         self.X_raw, self.names = X, names
         self.scale = scaling(d, bias_correction)
+        if self.scale.time_projection and (spec.lag or spec.error) and len(d.w.islands):
+            warnings.warn(f"W has regions without neighbours ({preview(d.w.islands)}), so W 1 != 1 and the Lee-Yu "
+                          f"transformation for time effects is only approximate; link them (islands='nearest') or "
+                          f"use bias_correction='none'", SpatialInnoWarning, stacklevel=4)
         context = "" if d.T == 1 else f" after removing {d.fixed_effects} fixed effects"
         self.Xt = d.demean(X)
         check_rank(self.Xt, names, context)
