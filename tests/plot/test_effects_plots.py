@@ -19,16 +19,6 @@ from spatialinno.errors import IdError, SpatialInnoError
 FORMULA = "innov ~ agglom + coagg + rd"
 
 
-@pytest.fixture(autouse=True)
-def no_show(monkeypatch):
-    def boom(*a, **k):
-        raise AssertionError("plt.show() must never be called")
-
-    monkeypatch.setattr(plt, "show", boom)
-    yield
-    plt.close("all")
-
-
 @pytest.fixture(scope="module")
 def provinces():
     return si.datasets.load_provinces()

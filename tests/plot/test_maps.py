@@ -19,16 +19,6 @@ from spatialinno.diagnostics import local_getis_ord, local_moran, moran_by_perio
 from spatialinno.errors import IdError, SpatialInnoError  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def no_show(monkeypatch):
-    def boom(*a, **k):
-        raise AssertionError("plt.show() must never be called")
-
-    monkeypatch.setattr(plt, "show", boom)
-    yield
-    plt.close("all")
-
-
 def _grid_map():
     """6 x 6 grid of squares plus a detached island 'I'."""
     rows = [(f"c{r}{c}", box(100 + c, 30 + r, 101 + c, 31 + r)) for r in range(6) for c in range(6)]
