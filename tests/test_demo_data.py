@@ -119,9 +119,8 @@ def test_truth_dict(panel_truth):
     assert "SIMULATED" in load_demo_panel.__doc__ and "SIMULATED" in load_demo_industry.__doc__
 
 
-def test_dgp_reproduces_exactly(panel_truth, w):
-    """innov is exactly (I - rho W)^-1 (X beta + W X theta + mu + xi + e) with e the seeded N(0, sigma2) draws."""
-    df, truth = panel_truth
+def _dgp_parts(df, truth, w):
+    """Ids, years, A = I - rho W and the (T, N) systematic part X b + W X t + mu + xi of the documented DGP."""
     ids = list(w.ids)
     years = sorted(df["year"].unique())
     W = w.sparse.toarray()
@@ -131,12 +130,18 @@ def test_dgp_reproduces_exactly(panel_truth, w):
     th = np.array([truth["theta"][f"W_{v}"] for v in REGRESSORS])
     mu = np.array([truth["entity_effects"][str(c)] for c in ids])
     xi = np.array([truth["time_effects"][str(t)] for t in years])
-    E = []
-    for t, yr in enumerate(years):
-        X = P.loc[yr].reindex(ids)[REGRESSORS].to_numpy()
-        y = P.loc[yr].reindex(ids)["innov"].to_numpy()
-        E.append(A @ y - X @ b - W @ X @ th - mu - xi[t])
-    E = np.array(E)
+    mean = np.array([P.loc[yr].reindex(ids)[REGRESSORS].to_numpy() @ b
+                     + W @ P.loc[yr].reindex(ids)[REGRESSORS].to_numpy() @ th + mu + xi[t]
+                     for t, yr in enumerate(years)])
+    return ids, years, A, mean
+
+
+def test_dgp_reproduces_exactly(panel_truth, w):
+    """innov is exactly (I - rho W)^-1 (X beta + W X theta + mu + xi + e) with e the seeded N(0, sigma2) draws."""
+    df, truth = panel_truth
+    ids, years, A, mean = _dgp_parts(df, truth, w)
+    Y = df.set_index(["year", "code"])["innov"].unstack().loc[years, ids].to_numpy()
+    E = Y @ A.T - mean
     rng_e = np.random.default_rng(np.random.SeedSequence(truth["seed"]).spawn(3)[2])
     expected = rng_e.normal(0, np.sqrt(truth["sigma2"]), (len(years), len(ids)))
     np.testing.assert_allclose(E, expected, atol=5e-6)
@@ -211,18 +216,7 @@ def test_sdm_recovery_each_parameter_within_95(sdm_fit, panel_truth):
 def test_sdm_monte_carlo_coverage(panel_truth, w):
     """Same X, mu, xi; fresh errors: every marginal 95% interval covers close to 95% of the time."""
     df, truth = panel_truth
-    ids = list(w.ids)
-    years = sorted(df["year"].unique())
-    W = w.sparse.toarray()
-    A = np.eye(len(ids)) - truth["rho"] * W
-    P = df.set_index(["year", "code"])
-    b = np.array([truth["beta"][v] for v in REGRESSORS])
-    th = np.array([truth["theta"][f"W_{v}"] for v in REGRESSORS])
-    mu = np.array([truth["entity_effects"][str(c)] for c in ids])
-    xi = np.array([truth["time_effects"][str(t)] for t in years])
-    mean = np.array([P.loc[yr].reindex(ids)[REGRESSORS].to_numpy() @ b
-                     + W @ P.loc[yr].reindex(ids)[REGRESSORS].to_numpy() @ th + mu + xi[t]
-                     for t, yr in enumerate(years)])
+    ids, years, A, mean = _dgp_parts(df, truth, w)
     tv = _truth_series(truth)
     rng = np.random.default_rng(2024)
     reps, covered, zs = 200, [], []
