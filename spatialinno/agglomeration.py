@@ -168,8 +168,7 @@ def _by_period(wide: pd.DataFrame, period: Hashable | None):
     if period is None:
         yield None, wide
     else:
-        for p, block in wide.groupby(level=period, sort=False):
-            yield p, block
+        yield from wide.groupby(level=period, sort=False)
 
 
 # --------------------------------------------------------------------------------------------

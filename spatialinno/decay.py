@@ -131,22 +131,29 @@ class DecayResult:
     def significant(self, variable: str, effect: str = "indirect", alpha: float | None = None) -> pd.Series:
         """Per threshold: True when the 100(1 - alpha)% simulation interval excludes 0, False when it
         includes 0, <NA> when the fit failed (``alpha`` defaults to the run's)."""
+        return self.signs(variable, effect, alpha).ne(0).rename(f"{effect} effect of {variable} significant")
+
+    def signs(self, variable: str, effect: str = "indirect", alpha: float | None = None) -> pd.Series:
+        """Per threshold: +1 when the 100(1 - alpha)% simulation interval lies above 0, -1 when it lies
+        below 0, 0 when it includes 0, <NA> when the fit failed."""
         c = self.curve(variable, effect, alpha)
         ok = c["ci_lower"].notna() & c["ci_upper"].notna()
-        sig = (c["ci_lower"] > 0) | (c["ci_upper"] < 0)
-        return pd.Series(pd.array(np.where(ok, sig, pd.NA), dtype="boolean"), index=c.index,
-                         name=f"{effect} effect of {variable} significant")
+        sign = np.where(c["ci_lower"] > 0, 1, np.where(c["ci_upper"] < 0, -1, 0))
+        return pd.Series(pd.array(np.where(ok, sign, pd.NA), dtype="Int64"), index=c.index,
+                         name=f"sign of the significant {effect} effect of {variable}")
 
     def boundary(self, variable: str, alpha: float = 0.05, effect: str = "indirect") -> float | None:
         """Spillover boundary: the first distance beyond which the (indirect) effect is no longer significant.
 
         Definition: take the thresholds whose model was fitted, in increasing order, and call a threshold
         significant when the 100(1 - alpha)% simulation interval of the effect excludes 0. Find the first
-        significant threshold; the boundary is the first threshold after it whose interval includes 0,
-        i.e. the end of the first run of significant thresholds. Thresholds before that run (e.g. short
-        bands with so few linked regions that the average effect is tiny) are skipped, and so are failed
-        fits. Returns ``None`` when no threshold is significant, or when the first run lasts to the
-        largest threshold (the spillover reaches beyond the range examined).
+        significant threshold; the boundary is the first threshold after it whose interval includes 0 or
+        lies on the other side of 0, i.e. the end of the first run of thresholds significant with the
+        same sign (a significant positive spillover followed by a significant negative one has ended).
+        Thresholds before that run (e.g. short bands with so few linked regions that the average effect
+        is tiny) are skipped, and so are failed fits. Returns ``None`` when no threshold is significant,
+        or when the first run lasts to the largest threshold (the spillover reaches beyond the range
+        examined).
 
         Reading: for ``scheme="band"`` the boundary is the lower edge of the first band without a
         significant effect (spillovers reach at least that far); for ``"within"`` the first radius at
@@ -154,13 +161,13 @@ class DecayResult:
         first d such that the regions at least d away no longer have a significant effect.
         ``alpha`` other than the run's re-uses the same simulation draws at the new level.
         """
-        sig = self.significant(variable, effect, alpha).dropna()
-        flags = sig.to_numpy(dtype=bool)
-        if not flags.any():
+        fitted = self.signs(variable, effect, alpha).dropna()
+        signs = fitted.to_numpy(dtype=int)
+        if not signs.any():
             return None
-        start = int(np.argmax(flags))
-        off = np.flatnonzero(~flags[start:])
-        return float(sig.index[start + off[0]]) if len(off) else None
+        start = int(np.flatnonzero(signs)[0])
+        off = np.flatnonzero(signs[start:] != signs[start])
+        return float(fitted.index[start + off[0]]) if len(off) else None
 
     def plot(self, variable: str, effect: str = "indirect", ax=None, **kwargs):
         """The decay curve of ``variable`` (see :func:`spatialinno.plot.decay_plot`)."""

@@ -269,8 +269,10 @@ def _weights_text(w) -> str:
     kind = _get(w, "kind")
     if kind is None:
         return DASH
-    short = re.sub(r"\s*\([^)]*\)", "", str(kind)).strip()
-    return short or str(kind)
+    short, previous = str(kind), None
+    while short != previous:  # innermost parentheses first, so nested ones go too
+        short, previous = re.sub(r"\s*\([^()]*\)", "", short), short
+    return short.strip() or str(kind)
 
 
 def _weights_note(results) -> str:

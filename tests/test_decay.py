@@ -218,16 +218,22 @@ def test_boundary_alpha_and_definition(decay):
     with pytest.raises(SpatialInnoError, match="unknown variable"):
         decay.boundary("nope")
 
-    def fake(flags):
+    def fake(signs):
         d = DecayResult.__new__(DecayResult)
-        d.significant = lambda *a, **k: pd.Series(pd.array(flags, dtype="boolean"), index=[0.0, 1.0, 2.0, 3.0])
+        d.signs = lambda *a, **k: pd.Series(pd.array(signs, dtype="Int64"), index=[0.0, 1.0, 2.0, 3.0])
         return DecayResult.boundary(d, "x")
 
-    assert fake([True, True, False, True]) == 2.0
-    assert fake([False, True, False, False]) == 2.0  # leading insignificant thresholds are skipped
-    assert fake([True, None, False, True]) == 2.0  # failed fits are skipped
-    assert fake([True, True, True, True]) is None  # reaches beyond the range
-    assert fake([False, False, False, False]) is None  # never significant
+    assert fake([1, 1, 0, 1]) == 2.0
+    assert fake([0, 1, 0, 0]) == 2.0  # leading insignificant thresholds are skipped
+    assert fake([1, None, 0, 1]) == 2.0  # failed fits are skipped
+    assert fake([1, 1, 1, 1]) is None  # reaches beyond the range
+    assert fake([0, 0, 0, 0]) is None  # never significant
+    assert fake([1, 1, -1, -1]) == 2.0  # a significant change of sign ends the run
+    assert fake([0, -1, -1, 0]) == 3.0  # a negative spillover has a boundary too
+    # signs and significance agree with the intervals in the table
+    c, s = decay.curve("x"), decay.signs("x")
+    assert (s == np.sign(c["ci_lower"]).where(np.sign(c["ci_lower"]) == np.sign(c["ci_upper"]), 0)).all()
+    assert decay.significant("x").equals(s.ne(0).rename(decay.significant("x").name))
 
 
 def test_other_models_and_cross_section(provinces):

@@ -247,3 +247,19 @@ def test_compare_four_real_models(demo_fits):
     md = t.to_markdown()
     assert len({len(re.findall(r"(?<!\\)\|", l)) for l in md.splitlines() if l.startswith("|")}) == 1
     assert np.isfinite(sdm.llf) and f"{sdm.llf:.3f}" in md
+
+
+def test_weights_row_strips_nested_parentheses(demo_fits):
+    """The table cell names the kind only; nested descriptions (e.g. nested W's) keep no stray brackets."""
+    from spatialinno.datasets import load_demo_panel, load_provinces
+
+    prov = load_provinces()
+    df = load_demo_panel()
+    cont = si.weights.contiguity(prov, id="code", islands="nearest")
+    econ = si.weights.economic_distance(df.groupby("code")["pgdp"].mean())
+    nested = si.weights.nested(cont, econ, phi=0.5)
+    assert "(" in nested.kind and nested.kind.count("(") >= 2
+    fit = si.models.sar("innov ~ agglom", df[df.year == 2020], nested, id="code")
+    f = compare([demo_fits[3], fit]).frame
+    assert f.loc[("statistics", "Weights", "stat"), "(1)"] == "queen contiguity"
+    assert f.loc[("statistics", "Weights", "stat"), "(2)"] == "nested"

@@ -238,7 +238,7 @@ def _read_config(path: str) -> dict:
             raise InputError(f"unknown key {k!r} in config file {path}; allowed keys are "
                              f"{', '.join(sorted(k2.replace('_', '-') for k2 in CONFIG_KEYS - {'config'}))}")
         if key in ("map", "data", "out") and isinstance(v, str) and not Path(v).is_absolute():
-            v = str((p.parent / v))
+            v = str(p.parent / v)
         out[key] = v
     return out
 

@@ -218,7 +218,7 @@ class SpatialResults:
                              lower[q, e], upper[q, e], sd[q, e]))
         if by_order is not None:
             terms = kern.by_order(rho, int(by_order))
-            for q, (v, (i, j)) in enumerate(zip(variables, pos)):
+            for v, (i, j) in zip(variables, pos):
                 vals = effect_values(terms, b[i], b[j] if j is not None else 0.0)
                 for o in range(int(by_order) + 1):
                     for e, name in enumerate(("direct", "indirect", "total")):

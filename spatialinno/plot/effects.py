@@ -109,7 +109,7 @@ def effects_plot(impacts_or_dict, ax=None, *, effects: Sequence[str] = EFFECTS, 
             seen += [v for v in pd.unique(f.index.get_level_values(0)) if v not in seen]
         variables = seen
     variables = list(variables)
-    for name, f in frames.items():
+    for f in frames.values():
         missing = [v for v in variables if v not in set(f.index.get_level_values(0))]
         if missing and len(frames) == 1:
             raise SpatialInnoError(f"variables {preview(missing)} not in the impacts; it has "
@@ -253,6 +253,7 @@ def decay_plot(decay_result, variable, effect: str = "indirect", ax=None, *, alp
     labels_ += ["interval excludes 0", "interval includes 0"]
     est_all, lo_all, hi_all = (np.concatenate(x) for x in (ests, los, his))
     ok = np.isfinite(est_all) & np.isfinite(lo_all) & np.isfinite(hi_all)
+    clipped = False
     if clip and ok.sum() >= 3:
         half = np.median((hi_all[ok] - lo_all[ok]) / 2)
         keep = [est_all[ok].min() - 2 * half, est_all[ok].max() + 2 * half]
@@ -263,11 +264,13 @@ def decay_plot(decay_result, variable, effect: str = "indirect", ax=None, *, alp
         if lo_all[ok].min() < keep[0] or hi_all[ok].max() > keep[1]:
             pad = 0.04 * (keep[1] - keep[0])
             ax.set_ylim(keep[0] - pad, keep[1] + pad)
-            ax.text(0.99, 0.01, "some intervals extend beyond the plot", transform=ax.transAxes, ha="right",
-                    va="bottom", fontsize=8, color="0.35", style="italic")
+            clipped = True
     if failed_any:
         handles.append(Line2D([], [], marker="x", color="0.45", ls="none", ms=7, mew=1.8))
         labels_.append("no estimate (see table note)")
+    if clipped:  # in the legend, so it cannot collide with it
+        handles.append(Line2D([], [], marker=r"$\updownarrow$", color="0.35", ls="none", ms=7))
+        labels_.append("some intervals extend beyond the plot")
     ax.legend(handles, labels_, fontsize=8.5, loc="best", framealpha=0.9, edgecolor="0.8")
     scheme = decay_result.scheme
     xl = SCHEME_LABELS.get(scheme, "Distance (km)")

@@ -8,7 +8,7 @@ a tiny absolute floor where spdep's ``1 - pchisq()`` loses precision.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -30,12 +30,12 @@ def close(a, b, rtol=RTOL, atol=0.0):
     np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
 
 
-@lru_cache(maxsize=None)
+@cache
 def data(ds: str) -> pd.DataFrame:
     return pd.read_csv(REF_DIR / f"{ds}_data.csv").set_index("id")
 
 
-@lru_cache(maxsize=None)
+@cache
 def weights(ds: str, style: str, ids: tuple | None = None) -> si.Weights:
     ids = pd.Index(ids if ids is not None else data(ds).index)
     e = pd.read_csv(REF_DIR / f"{ds}_neighbors.csv")

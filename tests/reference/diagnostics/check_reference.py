@@ -235,7 +235,8 @@ def main():
                                 ["CRIME", "HOVAL", "INC"], ["W", "B"])
     col = {k: np.array(d[k], dtype=float) for k in ("CRIME", "INC", "HOVAL")}
     n = len(col["CRIME"])
-    zp = lambda v: (v - v.mean()) / v.std()  # population sd
+    def zp(v):
+        return (v - v.mean()) / v.std()  # population sd
     for key, (xv, yv) in {"INC_CRIME": ("INC", "CRIME"), "CRIME_INC": ("CRIME", "INC")}.items():
         ib = zp(col[xv]) @ Ws["W"] @ zp(col[yv]) / n
         close(ib, ref["columbus"]["bivariate_moran"]["W"][key]["I"], f"bivariate {key}")
@@ -277,7 +278,8 @@ def main():
             return a - a.mean(1, keepdims=True)
         return a - a.mean(0, keepdims=True) - a.mean(1, keepdims=True) + a.mean()
 
-    Wblock = lambda v: (v.reshape(T, N) @ WN.T).ravel()
+    def Wblock(v):
+        return (v.reshape(T, N) @ WN.T).ravel()
     T_W = np.trace(WN.T @ WN + WN @ WN)
     for fe in ("entity", "time", "twoway"):
         yt = demean(y, fe).ravel()
