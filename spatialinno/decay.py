@@ -281,6 +281,14 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
     Errors that concern the whole run (formula, ids, panel structure, arguments) are raised at once;
     a threshold whose fit fails (e.g. :class:`~spatialinno.errors.EstimationError` with rho at its
     bound, or a band no pair of regions falls in) is recorded with NaN values and a ``note``.
+
+    Caveat: each threshold's model contains only its own W, so its effects are pseudo-true values of a
+    misspecified model when the spillovers act at other distances too. With time fixed effects a
+    region's mean regressor in a far ring is typically negatively correlated with that in its near
+    rings (the national mean is removed), so a far band can show a significant effect of the opposite
+    sign to the true spillover; the intervals do not reflect this misspecification. Read the curves
+    with the ``within`` scheme beside them (see notebooks/02_distance_decay_maps.ipynb for an example
+    with a known truth).
     """
     # -- arguments ---------------------------------------------------------------------------
     key = str(model).upper()
