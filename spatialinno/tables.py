@@ -28,7 +28,6 @@ __all__ = ["compare", "CompareTable", "significance_stars"]
 
 DEFAULT_SEED = 20240601
 SPATIAL = ("rho", "lambda")
-SECTIONS = ("model", "coefficients", "spatial", "direct", "indirect", "total", "statistics")
 EFFECT_TITLES = {"direct": "Direct effects", "indirect": "Indirect effects", "total": "Total effects"}
 STAT_ROWS = ("N", "T", "Observations", "Fixed effects", "Bias correction", "Weights", "Log-likelihood", "AIC")
 DASH = "-"

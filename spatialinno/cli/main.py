@@ -23,7 +23,6 @@ __all__ = ["main", "build_parser", "InputError", "DEFAULTS", "DEMO_OPTIONS"]
 
 PROG = "spatialinno"
 MODELS = ("ols", "slx", "sar", "sem", "sdm", "sdem", "sac")
-LAG_MODELS = ("sdm", "sar", "sac", "sdem", "slx")  # models with indirect (spillover) effects, preferred first
 FIXED_EFFECTS = ("entity", "time", "twoway", "none", "random")
 BIAS = ("lee-yu", "elhorst", "none")
 SCHEMES = ("band", "beyond", "within")

@@ -919,7 +919,6 @@ class Analysis:
                              "covered": bool(r["ci_lower"] <= val <= r["ci_upper"])})
         self.truth_eff = pd.DataFrame(rows).set_index(["variable", "effect"])
         self.save_table(self.truth_eff, "truth_vs_estimate_effects")
-        self.truth_model = res
         self.fig_truth = self._truth_fig()
 
     def _truth_fig(self) -> Path:
@@ -954,14 +953,12 @@ class Analysis:
         except ImportError:
             self.decay_msg = "Distance decay is not available in this installation (spatialinno.decay missing)."
             return
-        model = self.chosen_key if self.chosen_key in ("sdm", "sar", "sdem", "slx", "sac") else "sdm"
+        model = self.chosen_key if self.chosen_key in LAG_ORDER else "sdm"
         if model != self.chosen_key:
             self.notes.append(f"The decay curve uses the SDM: the chosen {MODEL_NAMES[self.chosen_key]} has no spillover "
                               f"(indirect) effects to trace.")
-        self.decay_model = model
         th = o["decay_thresholds"]
         scheme = o["decay_scheme"]
-        self.decay_auto = th is None
         if th is None:
             th = self._auto_thresholds(scheme)
         bw = o["decay_band_width"] if scheme == "band" else None
@@ -1394,7 +1391,7 @@ class Analysis:
         return _jsonable(out)
 
 
-LAG_ORDER = ("sdm", "sar", "sac", "sdem", "slx")
+LAG_ORDER = ("sdm", "sar", "sac", "sdem", "slx")  # models with spillover effects, preferred first
 
 
 def _quote(s: str) -> str:

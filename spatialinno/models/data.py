@@ -35,7 +35,6 @@ class Design:
     T: int = 1
     periods: pd.Index = field(default_factory=lambda: pd.Index([0]))
     fixed_effects: str = "none"
-    has_intercept: bool = False
 
     @property
     def N(self) -> int:
@@ -141,8 +140,7 @@ def cross_section(formula: str, data: pd.DataFrame, w: Weights, id: Hashable | N
     df = data.iloc[order]
     y, X, yname = _model_frame(formula, df, intercept=True)
     _check_finite(y, X, yname, pd.Index([f"id {i}" for i in w.ids]))
-    return Design(y=y, X=X.to_numpy(), names=list(X.columns), yname=yname, w=w,
-                  has_intercept="Intercept" in X.columns)
+    return Design(y=y, X=X.to_numpy(), names=list(X.columns), yname=yname, w=w)
 
 
 def panel_positions(data: pd.DataFrame, w: Weights, entity: Hashable, time: Hashable) -> tuple[pd.Index, np.ndarray]:
@@ -189,4 +187,4 @@ def panel(formula: str, data: pd.DataFrame, w: Weights, entity: Hashable, time: 
     labels = pd.Index([f"({e}, {t})" for t, e in full])
     _check_finite(y, X, yname, labels)
     return Design(y=y, X=X.to_numpy(), names=list(X.columns), yname=yname, w=w, T=len(periods), periods=periods,
-                  fixed_effects=fixed_effects, has_intercept="Intercept" in X.columns)
+                  fixed_effects=fixed_effects)

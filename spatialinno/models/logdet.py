@@ -143,7 +143,6 @@ class LogDet:
         self.exact = method != "series"
         self.w = w
         self.bounds = rho_bounds(w)
-        self.evaluations = 0
         self._memo: dict[float, float] = {}
         if method == "eigen":
             self._ev = eigenvalues(w)
@@ -163,7 +162,6 @@ class LogDet:
         if self.method == "series":
             return self.approx(rho)
         if rho not in self._memo:
-            self.evaluations += 1
             lu = spla.splu(self._eye - rho * self._m, permc_spec="MMD_AT_PLUS_A",
                            options={"SymmetricMode": True})
             self._memo[rho] = float(np.sum(np.log(np.abs(lu.U.diagonal()))))
