@@ -140,6 +140,11 @@ def dynamic_gmm(formula: str, data: pd.DataFrame, *, entity: str, time: str, w: 
                           system=system, collapse=collapse, time_effects=time_effects,
                           period_labels=[f"{time}[{p}]" for p in grid.periods])
     n_groups, nobs = int(design.used.any(axis=1).sum()), int(design.used.sum())
+    flat = np.abs(design.X).sum(axis=(0, 1)) == 0
+    if nobs and flat.any():
+        gone = [nm for nm, f in zip(design.names, flat) if f]
+        raise DataError(f"regressor(s) {preview(gone)} are zero in every equation used (time-invariant variables "
+                        "vanish from difference GMM); drop them or use system=True")
     k, n_inst = len(design.names), design.Z.shape[2]
     if nobs == 0:
         raise PanelError(f"the lag structure leaves no estimation sample: no entity has the {lags + 2}+ consecutive "

@@ -28,6 +28,21 @@ from ..errors import EstimationError, SpatialInnoWarning
 from .instruments import Design
 
 
+def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``sum_i a_i' b_i`` for stacks of (R, p) and (R, q) group matrices (arrays (N, R, p), (N, R, q)).
+
+    Parameters
+    ----------
+    a, b : ndarray
+
+    Returns
+    -------
+    ndarray
+        (p, q).
+    """
+    return a.reshape(-1, a.shape[2]).T @ b.reshape(-1, b.shape[2])
+
+
 def inverse(m: np.ndarray, what: str) -> np.ndarray:
     """Inverse of a symmetric positive semi-definite matrix; Moore-Penrose with a warning when singular.
 
@@ -105,9 +120,9 @@ def fit(design: Design) -> GMMFit:
     GMMFit
     """
     y, X, Z, H = design.y, design.X, design.Z, design.H
-    szx = np.einsum("nrl,nrk->lk", Z, X)
-    szy = np.einsum("nrl,nr->l", Z, y)
-    a1 = inverse(np.einsum("nrl,rs,nsm->lm", Z, H, Z), "one-step weight matrix sum_i Z_i' H Z_i")
+    szx = cross(Z, X)
+    szy = cross(Z, y[:, :, None])[:, 0]
+    a1 = inverse(cross(Z, H @ Z), "one-step weight matrix sum_i Z_i' H Z_i")
     b1, bread1 = _solve_gmm(szx, szy, a1)
     u1 = y - X @ b1
     g1 = np.einsum("nrl,nr->nl", Z, u1)
@@ -116,7 +131,7 @@ def fit(design: Design) -> GMMFit:
     b2, bread2 = _solve_gmm(szx, szy, a2)
     u2 = y - X @ b2
     v1_robust = bread1 @ szx.T @ a1 @ s1 @ a1 @ szx @ bread1
-    a = a2 @ np.einsum("nrl,nr->l", Z, u2)
+    a = a2 @ cross(Z, u2[:, :, None])[:, 0]
     q = np.einsum("nrl,nrk->nlk", Z, X)
     dsa = -(np.einsum("nlk,n->lk", q, g1 @ a) + np.einsum("nl,nk->lk", g1, np.einsum("nlk,l->nk", q, a)))
     d = -bread2 @ szx.T @ a2 @ dsa

@@ -92,7 +92,7 @@ class Design:
     instrument_names: list
 
 
-def _gmm_diff_columns(src: GmmSource, rows: np.ndarray, collapse: bool) -> tuple[np.ndarray, list]:
+def _gmm_diff_columns(src: GmmSource, rows: np.ndarray, collapse: bool, periods: list) -> tuple[np.ndarray, list]:
     n, t_all = src.levels.shape
     last = t_all - 1 if src.last is None else src.last
     cols, labels = [], []
@@ -103,18 +103,18 @@ def _gmm_diff_columns(src: GmmSource, rows: np.ndarray, collapse: bool) -> tuple
                 if t - lag_ >= 0:
                     col[:, r] = src.levels[:, t - lag_]
             cols.append(col)
-            labels.append(f"L{lag_}.{src.name} (diff, collapsed)")
+            labels.append(f"L{lag_}.{src.name} (diff. eq., collapsed)")
     else:
         for r, t in enumerate(rows):
             for s in range(t - src.first, max(0, t - last) - 1, -1):
                 col = np.zeros((n, len(rows)))
                 col[:, r] = src.levels[:, s]
                 cols.append(col)
-                labels.append(f"{src.name}[s={s}] (diff, t={t})")
+                labels.append(f"{src.name} of {periods[s]} (diff. eq. of {periods[t]})")
     return (np.stack(cols, axis=2) if cols else np.zeros((n, len(rows), 0))), labels
 
 
-def _gmm_level_columns(src: GmmSource, rows: np.ndarray, collapse: bool) -> tuple[np.ndarray, list]:
+def _gmm_level_columns(src: GmmSource, rows: np.ndarray, collapse: bool, periods: list) -> tuple[np.ndarray, list]:
     n = src.levels.shape[0]
     d = difference(src.levels)
     shift = src.first - 1
@@ -130,9 +130,9 @@ def _gmm_level_columns(src: GmmSource, rows: np.ndarray, collapse: bool) -> tupl
             col = np.zeros((n, len(rows)))
             col[:, r] = d[:, s]
             cols.append(col)
-            labels.append(f"D.{src.name}[s={s}] (level, t={t})")
+            labels.append(f"D.{src.name} of {periods[s]} (level eq. of {periods[t]})")
     if collapse:
-        cols, labels = [common], [f"L{shift}.D.{src.name} (level, collapsed)"]
+        cols, labels = [common], [f"L{shift}.D.{src.name} (level eq., collapsed)"]
     return np.stack(cols, axis=2) if cols else np.zeros((n, len(rows), 0)), labels
 
 
@@ -191,12 +191,12 @@ def build_design(y: np.ndarray, regressors: dict, exogenous: list, sources: list
     dx = [difference(regressors[k])[:, diff_rows] for k in names]
     z_diff, z_diff_names = [], []
     for src in sources:
-        block, labels = _gmm_diff_columns(src, diff_rows, collapse)
+        block, labels = _gmm_diff_columns(src, diff_rows, collapse, period_labels)
         z_diff.append(block)
         z_diff_names += labels
     for k in exogenous:
         z_diff.append(difference(regressors[k])[:, diff_rows, None])
-        z_diff_names.append(f"D.{k} (diff)")
+        z_diff_names.append(f"D.{k} (diff. eq.)")
     blocks_y, blocks_x, blocks_z = [dy], [np.stack(dx, axis=2)], [np.concatenate(z_diff, axis=2)]
     extra_x_diff = np.zeros((len(diff_rows), 0))
     if time_effects and not system:
@@ -205,7 +205,7 @@ def build_design(y: np.ndarray, regressors: dict, exogenous: list, sources: list
                                                                                 == dummy_periods[None, :])
         names += [period_labels[t] for t in dummy_periods]
         blocks_z[0] = np.concatenate([blocks_z[0], np.broadcast_to(extra_x_diff, (n, *extra_x_diff.shape))], axis=2)
-        z_diff_names += [f"{period_labels[t]} (diff)" for t in dummy_periods]
+        z_diff_names += [f"D.{period_labels[t]} (diff. eq.)" for t in dummy_periods]
     if system:
         dummy_periods = level_rows[1:] if time_effects else level_rows[:0]
         v2 = np.column_stack([np.ones(len(level_rows)), level_rows[:, None] == dummy_periods[None, :]]).astype(float)
@@ -215,14 +215,14 @@ def build_design(y: np.ndarray, regressors: dict, exogenous: list, sources: list
         names += [INTERCEPT] + [period_labels[t] for t in dummy_periods]
         z_lev, z_lev_names = [], []
         for src in sources:
-            block, labels = _gmm_level_columns(src, level_rows, collapse)
+            block, labels = _gmm_level_columns(src, level_rows, collapse, period_labels)
             z_lev.append(block)
             z_lev_names += labels
         for k in exogenous:
             z_lev.append(regressors[k][:, level_rows, None])
-            z_lev_names.append(f"{k} (level)")
+            z_lev_names.append(f"{k} (level eq.)")
         z_lev.append(np.broadcast_to(v2, (n, *v2.shape)))
-        z_lev_names += [f"{c} (level)" for c in [INTERCEPT] + [period_labels[t] for t in dummy_periods]]
+        z_lev_names += [f"{c} (level eq.)" for c in [INTERCEPT] + [period_labels[t] for t in dummy_periods]]
         blocks_y.append(y[:, level_rows])
         x_lev = np.stack([regressors[k][:, level_rows] for k in regressors], axis=2)
         blocks_x.append(np.concatenate([x_lev, np.broadcast_to(v2, (n, *v2.shape))], axis=2))

@@ -142,6 +142,9 @@ def panel_grid(data: pd.DataFrame, entity: str, time: str, columns: list[str]) -
     PanelGrid
     """
     need = [entity, time, *columns]
+    for col in (entity, time):
+        if col not in data.columns:
+            raise PanelError(f"panel column {col!r} not in the data; columns are {preview(list(data.columns))}")
     absent = [c for c in dict.fromkeys(need) if c not in data.columns]
     if absent:
         raise DataError(f"column(s) {preview(absent)} not in the data; columns are {preview(list(data.columns))}")
@@ -172,7 +175,7 @@ def panel_grid(data: pd.DataFrame, entity: str, time: str, columns: list[str]) -
     gaps = [(entities[i], list(periods[first[i]:last[i] + 1][~observed[i, first[i]:last[i] + 1]]))
             for i in range(len(entities)) if observed[i, first[i]:last[i] + 1].sum() < last[i] - first[i] + 1]
     if gaps:
-        shown = "; ".join(f"{e!r} lacks {preview(p, 4)}" for e, p in gaps[:5])
+        shown = "; ".join(f"{preview([e])} lacks {preview(p, 4)}" for e, p in gaps[:5])
         raise PanelError(f"gaps in the {time!r} index of {len(gaps)} {entity!r} value(s): {shown}. Lags across a gap "
                          "are undefined: fill the missing periods or drop/split those entities")
     values = {}

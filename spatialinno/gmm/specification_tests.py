@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from .estimator import cross
 from .instruments import Design
 
 
@@ -50,7 +51,7 @@ def ar_test(design: Design, u: np.ndarray, weight: np.ndarray, vcov: np.ndarray,
     X, Z = design.X, design.Z
     we = np.einsum("nr,nr->n", w, e)
     ex = np.einsum("nr,nrk->k", w, X)
-    szx = np.einsum("nrl,nrk->lk", Z, X)
+    szx = cross(Z, X)
     zve = np.einsum("nrl,n->l", Z * e[:, :, None], we)
     bread = np.linalg.inv(szx.T @ weight @ szx)
     denom = (we ** 2).sum() - 2.0 * ex @ bread @ szx.T @ weight @ zve + ex @ vcov @ ex
@@ -73,7 +74,7 @@ def overid_statistic(design: Design, u: np.ndarray, weight: np.ndarray) -> float
     -------
     float
     """
-    g = np.einsum("nrl,nr->l", design.Z, u)
+    g = cross(design.Z, u[:, :, None])[:, 0]
     return float(g @ weight @ g)
 
 

@@ -1,7 +1,10 @@
 # Reference values for spatialinno.dynamic_gmm: R plm::pgmm on EmplUK (Arellano & Bond 1991).
-# Run from this folder:  Rscript make_reference.R   (writes emplUK.csv and reference.json)
-# plm version used is recorded in the JSON. Tests read only the CSV and JSON (no R at test time).
+# Run from the repository root:  Rscript tests/reference/gmm/make_reference.R
+# (writes emplUK.csv and reference.json next to this script; plm and R versions are recorded in the JSON).
+# Tests read only the CSV and JSON (no R at test time).
 suppressPackageStartupMessages({library(plm); library(jsonlite)})
+here <- dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))))
+setwd(here)
 data("EmplUK", package = "plm")
 write.csv(EmplUK[, c("firm", "year", "sector", "emp", "wage", "capital", "output")], "emplUK.csv", row.names = FALSE)
 
