@@ -35,6 +35,12 @@ SPECS = {
     "bb_onestep": (BB, dict(BB_KW, two_step=False)),
     "bb_twosteps": (BB, dict(BB_KW, two_step=True)),
     "bb_twosteps_collapse": (BB, dict(BB_KW, two_step=True, collapse=True)),
+    # ... | lag(log(emp), 2:99) + lag(log(wage), 1:99): wage predetermined (instruments from lag 1)
+    "ab_predetermined_twosteps": (AB, dict(AB_KW, two_step=True, predetermined=["lwage"])),
+    # ... | lag(log(emp), 2:4)
+    "ab_maxlag4_twosteps": (AB, dict(AB_KW, two_step=True, max_lag=4)),
+    # ... | lag(log(emp), 2:3) + lag(log(wage), 2:3) + lag(log(capital), 2:3)
+    "bb_maxlag3_twosteps": (BB, dict(BB_KW, two_step=True, max_lag=3)),
 }
 PLM_NAMES = {"lag(log(emp), 1:2)1": "L1.lemp", "lag(log(emp), 1:2)2": "L2.lemp", "lag(log(emp), 1)": "L1.lemp",
              "lag(log(wage), 0:1)0": "lwage", "lag(log(wage), 0:1)1": "L1.lwage", "log(capital)": "lcapital",
@@ -81,9 +87,18 @@ def test_ar_tests_match_plm_mtest_with_robust_vcov(case):
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-4)
 
 
+@pytest.mark.parametrize("key", [k for k in SPECS if "twosteps" in k])
+def test_plain_ar_tests_and_se_of_two_step_fits_match_plm(key):
+    ref = REFERENCE[key]
+    plain = fit(key, robust=False)
+    np.testing.assert_allclose(plain.bse.to_numpy(), ref["se_nonrobust"], rtol=0, atol=1e-4)
+    want = [[ref[f"ar{m}_nonrobust"]["statistic"], ref[f"ar{m}_nonrobust"]["p_value"]] for m in (1, 2)]
+    np.testing.assert_allclose(plain.ar_tests.to_numpy(), want, rtol=0, atol=1e-4)
+
+
 def test_hansen_is_plm_sargan_of_the_two_step_fit(case):
     key, res, ref = case
-    two = REFERENCE[key.replace("onestep", "twosteps")]["sargan_twosteps_weights"]
+    two = REFERENCE[key.replace("onestep", "twosteps")]["sargan_twosteps_weights"]  # the same model, two-step
     np.testing.assert_allclose(res.hansen.to_numpy(), [two["statistic"], two["df"], two["p_value"]], rtol=0,
                                atol=1e-4)
     assert res.sargan["df"] == two["df"]
@@ -97,15 +112,6 @@ def test_one_step_sargan_and_plain_se_are_plm_forms_over_n_sigma2(key):
     scale = ref["n_groups"] * res.sigma2
     np.testing.assert_allclose(res.sargan["statistic"] * scale, ref["sargan_onestep_weights"]["statistic"], rtol=1e-8)
     np.testing.assert_allclose(res.bse.to_numpy() / np.sqrt(scale), ref["se_nonrobust"], rtol=1e-6)
-
-
-@pytest.mark.parametrize("key", ["ab_twosteps", "bb_twosteps"])
-def test_two_step_plain_se_and_ar_tests_match_plm(key):
-    res = fit(key, robust=False)
-    ref = REFERENCE[key]
-    np.testing.assert_allclose(res.bse.to_numpy(), ref["se_nonrobust"], rtol=0, atol=1e-4)
-    want = [[ref[f"ar{m}_nonrobust"]["statistic"], ref[f"ar{m}_nonrobust"]["p_value"]] for m in (1, 2)]
-    np.testing.assert_allclose(res.ar_tests.to_numpy(), want, rtol=0, atol=1e-4)
 
 
 def test_sigma2_is_half_the_mean_squared_differenced_residual_by_hand():

@@ -12,6 +12,13 @@ ab <- log(emp) ~ lag(log(emp), 1:2) + lag(log(wage), 0:1) + log(capital) + lag(l
 bb <- log(emp) ~ lag(log(emp), 1) + lag(log(wage), 0:1) + lag(log(capital), 0:1) |
   lag(log(emp), 2:99) + lag(log(wage), 2:99) + lag(log(capital), 2:99)
 
+ab_pre <- log(emp) ~ lag(log(emp), 1:2) + lag(log(wage), 0:1) + log(capital) + lag(log(output), 0:1) |
+  lag(log(emp), 2:99) + lag(log(wage), 1:99)
+ab_max4 <- log(emp) ~ lag(log(emp), 1:2) + lag(log(wage), 0:1) + log(capital) + lag(log(output), 0:1) |
+  lag(log(emp), 2:4)
+bb_max3 <- log(emp) ~ lag(log(emp), 1) + lag(log(wage), 0:1) + lag(log(capital), 0:1) |
+  lag(log(emp), 2:3) + lag(log(wage), 2:3) + lag(log(capital), 2:3)
+
 fit <- function(form, model, transformation, collapse = FALSE) {
   pgmm(form, data = EmplUK, effect = "twoways", model = model, transformation = transformation,
        collapse = collapse)
@@ -42,7 +49,10 @@ out <- list(
   ab_twosteps_collapse = extract(fit(ab, "twosteps", "d", collapse = TRUE)),
   bb_onestep = extract(fit(bb, "onestep", "ld")),
   bb_twosteps = extract(fit(bb, "twosteps", "ld")),
-  bb_twosteps_collapse = extract(fit(bb, "twosteps", "ld", collapse = TRUE))
+  bb_twosteps_collapse = extract(fit(bb, "twosteps", "ld", collapse = TRUE)),
+  ab_predetermined_twosteps = extract(fit(ab_pre, "twosteps", "d")),
+  ab_maxlag4_twosteps = extract(fit(ab_max4, "twosteps", "d")),
+  bb_maxlag3_twosteps = extract(fit(bb_max3, "twosteps", "ld"))
 )
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "reference.json")
 cat("wrote reference.json\n")
