@@ -19,9 +19,10 @@ Instruments (Arellano & Bond 1991; Blundell & Bond 1998; Roodman 2009 "How to do
 * IV-style: exogenous regressors instrument themselves, differenced in the differenced equation and in
   levels in the level equation.
 * Period dummies (``time_effects``): difference GMM uses dummies for every differenced period (the period
-  before the first one is the base), differenced, as regressors and as their own instruments; system GMM has a constant plus dummies for all
-  level periods but the first in the level equation (instrumenting themselves there), entering the
-  differenced equation differenced. Without period dummies system GMM still has the constant.
+  before the first one is the base), differenced, as regressors and as their own instruments; system GMM
+  has a constant plus dummies for all level periods but the first in the level equation (instrumenting
+  themselves there), entering the differenced equation differenced. Without period dummies system GMM
+  still has the constant.
 """
 
 from __future__ import annotations

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from scipy import stats
 
@@ -96,7 +95,7 @@ class GMMResults:
                              "p_value": self.pvalues})
         tests = pd.DataFrame({"statistic": [*self.ar_tests["statistic"], self.sargan["statistic"],
                                             self.hansen["statistic"]],
-                              "df": [np.nan, np.nan, self.sargan["df"], self.hansen["df"]],
+                              "df": ["", "", int(self.sargan["df"]), int(self.hansen["df"])],
                               "p_value": [*self.ar_tests["p_value"], self.sargan["p_value"], self.hansen["p_value"]]},
                              index=["AR(1) in differences", "AR(2) in differences", "Sargan (one-step, not robust)",
                                     "Hansen J (two-step, robust)"])
