@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import spatialinno as si
+from spatialinno.constants import DEFAULT_SEED
 from spatialinno.errors import DataError, IdError, PanelError, SpatialInnoWarning
 
 REF = Path(__file__).parents[1] / "reference" / "gmm"
@@ -223,7 +224,7 @@ def test_spatial_system_gmm_recovers_tau_rho_beta():
     w = si.weights.contiguity(gdf, id="code", islands="nearest")
     est = np.array([si.dynamic_gmm("y ~ x", simulate_provinces(w, seed), entity="code", time="year", w=w,
                                    collapse=True, max_lag=2).params[["L1.y", "W_y", "x"]].to_numpy()
-                    for seed in range(20240601, 20240601 + REPS)])
+                    for seed in range(DEFAULT_SEED, DEFAULT_SEED + REPS)])
     bias = est.mean(axis=0) - [TAU, RHO, BETA]
     mc_se = est.std(axis=0, ddof=1) / np.sqrt(REPS)
     print("spatial GMM bias (tau, rho, b):", bias, "MC s.e.:", mc_se)
