@@ -100,7 +100,8 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--fixed-effects", choices=FIXED_EFFECTS, metavar="{entity,time,twoway,none,random}",
                    help="panel fixed effects (default: twoway)")
     g.add_argument("--bias-correction", choices=BIAS, help="fixed-effects bias correction (default: lee-yu)")
-    g.add_argument("--alpha", type=float, metavar="A", help="significance level for tests and intervals (default: 0.05)")
+    g.add_argument("--alpha", type=float, metavar="A",
+                   help="significance level for tests and intervals (default: 0.05)")
     g = p.add_argument_group("distance decay and spillovers")
     g.add_argument("--decay-thresholds", metavar="START:STOP:STEP",
                    help="distances in km for the decay curve, e.g. 0:2000:250 or 250,500,1000")
@@ -139,8 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="{demo,analyze}", parser_class=_Parser)
     d = sub.add_parser("demo", help="run the whole analysis on the bundled simulated provincial panel",
                        description="Run the whole provincial analysis on the bundled SIMULATED panel and write an "
-                                   "HTML report.", epilog=DEMO_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
-                       argument_default=argparse.SUPPRESS)
+                                   "HTML report.", epilog=DEMO_EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter, argument_default=argparse.SUPPRESS)
     _add_analysis_options(d)
     a = sub.add_parser("analyze", aliases=["analyse"], help="analyse your own map and panel CSV",
                        description="Spatial panel analysis of your own data: map + long panel CSV -> weights, "

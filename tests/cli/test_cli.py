@@ -15,7 +15,9 @@ import pandas as pd
 import pytest
 
 import spatialinno as si
-from spatialinno.cli.main import DEMO_OPTIONS, main, parse_thresholds, parse_weights
+from spatialinno.cli import steps as cli_steps
+from spatialinno.cli.main import main
+from spatialinno.cli.options import DEMO_OPTIONS, parse_thresholds, parse_weights
 
 FORMULA = DEMO_OPTIONS["formula"]
 FIGURES = ["data_maps", "moran_by_period", "lisa_map", "effects", "truth_vs_estimate", "decay", "spillover_map"]
@@ -325,12 +327,10 @@ def test_bad_config(tmp_path, capsys):
 
 
 def test_unexpected_error_exits_1_with_traceback(monkeypatch, demo_files, tmp_path, capsys):
-    from spatialinno.cli import report
-
-    def boom(self):
+    def boom(*args):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(report.Analysis, "build_weights", boom)
+    monkeypatch.setattr(cli_steps, "build_weights", boom)
     rc = main(_args(demo_files, tmp_path))
     err = capsys.readouterr().err
     assert rc == 1
