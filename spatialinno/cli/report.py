@@ -57,6 +57,11 @@ class Analysis:
     warnings: tuple[str, ...]
     argv: list[str]
 
+    @property
+    def failures(self) -> tuple[dict, ...]:
+        """Every model fit that failed (candidates, then an SDM fitted for the spillover map)."""
+        return self.models.failures + self.spillover.failures
+
 
 def _findings(doc: Document, r: Analysis, lvl: str) -> None:
     o = r.inputs.opts
@@ -126,8 +131,8 @@ def _models(doc: Document, r: Analysis) -> None:
     if cmp.across is not None:
         sec.raw_table(cmp.across.to_html(), f"{MODEL_NAMES[mods.family]} under each spatial weights matrix")
     sec.raw_table(cmp.main.to_html(), f"Models under the main weights ({r.weights.main})")
-    if mods.failures:
-        f = pd.DataFrame(list(mods.failures)).set_index(["model", "weights"])
+    if r.failures:
+        f = pd.DataFrame(list(r.failures)).set_index(["model", "weights"])
         sec.table(f, "Models that could not be estimated", note="These fits failed and are left out of the tables.")
 
 
@@ -277,4 +282,4 @@ def results_record(r: Analysis) -> dict:
             "effects": {f"{v}|{e}": row.to_dict() for (v, e), row in ch.impacts.iterrows()},
             "decay_boundary_km": dec.boundary if dec.result is not None else None,
             "decay_thresholds_km": dec.thresholds if dec.result is not None else None,
-            "shock_entity": r.inputs.shock, "failed_fits": list(r.models.failures)}
+            "shock_entity": r.inputs.shock, "failed_fits": list(r.failures)}

@@ -93,7 +93,7 @@ def run_analysis(opts: dict, argv: list[str]) -> Path:
                                  for s in opts["wspecs"]},
                         n_regions=len(inp.ids), periods=list(inp.periods), n_obs=len(inp.data),
                         decay_seeds=dec.result.seeds if dec.result is not None else None,
-                        timings={"steps": prog.timings, "model_fits": mods.fit_times},
+                        timings={"steps": prog.timings, "model_fits": {**mods.fit_times, **sp.fit_times}},
                         results=results_record(analysis), notes=list(notes), warnings=list(analysis.warnings),
                         outputs=out.written)
     write_run_json(record, out.root)

@@ -520,12 +520,15 @@ def decay(inp: Inputs, choice: Choice, out: OutputDir) -> Decay:
 
 @dataclass(frozen=True)
 class Spillover:
-    """Effects on every region of a unit shock to the traced regressor in one region."""
+    """Effects on every region of a unit shock to the traced regressor in one region (``fit_times`` and
+    ``failures`` of an SDM fitted here when the chosen model has no spillovers and the SDM was not a candidate)."""
 
     model: SpatialResults
     effects: pd.Series
     fig: Path
     notes: tuple[str, ...]
+    fit_times: dict
+    failures: tuple[dict, ...]
 
 
 def spillover(inp: Inputs, ws: WeightsStep, mods: Models, choice: Choice, out: OutputDir) -> Spillover:
@@ -543,11 +546,16 @@ def spillover(inp: Inputs, ws: WeightsStep, mods: Models, choice: Choice, out: O
     -------
     Spillover
     """
-    res, notes = choice.chosen, []
+    res, notes, times, failures = choice.chosen, [], {}, []
     if choice.key not in SPILLOVER_ORDER:
         sdm = mods.fits.get(("sdm", ws.main))
         if ("sdm", ws.main) not in mods.fits:
-            sdm, _ = _fit(inp, "sdm", ws.W[ws.main])
+            t = time.perf_counter()
+            sdm, err = _fit(inp, "sdm", ws.W[ws.main])
+            times[f"SDM | {ws.main}"] = round(time.perf_counter() - t, 3)
+            if err is not None:
+                failures.append({"model": "SDM", "weights": ws.main, "error": type(err).__name__,
+                                 "message": " ".join(str(err).split())})
         if sdm is not None:
             res = sdm
             notes.append(f"The spillover map uses the SDM under {ws.main}: the chosen {MODEL_NAMES[choice.key]} has "
@@ -562,4 +570,5 @@ def spillover(inp: Inputs, ws: WeightsStep, mods: Models, choice: Choice, out: O
     out.table(tab.sort_values("effect", ascending=False), "spillover", tex=False)
     title = f"Effect on {inp.outcome} of a 1-unit rise in {inp.main_var} in {inp.label(inp.shock)}"
     fig = figures.spillover_figure(inp.gdf, inp.opts["id_column"], s, inp.shock, title)
-    return Spillover(model=res, effects=s, fig=out.figure(fig, "spillover_map"), notes=tuple(notes))
+    return Spillover(model=res, effects=s, fig=out.figure(fig, "spillover_map"), notes=tuple(notes), fit_times=times,
+                     failures=tuple(failures))
