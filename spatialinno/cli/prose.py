@@ -8,7 +8,8 @@ from __future__ import annotations
 from ..selection import ModelChoice
 from .formatting import fmt_p
 from .inputs import Inputs
-from .steps import MODEL_NAMES, Choice, Decay, Exploration, Spillover, Truth
+from .effect_steps import Decay, Spillover, Truth
+from .steps import MODEL_NAMES, Choice, Exploration
 
 __all__ = ["level", "choice_paragraphs", "decay_sentence", "findings", "simulated_banner"]
 

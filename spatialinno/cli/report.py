@@ -20,8 +20,8 @@ from .document import Document
 from .formatting import fmt_p
 from .inputs import Inputs
 from .output import command_line, versions
-from .steps import (MODEL_NAMES, Choice, Comparison, DataSummary, Decay, Exploration, LMStep, Models, Spillover, Truth,
-                    WeightsStep)
+from .effect_steps import Decay, Spillover, Truth
+from .steps import MODEL_NAMES, Choice, Comparison, DataSummary, Exploration, LMStep, Models, WeightsStep
 
 __all__ = ["Analysis", "build_document", "results_record"]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import matplotlib
 
-from . import prose, steps
+from . import effect_steps, prose, steps
 from .inputs import load_inputs
 from .output import OutputDir, run_record, write_run_json
 from .progress import Progress
@@ -72,13 +72,13 @@ def run_analysis(opts: dict, argv: list[str]) -> Path:
         tr = None
         if inp.demo:
             with prog.step("True vs estimated"):
-                tr = steps.truth(inp, ws, mods, out)
+                tr = effect_steps.truth(inp, ws, mods, out)
         with prog.step("Distance decay"):
-            dec = steps.decay(inp, choice, out)
+            dec = effect_steps.decay(inp, choice, out)
         if dec.result is None and dec.message and not opts["no_decay"]:
             prog.say(f"  note: {dec.message}")
         with prog.step("Spillover map"):
-            sp = steps.spillover(inp, ws, mods, choice, out)
+            sp = effect_steps.spillover(inp, ws, mods, choice, out)
         found = prose.findings(inp, ws.main, ex, choice, dec, sp, tr)
     notes = lm.notes + choice.notes + (tr.notes if tr is not None else ()) + dec.notes + sp.notes
     analysis = Analysis(inputs=inp, weights=ws, summary=summ, exploration=ex, lm=lm, models=mods, comparison=cmp,

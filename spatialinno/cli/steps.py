@@ -2,8 +2,9 @@
 
 inputs (:mod:`spatialinno.cli.inputs`) -> :func:`build_weights` -> :func:`describe_data` -> :func:`explore`
 (Moran by period, LISA) -> :func:`lm_step` -> :func:`estimate` (models across weights) -> :func:`compare_models`
--> :func:`choose` (``si.select_model`` and the effects) -> :func:`truth` (demo) -> :func:`decay` ->
-:func:`spillover`. Steps write their tables and figures through an :class:`~spatialinno.cli.output.OutputDir`.
+-> :func:`choose` (``si.select_model`` and the effects); the steps after the choice (truth, decay, spillover
+map) are in :mod:`spatialinno.cli.effect_steps`. Steps write their tables and figures through an
+:class:`~spatialinno.cli.output.OutputDir`.
 """
 
 from __future__ import annotations
@@ -16,35 +17,53 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import compare, distance_decay, lm_tests, local_moran, moran_by_period, select_model
+from .. import compare, lm_tests, local_moran, moran_by_period, select_model
 from .. import weights as W
-from ..decay import DecayResult
 from ..errors import SpatialInnoError
 from ..models import SpatialResults, fit
 from ..selection import CANDIDATES, ModelChoice
 from ..tables import CompareTable
-from ..weights.geometry import great_circle_km, lonlat_points
 from . import figures
 from .inputs import Inputs, economic_values
 from .options import InputError
 from .output import OutputDir
 
-__all__ = ["WeightsStep", "DataSummary", "Exploration", "LMStep", "Models", "Comparison", "Choice", "Truth",
-           "Decay", "Spillover", "build_weights", "describe_data", "explore", "lm_step", "estimate",
-           "compare_models", "choose", "truth", "decay", "spillover", "MODEL_NAMES"]
+__all__ = ["WeightsStep", "DataSummary", "Exploration", "LMStep", "Models", "Comparison", "Choice", "build_weights",
+           "describe_data", "explore", "lm_step", "estimate", "compare_models", "choose", "fit_model", "MODEL_NAMES",
+           "SPILLOVER_ORDER"]
 
 MODEL_NAMES = CANDIDATES
 #: models with spillover effects, in the order the report prefers them for the comparison across weights
 SPILLOVER_ORDER = ("sdm", "sar", "sac", "sdem", "slx")
 
 
-def _alpha(inp: Inputs) -> float:
+def alpha_of(inp: Inputs) -> float:
+    """The run's significance level.
+
+    Parameters
+    ----------
+    inp : Inputs
+
+    Returns
+    -------
+    float
+    """
     return float(inp.opts["alpha"])
 
 
 @dataclass(frozen=True)
 class WeightsStep:
-    """The weights of the run: ``W`` by label (the first is the main W) and their summary table."""
+    """The weights of the run.
+
+    Parameters
+    ----------
+    W : dict of str to Weights
+        Every weights matrix by label, in ``--weights`` order.
+    main : str
+        Label of the main W (the first).
+    table : DataFrame
+        Links, neighbours, islands and added links per W.
+    """
 
     W: dict
     main: str
@@ -98,7 +117,17 @@ def build_weights(inp: Inputs, out: OutputDir) -> WeightsStep:
 
 @dataclass(frozen=True)
 class DataSummary:
-    """Descriptive statistics, the outcome in the last period and the data maps."""
+    """Descriptive statistics, the outcome in the last period and the data maps.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Mean, std, min, max and missing count of the outcome and each regressor.
+    y_last : Series
+        The outcome in the last period by region id.
+    fig_maps : Path
+        ``figures/data_maps.png``.
+    """
 
     table: pd.DataFrame
     y_last: pd.Series
@@ -135,7 +164,18 @@ def describe_data(inp: Inputs, out: OutputDir) -> DataSummary:
 
 @dataclass(frozen=True)
 class Exploration:
-    """Global Moran's I by period and local Moran (LISA) in the last period, under the main W."""
+    """Global Moran's I by period and local Moran (LISA) in the last period, under the main W.
+
+    Parameters
+    ----------
+    moran : DataFrame
+        :func:`spatialinno.moran_by_period` output.
+    moran_columns : list of str
+        The columns shown and saved.
+    lisa : DataFrame
+        :func:`spatialinno.local_moran` output.
+    fig_moran, fig_lisa : Path
+    """
 
     moran: pd.DataFrame
     moran_columns: list[str]
@@ -158,7 +198,7 @@ def explore(inp: Inputs, ws: WeightsStep, summ: DataSummary, out: OutputDir) -> 
     -------
     Exploration
     """
-    o, w, a = inp.opts, ws.W[ws.main], _alpha(inp)
+    o, w, a = inp.opts, ws.W[ws.main], alpha_of(inp)
     mt = moran_by_period(inp.data, inp.outcome, w, o["entity"], o["time"], permutations=o["permutations"],
                          seed=o["seed"])
     keep = ["I", "expected", "z_rand", "p_rand"] + (["p_sim"] if o["permutations"] > 0 else [])
@@ -173,7 +213,17 @@ def explore(inp: Inputs, ws: WeightsStep, summ: DataSummary, out: OutputDir) -> 
 
 @dataclass(frozen=True)
 class LMStep:
-    """LM tests under every W (None when skipped, with the reason in ``notes``)."""
+    """LM tests under every W.
+
+    Parameters
+    ----------
+    frames : dict of str to DataFrame or None
+        ``statistic`` and ``p_value`` of each test, per W (None when skipped).
+    table : DataFrame or None
+        All W side by side.
+    notes : tuple of str
+        Why the tests were skipped.
+    """
 
     frames: dict | None
     table: pd.DataFrame | None
@@ -208,8 +258,23 @@ def lm_step(inp: Inputs, ws: WeightsStep, out: OutputDir) -> LMStep:
 
 @dataclass(frozen=True)
 class Models:
-    """Every fit: ``fits[(model, weights label)]`` (None when it failed), failures, timings, the model family
-    compared across weights and the successful fits under the main W."""
+    """Every model fit of the run.
+
+    Parameters
+    ----------
+    fits : dict
+        ``fits[(model, weights label)]``: results, None when the fit failed.
+    failures : tuple of dict
+        Model, weights, error class and message of each failed fit.
+    fit_times : dict
+        Seconds per ``"MODEL | weights"``.
+    family : str
+        The model compared across weights.
+    main : dict
+        Successful fits under the main W, by lower-case model name.
+    estimates : DataFrame
+        Long table of every coefficient of every fit.
+    """
 
     fits: dict
     failures: tuple[dict, ...]
@@ -219,7 +284,20 @@ class Models:
     estimates: pd.DataFrame
 
 
-def _fit(inp: Inputs, model: str, w: W.Weights) -> tuple[SpatialResults | None, SpatialInnoError | None]:
+def fit_model(inp: Inputs, model: str, w: W.Weights) -> tuple[SpatialResults | None, SpatialInnoError | None]:
+    """Fit ``model`` with the run's formula, panel and fixed effects; a failure is returned, not raised.
+
+    Parameters
+    ----------
+    inp : Inputs
+    model : str
+        Lower-case model name.
+    w : Weights
+
+    Returns
+    -------
+    SpatialResults or None, SpatialInnoError or None
+    """
     o = inp.opts
     try:
         return fit(MODEL_NAMES[model], o["formula"], inp.data, w, entity=o["entity"], time=o["time"],
@@ -248,7 +326,7 @@ def estimate(inp: Inputs, ws: WeightsStep, out: OutputDir) -> Models:
     fits, failures, times = {}, [], {}
     for m, wl in todo:
         t = time.perf_counter()
-        res, err = _fit(inp, m, ws.W[wl])
+        res, err = fit_model(inp, m, ws.W[wl])
         if err is not None:
             failures.append({"model": MODEL_NAMES[m], "weights": wl, "error": type(err).__name__,
                              "message": " ".join(str(err).split())})
@@ -258,7 +336,7 @@ def estimate(inp: Inputs, ws: WeightsStep, out: OutputDir) -> Models:
     if not main:
         reasons = "; ".join(f"{f['model']}: {f['message']}" for f in failures if f["weights"] == ws.main)
         raise InputError(f"no model could be estimated under the main weights {ws.main}: {reasons[:300]}")
-    alpha = _alpha(inp)
+    alpha = alpha_of(inp)
     rows = []
     for (m, wl), r in fits.items():
         if r is None:
@@ -278,7 +356,15 @@ def estimate(inp: Inputs, ws: WeightsStep, out: OutputDir) -> Models:
 
 @dataclass(frozen=True)
 class Comparison:
-    """``si.compare`` tables: the model family across weights (None with one W) and the models under the main W."""
+    """``si.compare`` tables.
+
+    Parameters
+    ----------
+    across : CompareTable or None
+        The model family under each W (None with a single W).
+    main : CompareTable
+        The models under the main W.
+    """
 
     across: CompareTable | None
     main: CompareTable
@@ -319,7 +405,19 @@ def _save_compare(out: OutputDir, tab: CompareTable, name: str, caption: str) ->
 
 @dataclass(frozen=True)
 class Choice:
-    """The model choice (``si.select_model``), its test table and the chosen model's effects."""
+    """The model choice and the chosen model's effects.
+
+    Parameters
+    ----------
+    selection : ModelChoice
+        :func:`spatialinno.select_model` result.
+    tests : DataFrame
+        The LR, Wald and AIC rows of ``selection.steps`` (``tables/model_tests``).
+    impacts : DataFrame
+        LeSage-Pace effects of the chosen model with simulation intervals.
+    fig_effects : Path
+    notes : tuple of str
+    """
 
     selection: ModelChoice
     tests: pd.DataFrame
@@ -366,209 +464,3 @@ def choose(inp: Inputs, ws: WeightsStep, mods: Models, out: OutputDir) -> Choice
     out.table(imp, f"effects_{sel.key}")
     fig = out.figure(figures.effects_figure(imp), "effects")
     return Choice(selection=sel, tests=tests, impacts=imp, fig_effects=fig, notes=notes)
-
-
-@dataclass(frozen=True)
-class Truth:
-    """Demo only: estimates of the SDM under the main W against the simulated truth (None when unavailable)."""
-
-    params: pd.DataFrame | None
-    effects: pd.DataFrame | None
-    fig: Path | None
-    notes: tuple[str, ...]
-
-
-def truth(inp: Inputs, ws: WeightsStep, mods: Models, out: OutputDir) -> Truth:
-    """True against estimated parameters and LeSage-Pace effects (true effects from the DGP on its own W).
-
-    The true effects are ``S = (I - rho W)^-1 (beta_k I + theta_k W)``: direct ``tr(S)/n``, total
-    ``1' S 1 / n``, indirect their difference (LeSage and Pace 2009, ch. 2).
-
-    Parameters
-    ----------
-    inp : Inputs
-    ws : WeightsStep
-    mods : Models
-    out : OutputDir
-
-    Returns
-    -------
-    Truth
-    """
-    tr, alpha, o = inp.truth, _alpha(inp), inp.opts
-    res = mods.fits.get(("sdm", ws.main))
-    if res is None:
-        return Truth(None, None, None, ("True vs estimated values need the SDM under contiguity (the "
-                                        "data-generating model).",))
-    true = {**tr["beta"], **tr["theta"], "rho": tr["rho"]}
-    ci = res.conf_int(alpha)
-    rows = []
-    for k, v in true.items():
-        if k in res.params.index:
-            lo, hi = ci.loc[k, "lower"], ci.loc[k, "upper"]
-            rows.append({"parameter": k, "true": v, "estimate": res.params[k], "std_error": res.bse[k],
-                         "ci_lower": lo, "ci_upper": hi, "covered": bool(lo <= v <= hi)})
-    params = pd.DataFrame(rows).set_index("parameter")
-    out.table(params, "truth_vs_estimate")
-    w = ws.W[ws.main].sparse.toarray()
-    n = w.shape[0]
-    S = np.linalg.inv(np.eye(n) - tr["rho"] * w)
-    imp = res.impacts(method="simulation", draws=o["draws"], seed=o["seed"], alpha=alpha)
-    rows = []
-    for v, b in tr["beta"].items():
-        Sk = S @ (b * np.eye(n) + tr["theta"].get(f"W_{v}", 0.0) * w)
-        direct, total = np.trace(Sk) / n, Sk.sum() / n
-        for e, val in (("direct", direct), ("indirect", total - direct), ("total", total)):
-            r = imp.loc[(v, e)]
-            rows.append({"variable": v, "effect": e, "true": val, "estimate": r["estimate"],
-                         "ci_lower": r["ci_lower"], "ci_upper": r["ci_upper"],
-                         "covered": bool(r["ci_lower"] <= val <= r["ci_upper"])})
-    effects = pd.DataFrame(rows).set_index(["variable", "effect"])
-    out.table(effects, "truth_vs_estimate_effects")
-    fig = out.figure(figures.truth_figure(params, alpha, ws.main), "truth_vs_estimate")
-    return Truth(params, effects, fig, ())
-
-
-@dataclass(frozen=True)
-class Decay:
-    """The distance-decay sweep (``result`` None when skipped or failed, with ``message``)."""
-
-    result: DecayResult | None
-    thresholds: list[float] | None
-    boundary: float | None
-    significant: list[float]
-    fig: Path | None
-    message: str | None
-    notes: tuple[str, ...]
-
-
-def _nice_step(x: float) -> float:
-    if x <= 0:
-        return 1.0
-    e = 10 ** np.floor(np.log10(x))
-    for m in (1, 2, 2.5, 5, 10):
-        if x <= m * e:
-            return float(m * e)
-    return float(10 * e)
-
-
-def auto_thresholds(inp: Inputs, scheme: str) -> tuple[list[float], str]:
-    """Eight thresholds in nice steps up to about the median great-circle distance between region centroids.
-
-    Parameters
-    ----------
-    inp : Inputs
-    scheme : {"band", "beyond", "within"}
-        ``within`` starts at one step (a zero radius links nobody), the others at 0.
-
-    Returns
-    -------
-    list of float, str
-        The thresholds in km and a note saying how they were chosen.
-    """
-    d = great_circle_km(lonlat_points(inp.gdf, inp.ids))
-    med = float(np.median(d[np.triu_indices(len(d), 1)]))
-    step = _nice_step(med / 8)
-    th = [step * k for k in range(8)] if scheme != "within" else [step * k for k in range(1, 9)]
-    return th, (f"Decay thresholds chosen automatically: {th[0]:g} to {th[-1]:g} km in steps of {step:g} km "
-                f"(the median distance between regions is {med:,.0f} km); set them with --decay-thresholds.")
-
-
-def decay(inp: Inputs, choice: Choice, out: OutputDir) -> Decay:
-    """Re-estimate the chosen spillover model (the SDM otherwise) on distance-threshold weights.
-
-    Parameters
-    ----------
-    inp : Inputs
-    choice : Choice
-    out : OutputDir
-
-    Returns
-    -------
-    Decay
-    """
-    o, alpha = inp.opts, _alpha(inp)
-    if o["no_decay"]:
-        return Decay(None, None, None, [], None, "Distance decay skipped (--no-decay).", ())
-    notes = []
-    model = choice.key if choice.key in SPILLOVER_ORDER else "sdm"
-    if model != choice.key:
-        notes.append(f"The decay curve uses the SDM: the chosen {MODEL_NAMES[choice.key]} has no spillover "
-                     f"(indirect) effects to trace.")
-    th, scheme = o["decay_thresholds"], o["decay_scheme"]
-    if th is None:
-        th, note = auto_thresholds(inp, scheme)
-        notes.append(note)
-    bw = o["decay_band_width"] if scheme == "band" else None
-    if scheme != "band" and o["decay_band_width"] is not None:
-        notes.append(f"--decay-band-width is ignored with scheme {scheme!r}.")
-    try:
-        res = distance_decay(o["formula"], inp.data, inp.gdf, model=model, entity=o["entity"], time=o["time"],
-                             fixed_effects=o["fixed_effects"], bias_correction=o["bias_correction"],
-                             thresholds_km=th, scheme=scheme, band_width_km=bw, gdf_id=o["id_column"],
-                             variables=[inp.main_var], draws=o["draws"], seed=o["seed"], alpha=alpha)
-    except SpatialInnoError as exc:
-        msg = f"The distance-decay sweep could not be run: {' '.join(str(exc).split())}"
-        return Decay(None, None, None, [], None, msg, tuple(notes))
-    out.table(res.table, "decay")
-    sig = res.significant(inp.main_var).dropna()
-    fig = out.figure(figures.decay_figure(res, inp.main_var), "decay")
-    return Decay(result=res, thresholds=list(map(float, th)), boundary=res.boundary(inp.main_var, alpha=alpha),
-                 significant=[float(t) for t, f in zip(sig.index, sig.to_numpy(dtype=bool)) if f], fig=fig,
-                 message=None, notes=tuple(notes))
-
-
-@dataclass(frozen=True)
-class Spillover:
-    """Effects on every region of a unit shock to the traced regressor in one region (``fit_times`` and
-    ``failures`` of an SDM fitted here when the chosen model has no spillovers and the SDM was not a candidate)."""
-
-    model: SpatialResults
-    effects: pd.Series
-    fig: Path
-    notes: tuple[str, ...]
-    fit_times: dict
-    failures: tuple[dict, ...]
-
-
-def spillover(inp: Inputs, ws: WeightsStep, mods: Models, choice: Choice, out: OutputDir) -> Spillover:
-    """Column ``shock`` of ``(I - rho W)^-1 (beta I + theta W)`` of the chosen model (the SDM if it has none).
-
-    Parameters
-    ----------
-    inp : Inputs
-    ws : WeightsStep
-    mods : Models
-    choice : Choice
-    out : OutputDir
-
-    Returns
-    -------
-    Spillover
-    """
-    res, notes, times, failures = choice.chosen, [], {}, []
-    if choice.key not in SPILLOVER_ORDER:
-        sdm = mods.fits.get(("sdm", ws.main))
-        if ("sdm", ws.main) not in mods.fits:
-            t = time.perf_counter()
-            sdm, err = _fit(inp, "sdm", ws.W[ws.main])
-            times[f"SDM | {ws.main}"] = round(time.perf_counter() - t, 3)
-            if err is not None:
-                failures.append({"model": "SDM", "weights": ws.main, "error": type(err).__name__,
-                                 "message": " ".join(str(err).split())})
-        if sdm is not None:
-            res = sdm
-            notes.append(f"The spillover map uses the SDM under {ws.main}: the chosen {MODEL_NAMES[choice.key]} has "
-                         f"no spillover effects.")
-        else:
-            notes.append(f"The chosen {MODEL_NAMES[choice.key]} has no spillover effects and the SDM could not be "
-                         f"estimated: the spillover map shows the own effect only.")
-    s = res.spillover_from(inp.shock, inp.main_var)
-    s.name = f"effect on {inp.outcome}"
-    names = [inp.names.get(i, "") if inp.names else "" for i in s.index]
-    tab = pd.DataFrame({"name": names, "effect": s.to_numpy()}, index=pd.Index(s.index, name="id"))
-    out.table(tab.sort_values("effect", ascending=False), "spillover", tex=False)
-    title = f"Effect on {inp.outcome} of a 1-unit rise in {inp.main_var} in {inp.label(inp.shock)}"
-    fig = figures.spillover_figure(inp.gdf, inp.opts["id_column"], s, inp.shock, title)
-    return Spillover(model=res, effects=s, fig=out.figure(fig, "spillover_map"), notes=tuple(notes), fit_times=times,
-                     failures=tuple(failures))

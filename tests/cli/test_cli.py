@@ -125,6 +125,24 @@ def test_demo_recovers_the_truth(demo_run):
     np.testing.assert_allclose(t["estimate"].to_numpy(), res.params[t.index].to_numpy(), rtol=0, atol=1e-10)
 
 
+
+def test_demo_model_choice_is_select_model(demo_run):
+    """The report's specification tests and chosen model are those of si.select_model on the same data."""
+    out, _, _ = demo_run
+    w = si.weights.contiguity(si.datasets.load_provinces(), id="code", islands="nearest")
+    choice = si.select_model(FORMULA, si.datasets.load_demo_panel(), w, entity="code", time="year",
+                             fixed_effects="twoway", alpha=0.05)
+    tab = pd.read_csv(out / "tables" / "model_tests.csv", index_col=0)
+    expect = choice.steps[choice.steps["stage"] != "LM"]
+    assert list(tab.index) == list(expect.index)
+    np.testing.assert_allclose(tab["statistic"], expect["statistic"], rtol=1e-12)
+    np.testing.assert_allclose(tab["p_value"], expect["p_value"], rtol=1e-12, equal_nan=True)
+    assert list(tab["df"]) == list(expect["df"])
+    run = json.loads((out / "run.json").read_text())
+    assert run["results"]["chosen_model"] == choice.name
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert choice.reason in html
+
 # -- analyze reproduces the demo ----------------------------------------------------------------------
 @pytest.mark.parametrize("map_name", ["provinces.gpkg", "provinces.geojson"])
 def test_analyze_on_written_files_reproduces_demo(demo_run, demo_files, tmp_path, capsys, map_name):
