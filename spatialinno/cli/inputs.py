@@ -168,7 +168,8 @@ def load_inputs(opts: dict) -> Inputs:
     return _validate(opts, gdf, data, files, truth)
 
 
-def _check_ids(opts: dict, gdf: gpd.GeoDataFrame, data: pd.DataFrame, where: str) -> tuple[pd.DataFrame, ...]:
+def _check_ids(opts: dict, gdf: gpd.GeoDataFrame, data: pd.DataFrame,
+               where: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.Index, np.ndarray]:
     ent, tim, idc = opts["entity"], opts["time"], opts["id_column"]
     for col, flag in ((ent, "--entity"), (tim, "--time")):
         if col not in data.columns:
