@@ -12,11 +12,13 @@ from .models import ols, sac, sar, sdem, sdm, sem, slx
 from .decay import distance_decay
 from .gmm import dynamic_gmm
 from .models.tests import fixed_effects_lr, hausman
+from .selection import ModelChoice, select_model
 from .tables import compare
 from .weights import Weights
 
 __version__ = "0.1.0"
 
 __all__ = ["SpatialInnoError", "Weights", "weights", "datasets", "models", "ols", "slx", "sar", "sem", "sdm", "sdem",
-           "sac", "agglomeration", "compare", "distance_decay", "dynamic_gmm", "hausman", "fixed_effects_lr", "plot", "moran", "moran_by_period", "local_moran", "bivariate_moran",
+           "sac", "agglomeration", "compare", "select_model", "ModelChoice", "distance_decay", "dynamic_gmm",
+           "hausman", "fixed_effects_lr", "plot", "moran", "moran_by_period", "local_moran", "bivariate_moran",
            "local_bivariate_moran", "geary", "getis_ord", "local_getis_ord", "lm_tests", "__version__"]

@@ -15,7 +15,9 @@ import pandas as pd
 import pytest
 
 import spatialinno as si
-from spatialinno.cli.main import DEMO_OPTIONS, main, parse_thresholds, parse_weights
+from spatialinno.cli import steps as cli_steps
+from spatialinno.cli.main import main
+from spatialinno.cli.options import DEMO_OPTIONS, parse_thresholds, parse_weights
 
 FORMULA = DEMO_OPTIONS["formula"]
 FIGURES = ["data_maps", "moran_by_period", "lisa_map", "effects", "truth_vs_estimate", "decay", "spillover_map"]
@@ -122,6 +124,24 @@ def test_demo_recovers_the_truth(demo_run):
                  islands="nearest"), entity="code", time="year", fixed_effects="twoway")
     np.testing.assert_allclose(t["estimate"].to_numpy(), res.params[t.index].to_numpy(), rtol=0, atol=1e-10)
 
+
+
+def test_demo_model_choice_is_select_model(demo_run):
+    """The report's specification tests and chosen model are those of si.select_model on the same data."""
+    out, _, _ = demo_run
+    w = si.weights.contiguity(si.datasets.load_provinces(), id="code", islands="nearest")
+    choice = si.select_model(FORMULA, si.datasets.load_demo_panel(), w, entity="code", time="year",
+                             fixed_effects="twoway", alpha=0.05)
+    tab = pd.read_csv(out / "tables" / "model_tests.csv", index_col=0)
+    expect = choice.steps[choice.steps["stage"] != "LM"]
+    assert list(tab.index) == list(expect.index)
+    np.testing.assert_allclose(tab["statistic"], expect["statistic"], rtol=1e-12)
+    np.testing.assert_allclose(tab["p_value"], expect["p_value"], rtol=1e-12, equal_nan=True)
+    assert list(tab["df"]) == list(expect["df"])
+    run = json.loads((out / "run.json").read_text())
+    assert run["results"]["chosen_model"] == choice.name
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert choice.reason in html
 
 # -- analyze reproduces the demo ----------------------------------------------------------------------
 @pytest.mark.parametrize("map_name", ["provinces.gpkg", "provinces.geojson"])
@@ -325,12 +345,10 @@ def test_bad_config(tmp_path, capsys):
 
 
 def test_unexpected_error_exits_1_with_traceback(monkeypatch, demo_files, tmp_path, capsys):
-    from spatialinno.cli import report
-
-    def boom(self):
+    def boom(*args):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(report.Analysis, "build_weights", boom)
+    monkeypatch.setattr(cli_steps, "build_weights", boom)
     rc = main(_args(demo_files, tmp_path))
     err = capsys.readouterr().err
     assert rc == 1

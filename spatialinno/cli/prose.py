@@ -1,0 +1,206 @@
+"""The report's sentences: the plain-language findings, the model choice, the decay curve in words.
+
+Every function takes step results and returns text; no numbers are computed here beyond formatting.
+"""
+
+from __future__ import annotations
+
+from ..selection import ModelChoice
+from .formatting import fmt_p
+from .inputs import Inputs
+from .effect_steps import Decay, Spillover, Truth
+from .steps import MODEL_NAMES, Choice, Exploration
+
+__all__ = ["level", "choice_paragraphs", "decay_sentence", "findings", "simulated_banner"]
+
+
+def level(alpha: float) -> str:
+    """The confidence level of the intervals, e.g. ``"95%"``.
+
+    Parameters
+    ----------
+    alpha : float
+
+    Returns
+    -------
+    str
+    """
+    return f"{100 * (1 - alpha):g}%"
+
+
+def choice_paragraphs(sel: ModelChoice, main_w: str) -> list[str]:
+    """The model choice in words: the robust LM tests, the LR/Wald tests of the SDM and the decision.
+
+    Parameters
+    ----------
+    sel : ModelChoice
+        :func:`spatialinno.select_model` result.
+    main_w : str
+        Label of the main weights.
+
+    Returns
+    -------
+    list of str
+    """
+    st, out = sel.steps, []
+    if "RLM lag" in st.index:
+        rl, re_ = st.loc["RLM lag"], st.loc["RLM error"]
+        point = {"lag": "a spatial lag.", "error": "spatial error dependence."}.get(
+            sel.lm_points_to, "both or neither, so they do not discriminate.")
+        out.append(f"Robust LM tests on the non-spatial model ({main_w} W): RLM-lag = {rl['statistic']:.2f} "
+                   f"(p {fmt_p(rl['p_value'])}), RLM-error = {re_['statistic']:.2f} (p {fmt_p(re_['p_value'])}); "
+                   f"they point to {point}")
+    if sel.rule == "tests":
+        ls, ws, le, we = (st.loc[k] for k in ("LR SDM vs SAR", "Wald theta = 0", "LR SDM vs SEM", "Wald common factor"))
+        out.append(f"Starting from the SDM (Elhorst 2014): LR = {ls['statistic']:.2f} (df {int(ls['df'])}, "
+                   f"p {fmt_p(ls['p_value'])}) and Wald = {ws['statistic']:.2f} (p {fmt_p(ws['p_value'])}) test "
+                   f"whether it reduces to the SAR (all theta = 0); LR = {le['statistic']:.2f} (df {int(le['df'])}, "
+                   f"p {fmt_p(le['p_value'])}) and Wald = {we['statistic']:.2f} (p {fmt_p(we['p_value'])}) test "
+                   f"whether it reduces to the SEM (common factor theta = -rho beta).")
+        out.append(sel.reason)
+    else:
+        aic = st.loc[st["stage"] == "AIC", "statistic"]
+        out.append("The SDM-to-SAR/SEM tests need all three of sar, sem and sdm in --models; the model with the "
+                   "lowest AIC is chosen instead: " + ", ".join(f"{k[4:]} {v:.2f}" for k, v in aic.items()) + ".")
+    return out
+
+
+def decay_sentence(inp: Inputs, dec: Decay) -> str:
+    """The decay curve in words, following ``DecayResult.boundary``: the end of the first run of significant
+    thresholds (shorter thresholds that are not significant are skipped).
+
+    Parameters
+    ----------
+    inp : Inputs
+    dec : Decay
+        A decay step that ran (``dec.result`` not None).
+
+    Returns
+    -------
+    str
+    """
+    v, sch, b, th = inp.main_var, dec.result.scheme, dec.boundary, dec.thresholds
+    sig = dec.significant
+    lst = ", ".join(f"{x:,.0f}" for x in sig) or "none"
+    head = f"Along the distance-decay curve ({sch} scheme, {th[0]:,.0f} to {th[-1]:,.0f} km)"
+    if not sig:
+        return f"{head} the spillover of {v} is not significant at any threshold, so no spillover boundary is found."
+    first = sig[0]
+    n_short = sum(x < first for x in th)
+    skipped = (f"; the shorter threshold{'s' if n_short > 1 else ''} below {first:,.0f} km, with fewer linked "
+               f"regions, {'are' if n_short > 1 else 'is'} not significant" if first > th[0] else "")
+    if b is None:
+        return (f"{head} the spillover of {v} is significant from {first:,.0f} km up to the largest threshold "
+                f"({th[-1]:,.0f} km), so its reach extends beyond the range examined{skipped} "
+                f"(significant at, km: {lst}).")
+    run = [x for x in th if first <= x < b]
+    if sch == "band":
+        bw = dec.result.band_width_km or {}
+        bands = ", ".join(f"{x:,.0f}-{x + bw.get(x, 0):,.0f}" if x in bw else f"{x:,.0f}" for x in run)
+        many = len(run) > 1
+        txt = (f"{head} the spillover of {v} is significant up to about {b:,.0f} km: the band{'s' if many else ''} "
+               f"{bands} km ha{'ve' if many else 's'} a significant indirect effect and the band starting at "
+               f"{b:,.0f} km has none")
+    elif sch == "within":
+        txt = (f"{head} the spillover of {v} is significant up to about {run[-1]:,.0f} km: significant when W "
+               f"links the regions within {first:,.0f} km and at every radius up to {run[-1]:,.0f} km, and no "
+               f"longer at {b:,.0f} km")
+    else:
+        txt = (f"{head} the spillover of {v} is significant for the regions beyond {first:,.0f} km, and the "
+               f"regions at least {b:,.0f} km away no longer carry a significant spillover")
+    later = [x for x in sig if x > b]
+    est = dec.result.curve(v)["estimate"]
+    tail = ("; further out it is significant again at " + ", ".join(
+        f"{x:,.0f} km ({'negative' if est[x] < 0 else 'positive'})" for x in later) if later else "")
+    return f"{txt}{skipped}{tail} (significant at, km: {lst})."
+
+
+def _moran_sentence(inp: Inputs, ex: Exploration, main_w: str, a: float) -> str:
+    mt, y = ex.moran, inp.outcome
+    sig_years = int(((mt["p_rand"] < a) & (mt["I"] > mt["expected"])).sum())
+    ends = f"I = {mt['I'].iloc[0]:.3f} in {mt.index[0]}, {mt['I'].iloc[-1]:.3f} in {mt.index[-1]}"
+    if sig_years:
+        return (f"{y} is spatially clustered: Moran's I under {main_w} W is positive and significant at {a:g} in "
+                f"{sig_years} of {len(mt)} periods ({ends}).")
+    return f"Moran's I of {y} under {main_w} W is not significantly positive in any period ({ends})."
+
+
+def _effects_sentence(inp: Inputs, choice: Choice, lvl: str) -> list[str]:
+    v, y, imp = inp.main_var, inp.outcome, choice.impacts
+    if v not in imp.index.get_level_values(0):
+        return []
+    d, i, t = (imp.loc[(v, e)] for e in ("direct", "indirect", "total"))
+
+    def eff(r) -> str:
+        sig = "significant" if (r["ci_lower"] > 0 or r["ci_upper"] < 0) else "not significant"
+        return f"{r['estimate']:.3f} ({lvl} CI {r['ci_lower']:.3f} to {r['ci_upper']:.3f}; {sig})"
+
+    verb = "raises" if d["estimate"] >= 0 else "lowers"
+    if choice.key in ("sem", "ols"):
+        return [f"A 1-unit rise in {v} {verb} {y} in the region itself by {eff(d)}; the "
+                f"{MODEL_NAMES[choice.key]} has no spillover (indirect) effects by construction."]
+    return [f"A 1-unit rise in {v} {verb} {y} in the region itself by {eff(d)} and, summed over all other regions, "
+            f"by {eff(i)}: the spillover (indirect effect). The total effect is {eff(t)}."]
+
+
+def findings(inp: Inputs, main_w: str, ex: Exploration, choice: Choice, dec: Decay, sp: Spillover,
+             tr: Truth | None) -> list[str]:
+    """The findings paragraph: clustering, the chosen model, the main effect, decay, the spillover map, truth.
+
+    Parameters
+    ----------
+    inp : Inputs
+    main_w : str
+    ex : Exploration
+    choice : Choice
+    dec : Decay
+    sp : Spillover
+    tr : Truth or None
+
+    Returns
+    -------
+    list of str
+        One sentence group per finding.
+    """
+    a = float(inp.opts["alpha"])
+    lvl = level(a)
+    v, y, fe = inp.main_var, inp.outcome, inp.opts["fixed_effects"]
+    out = [_moran_sentence(inp, ex, main_w, a)]
+    cm, params = MODEL_NAMES[choice.key], choice.chosen.params
+    out.append(f"The chosen model is the {cm} with {fe} fixed effects under {main_w} W (rho = {params['rho']:.3f})."
+               if "rho" in params else f"The chosen model is the {cm} with {fe} fixed effects under {main_w} W.")
+    out += _effects_sentence(inp, choice, lvl)
+    if dec.result is not None:
+        out.append(decay_sentence(inp, dec))
+    s = sp.effects
+    others = s.drop(inp.shock).sort_values(ascending=False)
+    top = ", ".join(f"{inp.label(i)} {others[i]:.3f}" for i in others.index[:3])
+    src = "" if sp.model is choice.chosen else f"According to the {sp.model.model}, a"
+    verb = "raises" if s[inp.shock] >= 0 else "changes"
+    out.append(f"{src or 'A'} 1-unit rise in {v} in {inp.label(inp.shock)} alone {verb} {y} there by "
+               f"{s[inp.shock]:.3f} and elsewhere by {others.sum():.3f} in all; the largest effects are in {top}.")
+    if tr is not None and tr.params is not None:
+        t, te = tr.params, tr.effects
+        cov, r = int(t["covered"].sum()), t.loc["rho"]
+        if v in te.index.get_level_values(0):
+            out.append(f"Simulated data: the true rho is {r['true']:.2f}, estimated {r['estimate']:.3f} ({lvl} CI "
+                       f"{r['ci_lower']:.3f} to {r['ci_upper']:.3f}); {cov} of {len(t)} parameter intervals and "
+                       f"{int(te['covered'].sum())} of {len(te)} effect intervals contain the true value. The true "
+                       f"indirect effect of {v} is {te.loc[(v, 'indirect'), 'true']:.3f}.")
+        else:
+            out.append(f"Simulated data: {cov} of {len(t)} parameter intervals contain the true value.")
+    return out
+
+
+def simulated_banner() -> str:
+    """The warning box of the demo report (raw HTML).
+
+    Returns
+    -------
+    str
+    """
+    return ("<strong>Simulated data.</strong> The panel analysed here is SIMULATED by "
+            "<code>scripts/make_demo_data.py</code> (seed 31): the outcome <code>innov</code> is drawn from a "
+            "two-way fixed-effects spatial Durbin model on queen contiguity with known parameters (rho = 0.35). "
+            "The numbers illustrate the method and are not findings about China; section "
+            "<a href=\"#truth\">True vs estimated</a> compares the estimates with the truth.")

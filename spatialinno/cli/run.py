@@ -1,0 +1,104 @@
+"""Run the report pipeline: inputs -> weights -> exploration -> LM tests -> models -> choice -> effects ->
+decay -> spillover map -> findings, then write ``report.html`` and ``run.json``."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from pathlib import Path
+
+import matplotlib
+
+from . import effect_steps, prose, steps
+from .inputs import load_inputs
+from .output import OutputDir, run_record, write_run_json
+from .progress import Progress
+from .report import Analysis, build_document, results_record
+
+__all__ = ["run_analysis"]
+
+
+def _warning_lines(caught: list) -> tuple[str, ...]:
+    msgs: list[str] = []
+    for w in caught:
+        m = f"{w.category.__name__}: {' '.join(str(w.message).split())}"
+        if m not in msgs:
+            msgs.append(m)
+    return tuple(msgs)
+
+
+def run_analysis(opts: dict, argv: list[str]) -> Path:
+    """Run every step, write the outputs into ``opts["out"]`` and return the report path.
+
+    Parameters
+    ----------
+    opts : dict
+        Resolved options (:func:`spatialinno.cli.options.resolve_options`).
+    argv : list of str
+        The command-line arguments (recorded in the report and run.json).
+
+    Returns
+    -------
+    Path
+        ``<out>/report.html``.
+    """
+    matplotlib.use("Agg", force=True)
+    prog = Progress(opts["quiet"])
+    out = OutputDir(Path(opts["out"]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        # inputs are checked before anything is printed or written: bad input gives one line on stderr
+        t0 = time.perf_counter()
+        inp = load_inputs(opts)
+        out.create()
+        dt = time.perf_counter() - t0
+        prog.timings["Reading and checking inputs"] = round(dt, 3)
+        prog.say(f"spatialinno {opts['command']}: writing to {out.root}/")
+        prog.say(f"[{prog.total - dt:5.1f}s] Reading and checking inputs ... done ({dt:.1f}s)")
+        with prog.step("Building spatial weights (" + ", ".join(s.label for s in opts["wspecs"]) + ")"):
+            ws = steps.build_weights(inp, out)
+        with prog.step("Data summary and maps"):
+            summ = steps.describe_data(inp, out)
+        with prog.step("Moran's I by period and LISA"):
+            ex = steps.explore(inp, ws, summ, out)
+        with prog.step("LM tests"):
+            lm = steps.lm_step(inp, ws, out)
+        with prog.step("Estimating models"):
+            mods = steps.estimate(inp, ws, out)
+        with prog.step("Comparison tables with effects"):
+            cmp = steps.compare_models(inp, ws, mods, out)
+        with prog.step("Model choice and effects"):
+            choice = steps.choose(inp, ws, mods, out)
+        tr = None
+        if inp.demo:
+            with prog.step("True vs estimated"):
+                tr = effect_steps.truth(inp, ws, mods, out)
+        with prog.step("Distance decay"):
+            dec = effect_steps.decay(inp, choice, out)
+        if dec.result is None and dec.message and not opts["no_decay"]:
+            prog.say(f"  note: {dec.message}")
+        with prog.step("Spillover map"):
+            sp = effect_steps.spillover(inp, ws, mods, choice, out)
+        found = prose.findings(inp, ws.main, ex, choice, dec, sp, tr)
+    notes = lm.notes + choice.notes + (tr.notes if tr is not None else ()) + dec.notes + sp.notes
+    analysis = Analysis(inputs=inp, weights=ws, summary=summ, exploration=ex, lm=lm, models=mods, comparison=cmp,
+                        choice=choice, truth=tr, decay=dec, spillover=sp, findings=found, notes=notes,
+                        warnings=_warning_lines(caught), argv=argv)
+    with prog.step("Writing report.html and run.json"):
+        path = build_document(analysis).write(out.root / "report.html")
+        out.written.append("report.html")
+    prog.timings["total"] = round(prog.total, 3)
+    record = run_record(opts=opts, argv=argv, files=inp.files,
+                        weights={s.label: {"kind": s.kind, **s.args, "description": ws.W[s.label].describe()}
+                                 for s in opts["wspecs"]},
+                        n_regions=len(inp.ids), periods=list(inp.periods), n_obs=len(inp.data),
+                        decay_seeds=dec.result.seeds if dec.result is not None else None,
+                        timings={"steps": prog.timings, "model_fits": {**mods.fit_times, **sp.fit_times}},
+                        results=results_record(analysis), notes=list(notes), warnings=list(analysis.warnings),
+                        outputs=out.written)
+    write_run_json(record, out.root)
+    for line in found[2:3]:
+        prog.say("  " + line)
+    msgs = analysis.warnings
+    prog.say(f"Report: {path} ({prog.total:.1f}s){f'; {len(msgs)} warnings listed in the report' if msgs else ''}")
+    return path
