@@ -53,6 +53,10 @@ class NameMatchError(IdError):
     """Region names could not be matched (uniquely) to the codes of a map."""
 
 
+class PeriodWeightsError(SpatialInnoError):
+    """Weights given per period are inconsistent (mixed normalisations, not Weights) or a period is missing."""
+
+
 class SpatialInnoWarning(UserWarning):
     """An estimate is valid only approximately (e.g. Lee-Yu time effects with islands in W)."""
 

@@ -105,7 +105,7 @@ def _translate(code: int, year: int, to_year: int, events: list, split: Mapping[
             else:
                 cur = news[0]
     elif year > to_year:
-        for ev_year, olds, news, kind in reversed(events):
+        for ev_year, _, news, kind in reversed(events):
             if cur is None or not to_year < ev_year <= year or cur not in news:
                 continue
             sources = [o for y, os_, ns, _ in events if y == ev_year and cur in ns for o in os_]
