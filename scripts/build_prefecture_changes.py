@@ -13,7 +13,9 @@ Council Gazette and MCA notices) and where each old code's territory went.
 Usage::
 
     git clone https://github.com/yescallop/areacodes /tmp/areacodes
-    python scripts/build_prefecture_changes.py /tmp/areacodes
+    python scripts/build_prefecture_changes.py /tmp/areacodes --commit "$(git -C /tmp/areacodes rev-parse HEAD)"
+
+The shipped table was built from commit eed219a0678d36bacaa717f62443b10e869f0291 of yescallop/areacodes.
 
 Method
 ------
@@ -224,8 +226,19 @@ def build(root: Path) -> list[dict]:
     return rows
 
 
+def known_issue(old: int | None, year: int) -> str:
+    """Remarks on rows where the published lists disagree (see the errata of yescallop/areacodes)."""
+    if old is not None and old // 100 == 4600 and year == 2001:
+        return ("the MCA year-end lists of 2001 and 2002 as published still print 4600xx codes for Hainan's "
+                "province-administered units; GB/T 2260-2002 and the MCA notice use 4690xx from 2001 (both "
+                "occur in 2001-2002 data)")
+    return ""
+
+
 def row(old, old_name, new, new_name, year, kind, approved, source, note) -> dict:
     """One output row; December approvals move ``year`` to the next year (statistics convention)."""
+    issue = known_issue(old, year)
+    note = f"{note}; {issue}" if note and issue else note or issue
     stat_year = year
     if approved.endswith(tuple(f"-12-{d:02d}" for d in range(1, 32))) and approved.startswith(str(year)):
         stat_year = year + 1
@@ -242,10 +255,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("areacodes", type=Path, help="local checkout of github.com/yescallop/areacodes")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--commit", default="", help="commit of the areacodes checkout, recorded in the header")
     args = parser.parse_args()
     rows = build(args.areacodes)
     with open(args.out, "w", encoding="utf-8", newline="") as fh:
         fh.write(HEADER)
+        if args.commit:
+            fh.write(f"# Source snapshot: yescallop/areacodes commit {args.commit}\n")
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)

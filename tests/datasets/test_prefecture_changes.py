@@ -1,5 +1,7 @@
 """The table of prefecture code changes against the shipped prefecture map and known approvals."""
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -101,3 +103,54 @@ def test_created_and_renamed_units(changes):
     assert "640300" in zhongwei["note"] and "640400" in zhongwei["note"]  # carved from Wuzhong and Guyuan
     puer = changes[(changes["kind"] == "renamed") & (changes["new_code"] == 530800)].iloc[0]
     assert (puer["old_name"], puer["new_name"], puer["year"]) == ("思茅市", "普洱市", 2007)
+
+
+def _disagreements(row, names):
+    """Ways in which one change row disagrees with the year-end lists ``names[(year, code)] -> name``."""
+    y, new, out = row.code_list_year, int(row.new_code), []
+    if (y, new) not in names:
+        out.append("new code missing from the list of code_list_year")
+    existed = row.kind == "dissolved/split" or (row.kind == "merged" and f"existing unit {new}" in row.note)
+    if row.kind == "renamed":
+        if (names.get((y - 1, new)), names.get((y, new))) != (row.old_name, row.new_name):
+            out.append("names differ")
+    elif not existed and (y - 1, new) in names:
+        out.append("new code already in the previous list")
+    if pd.notna(row.old_code) and row.kind != "renamed":
+        if names.get((y - 1, int(row.old_code))) != row.old_name:
+            out.append("old code not in the previous list")
+        if (y, int(row.old_code)) in names:
+            out.append("old code still in the list of code_list_year")
+    return out
+
+
+HAINAN_2001 = {(o, n) for o, n in zip([460001, 460002, 460003, 460004, 460005, 460006, 460007, 460025, 460026,
+                                       460027, 460028, 460030, 460031, 460033, 460034, 460035, 460036],
+                                      [469001, 469002, 469003, 469004, 469005, 469006, 469007, 469021, 469022,
+                                       469023, 469024, 469025, 469026, 469027, 469028, 469029, 469030])}
+KNOWN_DIFFERENCES = {
+    # cn/GB2260's MCA lists print Hainan's 4600xx codes until 2002 (areacodes follows GB/T 2260-2002; the row
+    # notes say so), so 469004 Qiongshan is 460004 there in 2001
+    **{pair: "Hainan recode printed from 2003" for pair in HAINAN_2001},
+    (469004, 460100): "Hainan recode printed from 2003",
+    # the island offices are in the GB/T 2260 editions, never in the MCA lists
+    (460037, 469031): "islands", (460038, 469032): "islands", (460039, 469033): "islands",
+    (469031, 460300): "islands", (469032, 460300): "islands", (469033, 460300): "islands",
+    # cn/GB2260's "201112" list is the MCA publication of August 2013 (it already has 2012's Tiemenguan)
+    (None, 659006): "201112 list published in 2013",
+    # cn/GB2260's "201904" list (MCA, May 2019) still prints Laiwu
+    (371200, 370100): "Laiwu still printed in May 2019",
+}
+
+
+def test_codes_agree_with_the_gb2260_year_end_lists(changes):
+    """Against the MCA lists as compiled independently in cn/GB2260 (fixture and its script in
+    tests/reference/prefecture_changes/): each change shows up between the lists of code_list_year - 1 and
+    code_list_year (2000-2018, the years those lists cover), except the documented differences."""
+    ref = pd.read_csv(Path(__file__).resolve().parents[1] / "reference" / "prefecture_changes" / "gb2260_presence.csv")
+    names = {(r.year, r.code): r.name for r in ref.itertuples()}
+    rows = changes[changes["code_list_year"] <= 2018]
+    differing = {(None if pd.isna(r.old_code) else int(r.old_code), int(r.new_code))
+                 for r in rows.itertuples() if _disagreements(r, names)}
+    assert differing == set(KNOWN_DIFFERENCES)
+    assert len(rows) - len(differing) >= 65  # rows confirmed by both compilations
