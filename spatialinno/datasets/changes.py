@@ -112,8 +112,9 @@ def _translate(code: int, year: int, to_year: int, events: list, split: Mapping[
             if kind == "recoded" and len(sources) == 1:
                 cur = sources[0]
             else:
-                what = (f"covers {', '.join(map(str, sources))} and more" if sources
-                        else f"did not exist before {ev_year}")
+                src = ", ".join(map(str, sources))
+                what = (f"did not exist before {ev_year}" if not sources
+                        else f"holds part of {src}" if kind == "dissolved/split" else f"includes {src}")
                 cur = _split_target(cur, split, f"unit {cur} in year {year} {what} ({kind} in {ev_year}), so it has "
                                                 f"no single code in to_year {to_year}")
     return cur

@@ -80,10 +80,16 @@ def test_merged_unit_needs_an_aggregation_rule_for_every_column():
 
 def test_backward_recode_and_merged_unit_going_back():
     panel = pd.DataFrame({"code": [520500, 370100, 460400], "year": [2015, 2020, 2016], "x": [1.0, 2.0, 3.0]})
-    with pytest.raises(SplitCodeError, match=r"370100 in year 2020 covers 371200"):
+    with pytest.raises(SplitCodeError, match=r"370100 in year 2020 includes 371200 \(merged in 2019\)"):
         harmonise(panel, "code", "year", 2010)
     out = harmonise(panel, "code", "year", 2010, split={370100: 370100})
     assert out["code"].tolist() == [522400, 370100, 469003]
+
+
+def test_successor_of_a_split_going_back():
+    panel = pd.DataFrame({"code": [451400], "year": [2005], "x": [1.0]})
+    with pytest.raises(SplitCodeError, match=r"451400 in year 2005 holds part of 452100 \(dissolved/split in 2003\)"):
+        harmonise(panel, "code", "year", 2000)
 
 
 def test_created_unit_has_no_code_before_its_creation():
