@@ -4,7 +4,7 @@ Weights indexed by region ids, exploratory diagnostics, maximum-likelihood spati
 cross-sections and panels, LeSage-Pace effects with inference, and distance decay of spillovers.
 """
 
-from . import agglomeration, datasets, models, plot, weights
+from . import agglomeration, datasets, io, models, plot, weights
 from .diagnostics import (bivariate_moran, geary, getis_ord, lm_tests, local_bivariate_moran, local_getis_ord,
                           local_moran, moran, moran_by_period)
 from .errors import SpatialInnoError
@@ -18,7 +18,7 @@ from .weights import Weights
 
 __version__ = "0.1.0"
 
-__all__ = ["SpatialInnoError", "Weights", "weights", "datasets", "models", "ols", "slx", "sar", "sem", "sdm", "sdem",
-           "sac", "agglomeration", "compare", "select_model", "ModelChoice", "distance_decay", "dynamic_gmm",
+__all__ = ["SpatialInnoError", "Weights", "weights", "datasets", "models", "io", "ols", "slx", "sar", "sem", "sdm",
+           "sdem", "sac", "agglomeration", "compare", "select_model", "ModelChoice", "distance_decay", "dynamic_gmm",
            "hausman", "fixed_effects_lr", "plot", "moran", "moran_by_period", "local_moran", "bivariate_moran",
            "local_bivariate_moran", "geary", "getis_ord", "local_getis_ord", "lm_tests", "__version__"]

@@ -37,6 +37,26 @@ class EstimationError(SpatialInnoError):
     """The optimiser failed or an estimate lies on the bound of the parameter space."""
 
 
+class SplitCodeError(IdError):
+    """A region code whose unit was split (or a later unit that covers several earlier ones) needs a split rule."""
+
+
+class MergedCodeError(PanelError):
+    """Harmonising codes made several rows share one (code, period) and no aggregation rule was given."""
+
+
+class ReadError(DataError):
+    """A data file has an unknown extension or cannot be decoded or parsed."""
+
+
+class NameMatchError(IdError):
+    """Region names could not be matched (uniquely) to the codes of a map."""
+
+
+class PeriodWeightsError(SpatialInnoError):
+    """Weights given per period are inconsistent (mixed normalisations, not Weights) or a period is missing."""
+
+
 class SpatialInnoWarning(UserWarning):
     """An estimate is valid only approximately (e.g. Lee-Yu time effects with islands in W)."""
 

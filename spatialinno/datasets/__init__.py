@@ -1,6 +1,8 @@
-"""Bundled data sets: boundary maps of China's provinces and prefectures."""
+"""Bundled data sets: boundary maps of China's provinces and prefectures, demo panels, prefecture code changes."""
 
+from .changes import harmonise_codes, prefecture_changes
 from .demo import load_demo_industry, load_demo_panel
 from .maps import load_prefectures, load_provinces
 
-__all__ = ["load_demo_industry", "load_demo_panel", "load_prefectures", "load_provinces"]
+__all__ = ["load_demo_industry", "load_demo_panel", "load_prefectures", "load_provinces", "prefecture_changes",
+           "harmonise_codes"]

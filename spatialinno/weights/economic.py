@@ -11,12 +11,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import IdError, SpatialInnoError, preview
+from ..errors import DataError, IdError, SpatialInnoError, preview
+from .period import PeriodWeights
 from .weights import Weights
 
 
-def economic_distance(values: pd.Series, normalize: str = "row") -> Weights:
-    """w_ij = 1/|v_i - v_j| (i != j) from ``values`` indexed by region id."""
+def economic_distance(values: pd.Series, normalize: str = "row", by_period: bool = False) -> Weights | PeriodWeights:
+    """w_ij = 1/|v_i - v_j| (i != j) from ``values`` indexed by region id.
+
+    With ``by_period=True``, ``values`` is indexed by (id, period) and one matrix is built per period
+    (see :func:`economic_distance_by_period`).
+    """
+    if by_period:
+        return economic_distance_by_period(values, normalize=normalize)
     if not isinstance(values, pd.Series):
         raise SpatialInnoError("values must be a pandas Series indexed by region id (e.g. mean GDP per capita)")
     ids = pd.Index(values.index)
@@ -50,3 +57,52 @@ def nested(geo: Weights, econ: Weights, phi: float = 0.5, normalize: str = "row"
     e = econ.subset(geo.ids, normalize=econ.normalization).sparse
     m = phi * geo.sparse + (1.0 - phi) * e
     return Weights(m, geo.ids, normalization=normalize, kind=f"nested (phi={phi:g}: {geo.kind} + {econ.kind})")
+
+
+def economic_distance_by_period(values: pd.Series, normalize: str = "row") -> PeriodWeights:
+    """Economic-distance weights per period: w_ij(t) = 1/|v_it - v_jt| (i != j) among the regions of period t.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Indexed by a 2-level MultiIndex (id, period), e.g. ``panel.set_index(["code", "year"])["pgdp"]``;
+        a period may lack some regions (unbalanced panel) but needs at least two.
+    normalize : str
+        Normalisation of every period's matrix (``"row"``: each row of each period sums to 1).
+
+    Returns
+    -------
+    PeriodWeights
+        ``pw[t]`` is ``economic_distance(values for period t, normalize)``.
+
+    Raises
+    ------
+    SpatialInnoError
+        ``values`` is not a Series with a 2-level index; IdError: a duplicated (id, period); DataError: NaN or
+        infinite values (naming the (id, period) pairs), a period with fewer than two regions, or two regions
+        with equal values in a period.
+    """
+    if not isinstance(values, pd.Series) or values.index.nlevels != 2:
+        raise SpatialInnoError("economic_distance(..., by_period=True) needs a Series indexed by (id, period), "
+                               "e.g. panel.set_index(['code', 'year'])['pgdp']")
+    idx = values.index
+    if idx.has_duplicates:
+        raise IdError(f"values has duplicated (id, period) pairs: {preview(list(idx[idx.duplicated()].unique()))}")
+    v = pd.to_numeric(values, errors="coerce").astype(float)
+    bad = ~np.isfinite(v.to_numpy())
+    if bad.any():
+        raise DataError(f"values are NaN or infinite for (id, period) {preview(list(idx[bad]))}; fill them or "
+                        f"drop those rows first")
+    periods = idx.get_level_values(1)
+    out = {}
+    for period in pd.unique(periods):
+        sub = v[periods == period].droplevel(1)
+        if len(sub) < 2:
+            raise DataError(f"period {period!r} has only {len(sub)} region ({preview(list(sub.index))}); economic "
+                            f"distance needs at least two regions per period")
+        sub.name = values.name
+        try:
+            out[period] = economic_distance(sub, normalize=normalize)
+        except SpatialInnoError as exc:
+            raise type(exc)(f"period {period!r}: {exc}") from exc
+    return PeriodWeights(out)
