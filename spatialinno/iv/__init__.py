@@ -1,0 +1,6 @@
+"""Endogeneity: spatial two- and three-stage least squares with generalised moments for spatial errors."""
+
+from .results import IVResults, SystemResults
+from .twosls import gs2sls
+
+__all__ = ["gs2sls", "IVResults", "SystemResults"]
