@@ -3,7 +3,8 @@
 - First stage (per instrumented regressor, including W y): the classic F of the excluded instruments in the
   regression of the regressor on all instruments, F = [(RSS_r - RSS_u)/q] / [RSS_u/(n - a - L)] (a the
   number of fixed effects absorbed, L the instruments), and the partial R^2 = 1 - RSS_u/RSS_r.
-- Sargan (1958) with homoskedastic errors: S = n e'P_H e / e'e, chi2(L - p).
+- Sargan (1958) with homoskedastic errors: S = e'P_H e / s2, s2 = e'e / divisor (n, or n minus the absorbed
+  fixed effects for panels), chi2(L - p).
 - Hansen (1982) J with heteroskedastic errors, at the two-step efficient GMM estimate:
   S = H' diag(e_1^2) H / n from the 2SLS residuals e_1, delta_2 = (Z'H S^-1 H'Z)^-1 Z'H S^-1 H'y,
   J = n gbar' S^-1 gbar with gbar = H'(y - Z delta_2)/n, chi2(L - p).
@@ -56,8 +57,9 @@ def first_stage(siv: SpatialIV, absorbed: int = 0) -> pd.DataFrame:
                          "partial_R2": 1 - rss_u / rss_r}, index=pd.Index(siv.endogenous, name="regressor"))
 
 
-def sargan(y: np.ndarray, Z: np.ndarray, H: np.ndarray, resid: np.ndarray) -> tuple[float, int, float]:
-    """Sargan statistic n e'P_H e / e'e of the 2SLS residuals ``resid``.
+def sargan(y: np.ndarray, Z: np.ndarray, H: np.ndarray, resid: np.ndarray,
+           divisor: int | None = None) -> tuple[float, int, float]:
+    """Sargan statistic e'P_H e / (e'e / divisor) of the 2SLS residuals ``resid``.
 
     Parameters
     ----------
@@ -65,6 +67,8 @@ def sargan(y: np.ndarray, Z: np.ndarray, H: np.ndarray, resid: np.ndarray) -> tu
         Outcome, regressors, instruments (only the shapes of y and Z are used).
     resid : ndarray
         2SLS residuals.
+    divisor : int, optional
+        Divisor of sigma2 (default n; n minus the absorbed fixed effects for panels).
 
     Returns
     -------
@@ -72,7 +76,7 @@ def sargan(y: np.ndarray, Z: np.ndarray, H: np.ndarray, resid: np.ndarray) -> tu
     """
     n, L = H.shape
     fitted = H @ np.linalg.lstsq(H, resid, rcond=None)[0]
-    stat = float(n * (resid @ fitted) / (resid @ resid))
+    stat = float((n if divisor is None else divisor) * (resid @ fitted) / (resid @ resid))
     df = L - Z.shape[1]
     return stat, df, float(stats.chi2.sf(stat, df))
 

@@ -93,7 +93,7 @@ def _equation_results(eq: str, d: Design, siv: SpatialIV, fit, y: np.ndarray, Z:
         cov = full
     idx = (pd.Index(w.ids, name="id") if d.T == 1 else
            pd.MultiIndex.from_product([d.periods, w.ids], names=["time", "entity"]).swaplevel())
-    overid = overid_table("Sargan", sargan(y, Z, H, fit.resid)) if H.shape[1] > Z.shape[1] else None
+    overid = overid_table("Sargan", sargan(y, Z, H, fit.resid, n_div)) if H.shape[1] > Z.shape[1] else None
     return IVResults(model="sarar" if lam is not None else "sar", params=pd.Series(values, index=names, name="params"),
                      cov=pd.DataFrame(cov, index=names, columns=names), sigma2=sigma2,
                      sigma2_divisor=f"{n_div}" + (f" = n - {absorbed} fixed effects" if absorbed else " = n"),

@@ -169,8 +169,8 @@ def gs2sls(formula: str, data: pd.DataFrame, w: Weights, *, model: str = "sar", 
         else:
             cov = sigma2 * first.bread
         if d.T == 1:
-            ak = overid_table("Anselin-Kelejian", (*anselin_kelejian(e, Z, first.Zhat, w.sparse)[:1], 1,
-                                                   anselin_kelejian(e, Z, first.Zhat, w.sparse)[1]))
+            stat, pval = anselin_kelejian(e, Z, first.Zhat, w.sparse)
+            ak = overid_table("Anselin-Kelejian", (stat, 1, pval))
     else:
         names.append("lambda")
         if robust:
@@ -196,7 +196,7 @@ def gs2sls(formula: str, data: pd.DataFrame, w: Weights, *, model: str = "sar", 
     overid = None
     if Hs.shape[1] > Zs.shape[1]:
         overid = (overid_table("Hansen J", hansen_j(ys, Zs, Hs, fs.resid)) if robust
-                  else overid_table("Sargan", sargan(ys, Zs, Hs, fs.resid)))
+                  else overid_table("Sargan", sargan(ys, Zs, Hs, fs.resid, n_div)))
     idx = (pd.Index(w.ids, name="id") if d.T == 1 else
            pd.MultiIndex.from_product([d.periods, w.ids], names=["time", "entity"]).swaplevel())
     resid = pd.Series(y - Z @ params.to_numpy()[:Z.shape[1]], index=idx, name="resid")

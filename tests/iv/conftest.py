@@ -31,6 +31,11 @@ def spreg_ref() -> dict:
 
 
 @pytest.fixture(scope="session")
+def lm_ref() -> dict:
+    return json.loads((IVREF / "linearmodels_reference.json").read_text())
+
+
+@pytest.fixture(scope="session")
 def columbus_iv():
     return iv_dataset("columbus")
 
@@ -38,3 +43,21 @@ def columbus_iv():
 @pytest.fixture(scope="session")
 def baltimore_iv():
     return iv_dataset("baltimore")
+
+
+@pytest.fixture(scope="session")
+def make_lattice():
+    """side -> row-normalised rook-contiguity Weights of a side x side lattice (ids 0..side^2 - 1)."""
+
+    def lattice(side: int) -> si.Weights:
+        r, c = [], []
+        for i in range(side):
+            for j in range(side):
+                for di, dj in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+                    if 0 <= i + di < side and 0 <= j + dj < side:
+                        r.append(i * side + j)
+                        c.append((i + di) * side + j + dj)
+        m = sp.csr_matrix((np.ones(len(r)), (r, c)), shape=(side * side, side * side))
+        return si.Weights.from_sparse(m, list(range(side * side)), normalization="row", kind="rook lattice")
+
+    return lattice

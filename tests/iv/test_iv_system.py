@@ -8,60 +8,32 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
-from linearmodels.system import IV3SLS
 
 import spatialinno as si
 
-EQUATIONS = {"hoval": "HOVAL ~ CRIME + INC", "crime": "CRIME ~ HOVAL + DISCBD"}
 
-
-def test_gs3sls_against_linearmodels_iv3sls(columbus_iv):
+def test_gs3sls_against_linearmodels_iv3sls(columbus_iv, lm_ref):
+    """Fixture from tests/reference/iv/make_linearmodels_reference.py (linearmodels IV3SLS, GLS, unadjusted)."""
+    ref = lm_ref["columbus_system"]
     data, w = columbus_iv
-    W = w.sparse.toarray()
-    exo = np.column_stack([data.INC, data.DISCBD])
-    H_lags = np.hstack([W @ exo, W @ W @ exo])
-    const = np.ones((len(data), 1))
-    eqs = {
-        "hoval": {"dependent": data[["HOVAL"]].to_numpy(), "exog": np.hstack([const, data[["INC"]].to_numpy()]),
-                  "endog": np.column_stack([data.CRIME, W @ data.HOVAL]),
-                  "instruments": np.column_stack([data.DISCBD, H_lags])},
-        "crime": {"dependent": data[["CRIME"]].to_numpy(), "exog": np.hstack([const, data[["DISCBD"]].to_numpy()]),
-                  "endog": np.column_stack([data.HOVAL, W @ data.CRIME]),
-                  "instruments": np.column_stack([data.INC, H_lags])},
-    }
-    lm = IV3SLS(eqs).fit(method="gls", cov_type="unadjusted", debiased=False)
-    res = si.gs3sls(EQUATIONS, data, w, id="id", w_lags=2)
-    # linearmodels orders each equation as [exog, endog]; ours follows the formula: Intercept, then its terms, rho
-    order = {"hoval": ["Intercept", "INC", "CRIME", "rho"], "crime": ["Intercept", "DISCBD", "HOVAL", "rho"]}
+    res = si.gs3sls(ref["equations"], data, w, id="id", w_lags=2)
+    # linearmodels orders each equation as [exog, endog]; ours follows the formula: Intercept, its terms, rho
+    order = ref["order"]
     ours = np.concatenate([res.params.loc[eq].loc[order[eq]].to_numpy() for eq in order])
     ours_se = np.concatenate([res.bse.loc[eq].loc[order[eq]].to_numpy() for eq in order])
-    db = np.abs(ours - np.asarray(lm.params)).max()
-    dse = np.abs(ours_se - np.asarray(lm.std_errors)).max()
+    db = np.abs(ours - ref["params"]).max()
+    dse = np.abs(ours_se - ref["se"]).max()
     print(f"GS3SLS vs linearmodels IV3SLS: max|d coef| = {db:.2e}, max|d se| = {dse:.2e}")
     assert db < 1e-6 and dse < 1e-4
     assert res.params.index.names == ["equation", "variable"]
-    # the first step of each equation is the spatial 2SLS of gs2sls with the system's instruments
     assert set(res.equations) == {"hoval", "crime"}
     assert "GS3SLS" in str(res.summary())
 
 
-def _lattice(side: int) -> si.Weights:
-    n = side * side
-    r, c = [], []
-    for i in range(side):
-        for j in range(side):
-            for di, dj in ((1, 0), (-1, 0), (0, 1), (0, -1)):
-                if 0 <= i + di < side and 0 <= j + dj < side:
-                    r.append(i * side + j)
-                    c.append((i + di) * side + j + dj)
-    m = sp.csr_matrix((np.ones(len(r)), (r, c)), shape=(n, n))
-    return si.Weights.from_sparse(m, list(range(n)), normalization="row", kind="rook lattice")
-
-
 @pytest.mark.slow
-def test_gs3sls_spatial_error_recovery():
+def test_gs3sls_spatial_error_recovery(make_lattice):
     """Two equations with W y, cross-equation feedback and spatially autoregressive, cross-correlated errors."""
-    w = _lattice(20)
+    w = make_lattice(20)
     n = w.n
     W = w.sparse
     truth = {"g1": 0.4, "g2": -0.3, "rho1": 0.3, "rho2": 0.2, "lam1": 0.4, "lam2": 0.3}
