@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from libpysal.graph import Graph
+from libpysal.weights import W as LibpysalW
 
 from ..errors import SpatialInnoError, preview
 from ..models.data import Design, cross_section, panel
@@ -111,6 +113,27 @@ class IVDesign:
         return self.design.X[:, pos]
 
 
+def as_weights(w) -> Weights:
+    """``w`` as spatialinno Weights: a libpysal ``W`` or ``Graph`` is taken with its weights as given.
+
+    Parameters
+    ----------
+    w : Weights, libpysal.weights.W or libpysal.graph.Graph
+
+    Returns
+    -------
+    Weights
+    """
+    if isinstance(w, Weights):
+        return w
+    if isinstance(w, Graph):
+        return Weights.from_graph(w)
+    if isinstance(w, LibpysalW):
+        return Weights.from_W(w)
+    raise SpatialInnoError(f"w must be a spatialinno Weights, a libpysal W or a libpysal Graph (got "
+                           f"{type(w).__name__}); build one with si.weights.*")
+
+
 def build(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None, entity: Hashable | None,
           time: Hashable | None, fixed_effects: str | None) -> IVDesign:
     """Aligned design of ``formula`` (with an optional bracket term) on ``data`` and ``w``.
@@ -135,6 +158,7 @@ def build(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None, 
     if (entity is None) != (time is None):
         raise SpatialInnoError("panels need both entity= and time=; give neither for a cross-section")
     f = parse(formula)
+    w = as_weights(w)
 
     def make(rhs: str) -> Design:
         text = f"{f.outcome} ~ {rhs}"

@@ -71,7 +71,7 @@ class IVResults:
     overid : DataFrame or None
         Sargan (``robust=False``) or Hansen J (``robust=True``) when over-identified, else None.
     ak_test : DataFrame or None
-        Anselin-Kelejian test of residual spatial dependence (cross-section SAR/SDM), else None.
+        Anselin-Kelejian test of residual spatial dependence (cross-section SAR/SDM, robust=False), else None.
     resid : Series
         Residuals y - Z delta (within-transformed for panels), indexed by id or (entity, time).
     weights : Weights
@@ -159,28 +159,33 @@ class IVResults:
         header = [("Model", est), ("Outcome", self.outcome), ("Observations", str(self.nobs)),
                   ("Regions (N)", str(self.N)), ("Periods (T)", str(self.T)),
                   ("Fixed effects", self.fixed_effects or "none (cross-section)"),
-                  ("Instruments", f"{len(self.instruments)} (w_lags = {self.w_lags})"),
+                  ("Instruments", f"{len(self.instruments)} (w_lags = {self.w_lags})" if self.endogenous
+                   else "none (exogenous regressors: feasible GLS)"),
                   ("Covariance", "heteroskedasticity-robust" if self.robust else "homoskedastic"),
                   ("sigma2", f"{self.sigma2:.6g} (e'e / {self.sigma2_divisor})")]
         if "lambda" in self.params:
             header.append(("lambda", method))
-        tables = [_coef_table(self.params, self.cov), self.first_stage]
-        captions = ["Spatial 2SLS estimates", "First stage (excluded instruments)"]
-        for t, c in ((self.overid, "Over-identification"), (self.ak_test, "Anselin-Kelejian test")):
-            if t is not None:
+        tables = [_coef_table(self.params, self.cov)]
+        captions = ["Spatial 2SLS estimates"]
+        for t, c in ((self.first_stage, "First stage (excluded instruments)"), (self.overid, "Over-identification"),
+                     (self.ak_test, "Anselin-Kelejian test")):
+            if t is not None and len(t):
                 tables.append(t)
                 captions.append(c)
         return Summary(title=f"Spatial two-stage least squares: {est}", header=header, tables=tables,
-                       captions=captions, notes=list(self.notes) + [f"Instruments: {', '.join(self.instruments)}."])
+                       captions=captions, notes=list(self.notes) + ([f"Instruments: {', '.join(self.instruments)}."]
+                                                                    if self.endogenous else []))
 
     def impacts(self, draws: int = 1000, seed: int = DEFAULT_SEED, alpha: float = 0.05,
                 variables: Sequence[str] | None = None) -> pd.DataFrame:
         """LeSage-Pace direct, indirect and total effects with simulation inference.
 
         S_k = (I - rho W)^-1 (I b_k + W t_k); direct = tr(S_k)/n, total = 1'S_k 1/n (LeSage & Pace 2009, §2.7),
-        evaluated at the estimates; ``std_error`` is the standard deviation and the interval the percentiles of
-        the effects over ``draws`` draws from the asymptotic normal of (b, t, rho) (draws with rho outside the
-        stationary interval of W are discarded and counted in ``.attrs["rejected"]``).
+        evaluated at the estimates. Inference from ``draws`` draws of the asymptotic normal of (b, t, rho) (draws
+        with rho outside the stationary interval of W are discarded and counted in ``.attrs["rejected"]``):
+        ``ci_lower``/``ci_upper`` are percentiles of the simulated effects, ``std_error`` half the width of their
+        central 68.27% interval (the convention of the ML results: stable when rho is imprecise and 1/(1 - rho)
+        gives the effects a heavy tail) and ``sd`` their standard deviation.
 
         Parameters
         ----------
@@ -194,7 +199,7 @@ class IVResults:
         -------
         DataFrame
             MultiIndex (``variable``, ``effect``), columns ``estimate``, ``std_error``, ``z``, ``p_value``,
-            ``ci_lower``, ``ci_upper``.
+            ``ci_lower``, ``ci_upper``, ``sd``.
         """
         if "rho" not in self.params:
             raise SpatialInnoError(f"impacts() needs a spatial lag of the outcome; model={self.model!r} has none "
@@ -222,13 +227,14 @@ class IVResults:
         kd = kern(P[:, r])
         sims = np.stack([effect_values(kd, P[:, local[i]], P[:, local[j]] if j is not None else 0.0)
                          for i, j in pos], axis=1)
-        se = sims.std(axis=0, ddof=1)
+        q16, q84 = np.quantile(sims, [stats.norm.cdf(-1.0), stats.norm.cdf(1.0)], axis=0)
+        se = (q84 - q16) / 2.0
         lower, upper = np.quantile(sims, [alpha / 2, 1 - alpha / 2], axis=0)
         index = pd.MultiIndex.from_product([variables, ["direct", "indirect", "total"]], names=["variable", "effect"])
         z = est / se
         out = pd.DataFrame({"estimate": est.ravel(), "std_error": se.ravel(), "z": z.ravel(),
                             "p_value": 2 * stats.norm.sf(np.abs(z.ravel())), "ci_lower": lower.ravel(),
-                            "ci_upper": upper.ravel()}, index=index)
+                            "ci_upper": upper.ravel(), "sd": sims.std(axis=0, ddof=1).ravel()}, index=index)
         out.attrs["rejected"] = int((~ok).sum())
         return out
 

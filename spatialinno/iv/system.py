@@ -22,6 +22,7 @@ from ..errors import IdentificationError, SpatialInnoError, preview
 from ..models.data import Design, cross_section, panel
 from ..weights import Weights
 from .diagnostics import first_stage, overid_table, sargan
+from .formula import as_weights
 from .gm_lambda import kp_lambda
 from .instruments import SpatialIV, independent_columns
 from .results import IVResults, SystemResults
@@ -38,6 +39,7 @@ def _designs(equations: dict[str, str], data: pd.DataFrame, w: Weights, id, enti
     if (entity is None) != (time is None):
         raise SpatialInnoError("panels need both entity= and time=; give neither for a cross-section")
     out = {}
+    w = as_weights(w)
     for name, formula in equations.items():
         if "[" in formula:
             raise SpatialInnoError(f"equation {name!r}: gs3sls takes no bracket terms; the instruments are all "
@@ -118,7 +120,7 @@ def gs3sls(equations: dict[str, str], data: pd.DataFrame, w: Weights, *, id: Has
         ``{name: formula}``; each formula's outcome may appear as a regressor of the other equations.
     data : DataFrame
         Cross-section (aligned by ``id`` or the index) or long panel (``entity``, ``time``).
-    w : Weights
+    w : Weights, libpysal W or Graph
     id, entity, time, fixed_effects
         As for :func:`spatialinno.gs2sls`.
     w_lags : int
@@ -140,6 +142,7 @@ def gs3sls(equations: dict[str, str], data: pd.DataFrame, w: Weights, *, id: Has
     designs = _designs(equations, data, w, id, entity, time, fixed_effects)
     outcomes = [d.yname for d in designs.values()]
     d0 = next(iter(designs.values()))
+    w = d0.w
     if spatial_error and d0.T > 1 and d0.fixed_effects not in ("none", "entity"):
         raise SpatialInnoError("gs3sls(spatial_error=True) on a panel supports fixed_effects 'entity' or 'none' "
                                f"(got {d0.fixed_effects!r})")

@@ -128,9 +128,10 @@ def gs2sls(formula: str, data: pd.DataFrame, w: Weights, *, model: str = "sar", 
         e.g. ``"innov ~ pgdp + [agglom ~ z1 + z2]"``.
     data : DataFrame
         Cross-section (rows aligned to ``w.ids`` by ``id`` or the index) or long panel (``entity``, ``time``).
-    w : Weights
-        Spatial weights.
+    w : Weights, libpysal W or Graph
+        Spatial weights (libpysal objects used as given, in their current transform).
     model : {"sar", "sem", "sarar", "sdm"}
+        ``"sdm"`` adds W x for every exogenous regressor but the constant (not for endogenous ones).
     id, entity, time, fixed_effects
         As for the ML estimators (panel fixed effects ``"entity"`` (default), ``"time"``, ``"twoway"``, ``"none"``;
         W applied per period before the within transformation).
@@ -147,6 +148,7 @@ def gs2sls(formula: str, data: pd.DataFrame, w: Weights, *, model: str = "sar", 
     siv = spatial_iv(ivd, model, w_lags)
     _check_error_panel(ivd, model, robust)
     d = ivd.design
+    w = d.w
     absorbed = absorbed_effects(d.fixed_effects, d.N, d.T)
     n = d.n
     n_div = n - absorbed
@@ -168,7 +170,7 @@ def gs2sls(formula: str, data: pd.DataFrame, w: Weights, *, model: str = "sar", 
             cov = first.bread @ meat @ first.bread
         else:
             cov = sigma2 * first.bread
-        if d.T == 1:
+        if d.T == 1 and not robust:
             stat, pval = anselin_kelejian(e, Z, first.Zhat, w.sparse)
             ak = overid_table("Anselin-Kelejian", (stat, 1, pval))
     else:
@@ -203,6 +205,7 @@ def gs2sls(formula: str, data: pd.DataFrame, w: Weights, *, model: str = "sar", 
     return IVResults(model=model, params=params, cov=cov_df, sigma2=sigma2,
                      sigma2_divisor=f"{n_div}" + (f" = n - {absorbed} fixed effects" if absorbed else " = n"),
                      nobs=n, N=d.N, T=d.T, fixed_effects=d.fixed_effects if d.T > 1 else None, robust=robust,
-                     w_lags=w_lags, instruments=list(siv.hnames), endogenous=list(siv.endogenous),
+                     w_lags=w_lags, instruments=list(names[:-1] if exog_only else siv.hnames),
+                     endogenous=list(siv.endogenous),
                      first_stage=first_stage(siv, absorbed), overid=overid, ak_test=ak, resid=resid, weights=w,
                      notes=tuple(notes), outcome=d.yname)

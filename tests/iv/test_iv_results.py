@@ -116,3 +116,14 @@ def test_bad_model_and_options(columbus_iv, produc):
     with pytest.raises(SpatialInnoError, match="fixed_effects 'entity' or 'none'"):
         si.gs2sls("np.log(gsp) ~ np.log(pcap) + unemp", pdata, pw, model="sem", entity="state", time="year",
                   fixed_effects="twoway")
+
+
+def test_libpysal_weights_accepted(columbus_iv):
+    data, w = columbus_iv
+    a = si.gs2sls(ENDOG, data, w, model="sarar", id="id")
+    b = si.gs2sls(ENDOG, data, w.to_W(), model="sarar", id="id")
+    c = si.gs2sls(ENDOG, data, w.to_graph(), model="sarar", id="id")
+    np.testing.assert_allclose(a.params, b.params, rtol=1e-12)
+    np.testing.assert_allclose(a.params, c.params, rtol=1e-12)
+    with pytest.raises(SpatialInnoError, match="libpysal Graph"):
+        si.gs2sls(ENDOG, data, w.sparse, id="id")
