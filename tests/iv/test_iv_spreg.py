@@ -71,6 +71,19 @@ def test_spreg_test_suite_values(columbus_iv):
     assert res.cov.iloc[0, 0] == pytest.approx(3.20867996e+02, rel=1e-7)
 
 
+@pytest.mark.parametrize("formula,model,q,betas", [
+    # spreg tests/test_error_sp.py: TestGMError, TestGMEndogError, TestGMCombo (default w_lags=1)
+    ("HOVAL ~ INC + CRIME", "sem", 1, [47.94371455, 0.70598088, -0.55571746, 0.37230161]),
+    ("HOVAL ~ INC + [CRIME ~ DISCBD]", "sem", 0, [55.36095292, 0.46411479, -0.66883535, 0.38989939]),
+    ("HOVAL ~ INC + CRIME", "sarar", 1, [57.61123515, 0.73441313, -0.59459416, -0.21762921, 0.54732051]),
+])
+def test_spreg_error_test_suite_values(columbus_iv, formula, model, q, betas):
+    data, w = columbus_iv
+    res = si.gs2sls(formula, data, w, model=model, id="id", w_lags=q)
+    print(f"spreg suite {model}: max rel diff = {np.max(np.abs(res.params.to_numpy() / betas - 1)):.2e}")
+    np.testing.assert_allclose(res.params.to_numpy(), betas, rtol=1e-6)
+
+
 @pytest.mark.parametrize("dataset,name", [("columbus", "lag_exog"), ("columbus", "lag_endog"),
                                           ("columbus", "sdm_exog"), ("baltimore", "lag_exog"),
                                           ("baltimore", "lag_endog")])
