@@ -252,7 +252,8 @@ class SystemResults:
     equations : dict of str to IVResults
         Per-equation (spatial 2SLS) results, the first step of the system estimator.
     sigma : DataFrame
-        Cross-equation covariance of the (filtered) 2SLS residuals, divisor n.
+        Cross-equation covariance of the (filtered) 2SLS residuals (divisor n, or n minus the absorbed fixed
+        effects for panels; stated in the notes).
     nobs, N, T : int
     spatial_error : bool
     notes : tuple of str
@@ -313,5 +314,5 @@ class SystemResults:
                   ("Spatial errors", "yes (KP lambda per equation)" if self.spatial_error else "no")]
         return Summary(title="Spatial simultaneous equations: GS3SLS (Kelejian & Prucha 2004)", header=header,
                        tables=[_coef_table(self.params, self.cov), self.sigma],
-                       captions=["GS3SLS estimates", "Cross-equation residual covariance (divisor n)"],
+                       captions=["GS3SLS estimates", "Cross-equation residual covariance (2SLS step)"],
                        notes=list(self.notes))

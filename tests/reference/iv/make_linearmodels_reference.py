@@ -10,7 +10,8 @@ instruments (dense W, period by period) and the fixed-effect dummies itself and 
   ``IVGMM(weight_type="robust", iter_limit=2).j_stat`` (Hansen J), ``IV2SLS(cov_type="robust", debiased=False)``
   (White HC0) on Baltimore;
 - ``linearmodels.system.IV3SLS`` (``method="gls", cov_type="unadjusted", debiased=False``) on Columbus with each
-  equation's excluded instruments = all exogenous variables of the system and their first two spatial lags.
+  equation's excluded instruments = all exogenous variables of the system and their first two spatial lags, and
+  on the Produc panel with entity dummies in every equation.
 
 Data: tests/reference/panel/produc_* (binary queen contiguity, row-normalised here) and the Columbus/Baltimore
 files written by make_reference.py.
@@ -122,10 +123,41 @@ def system_case() -> dict:
             "params": np.asarray(fit.params).tolist(), "se": np.asarray(fit.std_errors).tolist()}
 
 
+def panel_system_case() -> dict:
+    """Produc, entity effects as dummies in every equation; instruments [unemp, lpcap, W., W2.] of the system."""
+    data = pd.read_csv(PANEL / "produc_data.csv")
+    ids = sorted(data.state.unique())
+    W = dense_weights(ids, pd.read_csv(PANEL / "produc_neighbors.csv"))
+    years = sorted(data.year.unique())
+    st = data.set_index(["year", "state"]).loc[pd.MultiIndex.from_product([years, ids])]
+    T = len(years)
+    lgsp, lemp = np.log(st.gsp.to_numpy()), np.log(st.emp.to_numpy())
+    lpcap, unemp = np.log(st.pcap.to_numpy()), st.unemp.to_numpy()
+    exo = np.column_stack([lpcap, unemp])
+    lag1, lag2 = lags(exo, W, T, 2)
+    D = pd.get_dummies(st.index.get_level_values(1)).to_numpy(float)
+    wy = {k: lags(v[:, None], W, T, 1)[0] for k, v in (("a", lgsp), ("b", lemp))}
+    eqs = {
+        "a": {"dependent": lgsp[:, None], "exog": np.column_stack([lpcap, D]),
+              "endog": np.column_stack([lemp, wy["a"]]), "instruments": np.column_stack([unemp, lag1, lag2])},
+        "b": {"dependent": lemp[:, None], "exog": np.column_stack([unemp, D]),
+              "endog": np.column_stack([lgsp, wy["b"]]), "instruments": np.column_stack([lpcap, lag1, lag2])},
+    }
+    fit = IV3SLS(eqs).fit(method="gls", cov_type="unadjusted", debiased=False)
+    p, se = np.asarray(fit.params), np.asarray(fit.std_errors)
+    k = 1 + D.shape[1] + 2
+    keep = [0, k - 2, k - 1, k, 2 * k - 2, 2 * k - 1]  # exog, other outcome, W y of each equation
+    return {"equations": {"a": "np.log(gsp) ~ np.log(emp) + np.log(pcap)", "b": "np.log(emp) ~ np.log(gsp) + unemp"},
+            "order": {"a": ["np.log(pcap)", "np.log(emp)", "rho"], "b": ["unemp", "np.log(gsp)", "rho"]},
+            "params": p[keep].tolist(), "se_unadjusted_n": se[keep].tolist(), "n": len(lgsp),
+            "absorbed": D.shape[1]}
+
+
 def main() -> None:
     out = {"meta": {"linearmodels": linearmodels.__version__, "statsmodels": statsmodels.__version__,
                     "numpy": np.__version__},
-           "panel_sar": panel_cases(), "baltimore_sar": baltimore_cases(), "columbus_system": system_case()}
+           "panel_sar": panel_cases(), "baltimore_sar": baltimore_cases(), "columbus_system": system_case(),
+           "produc_system_entity": panel_system_case()}
     (HERE / "linearmodels_reference.json").write_text(json.dumps(out, indent=1))
     print("wrote", HERE / "linearmodels_reference.json")
 
