@@ -28,6 +28,8 @@ def test_gs3sls_against_linearmodels_iv3sls(columbus_iv, lm_ref):
     assert res.params.index.names == ["equation", "variable"]
     assert set(res.equations) == {"hoval", "crime"}
     assert "GS3SLS" in str(res.summary())
+    with pytest.raises(AttributeError):
+        res.params = None
 
 
 def test_gs3sls_entity_fe_against_dummy_variable_iv3sls(produc, lm_ref):
