@@ -108,7 +108,16 @@ class IVDesign:
         return [c for c in self.design.names if c not in self.endogenous]
 
     def columns(self, names: list[str]) -> np.ndarray:
-        """Columns of the design matrix by name."""
+        """Columns of the design matrix by name.
+
+        Parameters
+        ----------
+        names : list of str
+
+        Returns
+        -------
+        ndarray (n, len(names))
+        """
         pos = [self.design.names.index(c) for c in names]
         return self.design.X[:, pos]
 

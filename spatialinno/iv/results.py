@@ -129,7 +129,12 @@ class IVResults:
         return float(self.params.get("lambda", np.nan))
 
     def cov_params(self) -> pd.DataFrame:
-        """Covariance matrix of ``params`` (a copy)."""
+        """Covariance matrix of ``params`` (a copy).
+
+        Returns
+        -------
+        DataFrame
+        """
         return self.cov.copy()
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
@@ -285,7 +290,12 @@ class SystemResults:
         return _inference(self.params, self.cov)[2]
 
     def cov_params(self) -> pd.DataFrame:
-        """Covariance matrix of ``params`` (a copy)."""
+        """Covariance matrix of ``params`` (a copy).
+
+        Returns
+        -------
+        DataFrame
+        """
         return self.cov.copy()
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
