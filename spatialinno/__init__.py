@@ -8,6 +8,7 @@ from . import agglomeration, datasets, io, models, plot, weights
 from .diagnostics import (bivariate_moran, geary, getis_ord, lm_tests, local_bivariate_moran, local_getis_ord,
                           local_moran, moran, moran_by_period)
 from .errors import SpatialInnoError
+from .iv import gs2sls, gs3sls
 from .models import ols, sac, sar, sdem, sdm, sem, slx
 from .decay import distance_decay
 from .gmm import dynamic_gmm
@@ -20,5 +21,6 @@ __version__ = "0.1.0"
 
 __all__ = ["SpatialInnoError", "Weights", "weights", "datasets", "models", "io", "ols", "slx", "sar", "sem", "sdm",
            "sdem", "sac", "agglomeration", "compare", "select_model", "ModelChoice", "distance_decay", "dynamic_gmm",
+           "gs2sls", "gs3sls",
            "hausman", "fixed_effects_lr", "plot", "moran", "moran_by_period", "local_moran", "bivariate_moran",
            "local_bivariate_moran", "geary", "getis_ord", "local_getis_ord", "lm_tests", "__version__"]

@@ -33,6 +33,10 @@ class PanelError(SpatialInnoError):
     """A panel is unbalanced, has duplicated (entity, time) rows, or mismatched ids."""
 
 
+class IdentificationError(SpatialInnoError):
+    """Instruments do not identify the model: too few, collinear with the regressors, or an order condition fails."""
+
+
 class EstimationError(SpatialInnoError):
     """The optimiser failed or an estimate lies on the bound of the parameter space."""
 
