@@ -31,15 +31,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .constants import DEFAULT_SEED, SPILLOVER_FAMILIES
 from .errors import IdError, IslandError, SpatialInnoError, SpatialInnoWarning, preview
 from .models.model import fit
-from .models.results import DEFAULT_SEED, SpatialResults
+from .models.results import SpatialResults
 from .weights import Weights
 from .weights.distance import distance_band
 from .weights.geometry import lonlat_points, region_ids
 
 SCHEMES = ("band", "beyond", "within")
-MODELS = ("SAR", "SDM", "SDEM", "SLX", "SAC")
 EFFECTS = ("direct", "indirect", "total")
 #: errors of one threshold's fit that are recorded as a NaN row instead of stopping the run
 RECORDED = (SpatialInnoError, np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError, OverflowError)
@@ -292,9 +292,9 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
     """
     # -- arguments ---------------------------------------------------------------------------
     key = str(model).upper()
-    if key not in MODELS:
-        raise SpatialInnoError(f"model must be one of {', '.join(m.lower() for m in MODELS)} for a decay curve "
-                               f"(got {model!r}); OLS and SEM have no spillover effects")
+    if key not in SPILLOVER_FAMILIES:
+        raise SpatialInnoError(f"model must be one of {', '.join(m.lower() for m in SPILLOVER_FAMILIES)} for a decay "
+                               f"curve (got {model!r}); OLS and SEM have no spillover effects")
     if scheme not in SCHEMES:
         raise SpatialInnoError(f"scheme must be one of {', '.join(map(repr, SCHEMES))} (got {scheme!r})")
     if weight not in ("binary", "inverse"):

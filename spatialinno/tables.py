@@ -22,11 +22,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .constants import DEFAULT_SEED
 from .errors import SpatialInnoError, preview
 
 __all__ = ["compare", "CompareTable", "significance_stars"]
 
-DEFAULT_SEED = 20240601
 SPATIAL = ("rho", "lambda")
 EFFECT_TITLES = {"direct": "Direct effects", "indirect": "Indirect effects", "total": "Total effects"}
 STAT_ROWS = ("N", "T", "Observations", "Fixed effects", "Bias correction", "Weights", "Log-likelihood", "AIC")

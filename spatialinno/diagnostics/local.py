@@ -21,11 +21,12 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
+from ..constants import PERMUTATION_SEED
 from ..errors import SpatialInnoError
 from ..weights import Weights
 from ..weights.normalize import normalize_matrix
-from .moran import (_BLOCK_ELEMENTS, _TIE_RTOL, DEFAULT_SEED, _check_permutations, _label, _nonconstant,
-                    _p_two_sided, _rng, _standardise, _values)
+from .inputs import nonconstant, standardise, values_by_id, variable_label
+from .permutation import BLOCK_ELEMENTS, TIE_RTOL, check_permutations, generator, two_sided_p
 
 #: GeoDa numbering of Moran-scatterplot quadrants
 QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
@@ -47,7 +48,7 @@ def _conditional_counts(W: sp.csr_matrix, v: np.ndarray, obs_lag: np.ndarray, pe
     wsum = np.asarray(W.sum(axis=1)).ravel()
     center = wsum * (v.sum() - v) / (n - 1)
     dev = np.abs(obs_lag - center)
-    thresh = dev - _TIE_RTOL * (dev + np.abs(center) + np.abs(obs_lag) + 1e-300)
+    thresh = dev - TIE_RTOL * (dev + np.abs(center) + np.abs(obs_lag) + 1e-300)
     counts = np.zeros(n)
     p = np.full(n, np.nan)
     if permutations == 0:
@@ -57,7 +58,7 @@ def _conditional_counts(W: sp.csr_matrix, v: np.ndarray, obs_lag: np.ndarray, pe
         return p
     groups = [(k, np.flatnonzero(card == k)) for k in np.unique(card) if k > 0]
     # blocks of replications: one permutation of range(n-1) per replication, shared by all regions
-    per = max(1, _BLOCK_ELEMENTS // max(n - 1, 1))
+    per = max(1, BLOCK_ELEMENTS // max(n - 1, 1))
     done = 0
     base = np.arange(n - 1, dtype=np.int64)
     while done < permutations:
@@ -65,7 +66,7 @@ def _conditional_counts(W: sp.csr_matrix, v: np.ndarray, obs_lag: np.ndarray, pe
         R = rng.permuted(np.tile(base, (b, 1)), axis=1)[:, :kmax]  # (b, kmax)
         for k, rows in groups:
             Rk = R[:, :k]
-            step = max(1, _BLOCK_ELEMENTS // (b * k))
+            step = max(1, BLOCK_ELEMENTS // (b * k))
             for s in range(0, rows.size, step):
                 r = rows[s:s + step]
                 J = Rk[None, :, :] + (Rk[None, :, :] >= r[:, None, None])  # skip position i
@@ -125,7 +126,7 @@ def _lisa_frame(w: Weights, cols: dict, quad: np.ndarray, p_norm: np.ndarray, p_
 
 
 # ----------------------------------------------------------------------------- local Moran
-def local_moran(y, w: Weights, permutations: int = 999, seed: int | None = DEFAULT_SEED, alpha: float = 0.05,
+def local_moran(y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION_SEED, alpha: float = 0.05,
                 fdr: bool = False, moments: str = "total") -> pd.DataFrame:
     """Local Moran's I_i (Anselin 1995) with analytic and conditional-permutation inference.
 
@@ -145,12 +146,12 @@ def local_moran(y, w: Weights, permutations: int = 999, seed: int | None = DEFAU
     ``alpha``, else ``"ns"``; ``"island"`` for regions without neighbours, whose statistics are
     NaN). Clusters use ``p_sim`` (``p_norm`` when ``permutations=0``), BH-adjusted if ``fdr``.
     """
-    permutations = _check_permutations(permutations)
+    permutations = check_permutations(permutations)
     alpha = _check_alpha(alpha)
     if moments not in ("total", "conditional"):
         raise SpatialInnoError(f"moments must be 'total' (Anselin 1995) or 'conditional' (got {moments!r})")
-    v = _values(y, w)
-    z = _nonconstant(v, _label(y), "local Moran's I")
+    v = values_by_id(y, w)
+    z = nonconstant(v, variable_label(y), "local Moran's I")
     n = v.shape[0]
     W = w.sparse
     m2 = float(z @ z) / n
@@ -168,15 +169,15 @@ def local_moran(y, w: Weights, permutations: int = 999, seed: int | None = DEFAU
             V = (z / m2) ** 2 * (n / (n - 2)) * (wi2 - wi ** 2 / (n - 1)) * (m2 - z ** 2 / (n - 1))
         Z = (Ii - E) / np.sqrt(V)
     island = np.diff(W.indptr) == 0
-    p_norm = _p_two_sided(Z)
-    p_sim = _conditional_counts(W, z, lag, permutations, _rng(seed))
+    p_norm = two_sided_p(Z)
+    p_sim = _conditional_counts(W, z, lag, permutations, generator(seed))
     p_sim = np.where(z == 0, 1.0, p_sim) if permutations else p_sim  # Ii = 0 for every draw
     return _lisa_frame(w, {"Ii": Ii, "E_Ii": E, "Var_Ii": V, "Z_Ii": Z}, _quadrants(z, lag), p_norm, p_sim,
                        permutations, alpha, fdr, island,
-                       {"statistic": "local Moran (Anselin 1995)", "moments": moments, "variable": _label(y)})
+                       {"statistic": "local Moran (Anselin 1995)", "moments": moments, "variable": variable_label(y)})
 
 
-def local_bivariate_moran(x, y, w: Weights, permutations: int = 999, seed: int | None = DEFAULT_SEED,
+def local_bivariate_moran(x, y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION_SEED,
                           alpha: float = 0.05, fdr: bool = False) -> pd.DataFrame:
     """Local bivariate Moran ``Ii = z_x,i * sum_j w_ij z_y,j`` (population-sd z-scores).
 
@@ -187,11 +188,11 @@ def local_bivariate_moran(x, y, w: Weights, permutations: int = 999, seed: int |
     Quadrants and clusters combine high/low x at i with high/low lag of y (``"HL"`` = high x
     surrounded by low y). Columns as :func:`local_moran`.
     """
-    permutations = _check_permutations(permutations)
+    permutations = check_permutations(permutations)
     alpha = _check_alpha(alpha)
-    vx, vy = _values(x, w, name="x"), _values(y, w, name="y")
-    zx = _standardise(vx, _label(x, "x"), "bivariate Moran's I")
-    zy = _standardise(vy, _label(y, "y"), "bivariate Moran's I")
+    vx, vy = values_by_id(x, w, name="x"), values_by_id(y, w, name="y")
+    zx = standardise(vx, variable_label(x, "x"), "bivariate Moran's I")
+    zy = standardise(vy, variable_label(y, "y"), "bivariate Moran's I")
     n = w.n
     W = w.sparse
     lag = W @ zy
@@ -206,16 +207,16 @@ def local_bivariate_moran(x, y, w: Weights, permutations: int = 999, seed: int |
         V = zx ** 2 * s2o * ((n - 1) * wi2 - wi ** 2) / (n - 2)
         Z = (Ii - E) / np.sqrt(V)
     island = np.diff(W.indptr) == 0
-    p_sim = _conditional_counts(W, zy, lag, permutations, _rng(seed))
+    p_sim = _conditional_counts(W, zy, lag, permutations, generator(seed))
     p_sim = np.where(zx == 0, 1.0, p_sim) if permutations else p_sim
-    return _lisa_frame(w, {"Ii": Ii, "E_Ii": E, "Var_Ii": V, "Z_Ii": Z}, _quadrants(zx, lag), _p_two_sided(Z),
+    return _lisa_frame(w, {"Ii": Ii, "E_Ii": E, "Var_Ii": V, "Z_Ii": Z}, _quadrants(zx, lag), two_sided_p(Z),
                        p_sim, permutations, alpha, fdr, island,
-                       {"statistic": "local bivariate Moran", "x": _label(x, "x"), "y": _label(y, "y")})
+                       {"statistic": "local bivariate Moran", "x": variable_label(x, "x"), "y": variable_label(y, "y")})
 
 
 # ------------------------------------------------------------------------------- local G
 def local_getis_ord(y, w: Weights, star: bool | float = False, permutations: int = 999,
-                    seed: int | None = DEFAULT_SEED, alpha: float = 0.05, fdr: bool = False) -> pd.DataFrame:
+                    seed: int | None = PERMUTATION_SEED, alpha: float = 0.05, fdr: bool = False) -> pd.DataFrame:
     """Local Getis-Ord G_i (``star=False``) or G_i* (``star=True``), as ``spdep::localG``.
 
     G_i = sum_{j!=i} w_ij y_j / sum_{j!=i} y_j with leave-one-out moments; G_i* includes i itself:
@@ -229,10 +230,10 @@ def local_getis_ord(y, w: Weights, star: bool | float = False, permutations: int
     ``p_fdr`` and ``cluster`` (``"hot"`` for significant positive z, ``"cold"`` for negative,
     ``"ns"``, ``"island"``).
     """
-    permutations = _check_permutations(permutations)
+    permutations = check_permutations(permutations)
     alpha = _check_alpha(alpha)
-    v = _values(y, w)
-    _nonconstant(v, _label(y), "local G")
+    v = values_by_id(y, w)
+    nonconstant(v, variable_label(y), "local G")
     n = v.shape[0]
     island = np.diff(w.raw.indptr) == 0
     if star is False or star is None:
@@ -265,8 +266,8 @@ def local_getis_ord(y, w: Weights, star: bool | float = False, permutations: int
         Z = (lx - EG) / np.sqrt(VG)
         G, E_G, V_G = lx / denom, EG / denom, VG / denom ** 2
     # permutations move only the values around i: the off-diagonal lag; the self term is fixed
-    p_sim = _conditional_counts(Wo, v, Wo @ v, permutations, _rng(seed))
-    p_norm = _p_two_sided(Z)
+    p_sim = _conditional_counts(Wo, v, Wo @ v, permutations, generator(seed))
+    p_norm = two_sided_p(Z)
     p_used = p_sim if permutations else p_norm
     p_adj = _fdr(np.where(island, np.nan, p_used))
     sig = (p_adj if fdr else p_used) <= alpha
@@ -277,6 +278,6 @@ def local_getis_ord(y, w: Weights, star: bool | float = False, permutations: int
     df.loc[island, ["G", "E_G", "V_G", "Z_G", "p_norm", "p_sim"]] = np.nan
     df["cluster"] = pd.Categorical(lab, categories=["hot", "cold", "ns", "island"])
     df.attrs.update(statistic="local Getis-Ord G*" if star not in (False, None) else "local Getis-Ord G",
-                    variable=_label(y), permutations=permutations, alpha=alpha, fdr=fdr,
+                    variable=variable_label(y), permutations=permutations, alpha=alpha, fdr=fdr,
                     cluster_p="p_sim" if permutations else "p_norm")
     return df

@@ -10,30 +10,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..diagnostics.moran import _label, _moran_core, _rng, _values
+from ..diagnostics.inputs import values_by_id, variable_label
+from ..diagnostics.moran import moran
 from ..errors import SpatialInnoError, preview
 from ..weights import Weights
-
-#: GeoDa LISA colours, shared with the maps
-LISA_COLORS = {"HH": "#d7191c", "LL": "#2c7bb6", "LH": "#abd9e9", "HL": "#fdae61", "ns": "#d3d3d3"}
-
-
-def _new_ax(ax, figsize):
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    _, ax = plt.subplots(figsize=figsize, layout="constrained")
-    return ax
-
-
-def _titles(ax, title: str | None, subtitle: str | None = None) -> None:
-    """Title with an optional smaller grey subtitle line beneath it."""
-    if subtitle:
-        ax.set_title(title or "", fontsize=13, pad=20)
-        ax.text(0.5, 1.012, subtitle, transform=ax.transAxes, ha="center", va="bottom", fontsize=9, color="0.35")
-    elif title:
-        ax.set_title(title, fontsize=13)
+from .layout import LISA_COLORS, new_axes, set_titles
 
 
 def _fmt_p(p: float) -> str:
@@ -52,14 +33,14 @@ def moran_scatter(y, w: Weights, ax=None, *, title: str | None = None, annotate=
     labels points with their ids. The subtitle gives I, its randomisation z and two-sided p.
     ``y`` is aligned to ``w`` by id as in :func:`si.moran`.
     """
-    v = _values(y, w)
-    label = _label(y)
-    res = _moran_core(v, w.sparse, 0, _rng(None), label)
+    v = values_by_id(y, w)
+    label = variable_label(y)
+    res = moran(y, w, permutations=0)
     z = (v - v.mean()) / v.std()
     W = w.sparse
     S0 = float(W.sum())
     lag = (W @ z) * (w.n / S0)
-    ax = _new_ax(ax, (6.4, 6.0))
+    ax = new_axes(ax, (6.4, 6.0))
     quad = np.where(z > 0, np.where(lag > 0, "HH", "HL"), np.where(lag > 0, "LH", "LL"))
     colors = np.array([LISA_COLORS[q] for q in quad], dtype=object)
     island = np.diff(W.indptr) == 0
@@ -92,7 +73,7 @@ def moran_scatter(y, w: Weights, ax=None, *, title: str | None = None, annotate=
     ax.set_xlabel(f"{label} (standardised)", fontsize=11)
     ax.set_ylabel(f"spatial lag of {label} (standardised)", fontsize=11)
     sub = f"I = {res.I:.3f}, z = {res.z_rand:.2f}, p = {_fmt_p(res.p_rand)} (randomisation), n = {res.n}"
-    _titles(ax, title or f"Moran scatterplot of {label}", sub)
+    set_titles(ax, title or f"Moran scatterplot of {label}", sub)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize=9, ncols=2)
     ax.tick_params(labelsize=9)
     ax.set_aspect("auto")
@@ -126,7 +107,7 @@ def moran_by_period(table: pd.DataFrame, ax=None, *, moments: str = "randomisati
     I = t["I"].to_numpy(float)
     E = t["expected"].to_numpy(float)
     half = stats.norm.ppf(1 - alpha / 2) * np.sqrt(t[var].to_numpy(float))
-    ax = _new_ax(ax, (7.5, 4.2))
+    ax = new_axes(ax, (7.5, 4.2))
     level = f"{100 * (1 - alpha):g}%"
     ax.fill_between(x, E - half, E + half, color="0.85", lw=0, zorder=1,
                     label=f"{level} band under no autocorrelation ({moments})")

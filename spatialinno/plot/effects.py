@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SpatialInnoError, preview
-from .diagnostics import _new_ax, _titles
-from .maps import _map_ids, _match
+from .ids import map_ids, match_ids
+from .layout import new_axes, set_titles
 
 EFFECTS = ("direct", "indirect", "total")
 EFFECT_COLORS = {"direct": "#1b7837", "indirect": "#d95f02", "total": "#3b528b"}
@@ -134,7 +134,7 @@ def effects_plot(impacts_or_dict, ax=None, *, effects: Sequence[str] = EFFECTS, 
 
     if len(frames) == 1 and "" in frames:
         f = frames[""]
-        ax = _new_ax(ax, (7.6, 1.0 + 0.75 * len(variables)))
+        ax = new_axes(ax, (7.6, 1.0 + 0.75 * len(variables)))
         k = len(effects)
         offs = (np.arange(k) - (k - 1) / 2) * (0.62 / max(k, 2))
         for off, e in zip(offs[::-1], effects):
@@ -145,7 +145,7 @@ def effects_plot(impacts_or_dict, ax=None, *, effects: Sequence[str] = EFFECTS, 
         h, l = ax.get_legend_handles_labels()
         _style_legend_markers(ax, h, l, "best", title=None)
         model = f.attrs.get("model")
-        _titles(ax, title or ("Direct, indirect and total effects" + (f" ({model})" if model else "")),
+        set_titles(ax, title or ("Direct, indirect and total effects" + (f" ({model})" if model else "")),
                 f"points: estimates; whiskers: {_level(f)}" + (f" ({f.attrs['method']})" if f.attrs.get("method") else ""))
         return ax
 
@@ -203,7 +203,7 @@ def decay_plot(decay_result, variable, effect: str = "indirect", ax=None, *, alp
     variables = [variable] if isinstance(variable, str) else list(variable)
     if not variables:
         raise SpatialInnoError("give at least one variable")
-    ax = _new_ax(ax, (8.4, 4.8))
+    ax = new_axes(ax, (8.4, 4.8))
     colors = ["#d95f02", "#1f78b4", "#33a02c", "#6a3d9a", "#e31a1c", "#b15928"]
     a = decay_result.alpha if alpha is None else alpha
     handles, labels_ = [], []
@@ -287,7 +287,7 @@ def decay_plot(decay_result, variable, effect: str = "indirect", ax=None, *, alp
     ax.grid(color="0.92", lw=0.6)
     ax.set_axisbelow(True)
     what = variables[0] if len(variables) == 1 else ", ".join(variables)
-    _titles(ax, title or f"Distance decay of the {effect} effect of {what}",
+    set_titles(ax, title or f"Distance decay of the {effect} effect of {what}",
             f"{decay_result.model}, one model per threshold, scheme '{scheme}', {decay_result.weight} weights, "
             f"row-normalised")
     return ax
@@ -323,8 +323,8 @@ def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Ha
 
     if not isinstance(series, pd.Series):
         raise SpatialInnoError("series must be a pd.Series indexed by region id, e.g. result.spillover_from(id, 'x')")
-    ids = _map_ids(gdf, id)
-    pos = _match(ids, series, "spillover series")
+    ids = map_ids(gdf, id)
+    pos = match_ids(ids, series, "spillover series")
     vals = np.full(len(ids), np.nan)
     vals[pos >= 0] = series.to_numpy(dtype=float)[pos[pos >= 0]]
     if not np.isfinite(vals).any():
@@ -348,7 +348,7 @@ def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Ha
         norm, cm = Normalize(lo, 0.0 if lo < 0 else 1.0), colormaps[cmap or "Blues_r"]
     else:
         norm, cm = Normalize(0.0, hi if hi > 0 else 1.0), colormaps[cmap or "YlOrRd"]
-    ax = _new_ax(ax, (8.4, 6.6))
+    ax = new_axes(ax, (8.4, 6.6))
     geo = gdf.geometry.reset_index(drop=True)
     colors = [cm(norm(v)) if others[i] else (0.97, 0.97, 0.97, 1.0) for i, v in enumerate(vals)]
     geo.plot(ax=ax, color=colors, edgecolor="white", linewidth=0.5)
@@ -380,6 +380,6 @@ def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Ha
     cb.set_label(legend_label or ("Effect received from a unit increase" + (f" in {var}" if var else "") +
                                   f" in {names[s]}"), fontsize=9.5)
     cb.ax.tick_params(labelsize=8.5)
-    _titles(ax, title or (f"Spillovers of {var} from {names[s]}" if var else f"Spillovers from {names[s]}"),
+    set_titles(ax, title or (f"Spillovers of {var} from {names[s]}" if var else f"Spillovers from {names[s]}"),
             r"column of $S(W) = (I - \rho W)^{-1}(I\beta + W\theta)$ for the source region")
     return ax

@@ -16,13 +16,10 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
+from ..constants import DENSE_DISTANCE_MAX
 from ..errors import IslandError, SpatialInnoError
-from .geometry import (check_distinct, chord_to_km, great_circle_km, km_to_chord, lonlat_points, region_ids,
-                       unit_vectors)
+from .geometry import check_distinct, chord_to_km, great_circle_km, km_to_chord, lonlat_points, region_ids, unit_vectors
 from .weights import Weights
-
-#: above this many regions, pairwise distances come from a KD-tree instead of a dense matrix
-DENSE_MAX = 5000
 
 
 def _check_power(power: float) -> None:
@@ -33,7 +30,7 @@ def _check_power(power: float) -> None:
 def _pairs_within(lonlat: np.ndarray, upper_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(i, j, d_ij km) for i != j with d_ij < upper_km."""
     n = len(lonlat)
-    if n <= DENSE_MAX:
+    if n <= DENSE_DISTANCE_MAX:
         d = great_circle_km(lonlat)
         np.fill_diagonal(d, np.inf)
         i, j = np.nonzero(d < upper_km)
@@ -62,7 +59,7 @@ def inverse_distance(gdf, id: Hashable | None = None, power: float = 1.0, cutoff
     ll = lonlat_points(gdf, ids, points)
     check_distinct(ll, ids)
     if cutoff_km is None:
-        if len(ids) > DENSE_MAX:
+        if len(ids) > DENSE_DISTANCE_MAX:
             raise SpatialInnoError(f"an inverse-distance W without cutoff on {len(ids)} regions is dense; give cutoff_km")
         i, j, d = _pairs_within(ll, np.inf)
     else:

@@ -14,12 +14,10 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from ..constants import DENSE_EIGEN_NORMALIZE_MAX
 from ..errors import SpatialInnoError
 
 KINDS = ("row", "spectral", "minmax", "none")
-
-#: above this size the spectral radius comes from ARPACK instead of a dense eigen-solve
-DENSE_EIGEN_MAX = 2000
 
 
 def spectral_radius(m: sp.csr_matrix) -> float:
@@ -27,7 +25,7 @@ def spectral_radius(m: sp.csr_matrix) -> float:
     n = m.shape[0]
     if m.nnz == 0:
         return 0.0
-    if n <= DENSE_EIGEN_MAX:
+    if n <= DENSE_EIGEN_NORMALIZE_MAX:
         return float(np.max(np.abs(np.linalg.eigvals(m.toarray()))))
     vals = spla.eigs(m.astype(float), k=1, which="LM", return_eigenvectors=False, tol=1e-12)
     return float(np.abs(vals[0]))
