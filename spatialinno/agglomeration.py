@@ -225,7 +225,8 @@ def location_quotient(data: pd.DataFrame, region: Hashable, industry: Hashable, 
         if over.to_numpy().any():
             r, c = np.argwhere(over.to_numpy())[0]
             idx = q_ind.index[r]
-            raise DataError(f"{_where(idx if isinstance(idx, tuple) else (idx,), keys)}, {industry}={q_ind.columns[c]!r}: "
+            where_idx = _where(idx if isinstance(idx, tuple) else (idx,), keys)
+            raise DataError(f"{where_idx}, {industry}={q_ind.columns[c]!r}: "
                             f"{value!r} ({q_ind.iat[r, c]:g}) exceeds the regional total {total!r} "
                             f"({qj.iat[r]:g}); check the units or the total label")
     else:
@@ -241,7 +242,8 @@ def location_quotient(data: pd.DataFrame, region: Hashable, industry: Hashable, 
         if len(zero):
             where = f" in {_where((p,), [period])}" if period is not None else ""
             raise DataError(f"industry {preview(list(zero))} has zero national {value!r}{where}: its location "
-                            "quotient is undefined (0/0); drop the industry" + (" or the period" if period is not None else ""))
+                            "quotient is undefined (0/0); drop the industry"
+                            + (" or the period" if period is not None else ""))
         lq = block.div(qj_b, axis=0).div(qi / q, axis=1)
         out.append(lq)
     lq = pd.concat(out) if len(out) > 1 else out[0]
@@ -344,7 +346,8 @@ def coagglomeration(lq1: pd.Series, lq2: pd.Series, kind: str = "synergy", *,
         return out
     if kind in ("ellison_glaeser", "eg"):
         if aggregate is None:
-            raise DataError("kind='ellison_glaeser' needs aggregate= (regional level of all activity, indexed like lq1)")
+            raise DataError("kind='ellison_glaeser' needs aggregate= (regional level of all activity, "
+                            "indexed like lq1)")
         x = _as_series(aggregate, "aggregate")
         a2, x = _align(a, x, "lq1", "aggregate")
         frame = pd.DataFrame({"s1": a2, "s2": b.reindex(a2.index), "x": x})
@@ -421,7 +424,8 @@ def specialisation(data: pd.DataFrame, region: Hashable, industry: Hashable, val
             k = sij.sub(ref, axis=1).abs().sum(axis=1)
         else:
             if len(block) < 2:
-                raise DataError("reference='rest' needs at least two regions" + (f" in {_where((p,), [period])}" if period is not None else ""))
+                raise DataError("reference='rest' needs at least two regions"
+                                + (f" in {_where((p,), [period])}" if period is not None else ""))
             rest = block.sum(axis=0).to_numpy()[None, :] - block.to_numpy()
             rest_tot = rest.sum(axis=1, keepdims=True)
             if (rest_tot <= 0).any():

@@ -314,7 +314,8 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
     try:
         th = np.asarray(list(thresholds_km), dtype=float).ravel()
     except (TypeError, ValueError):
-        raise SpatialInnoError("thresholds_km must be a sequence of distances in km, e.g. range(0, 2001, 250)") from None
+        raise SpatialInnoError("thresholds_km must be a sequence of distances in km, "
+                               "e.g. range(0, 2001, 250)") from None
     if th.size == 0:
         raise SpatialInnoError("thresholds_km is empty; give distances in km, e.g. range(0, 2001, 250)")
     if not np.all(np.isfinite(th)) or (th < 0).any():
@@ -353,14 +354,16 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
     if durbin is not None:
         unknown = [d for d in durbin if d not in regressors]
         if unknown:
-            raise SpatialInnoError(f"durbin names {preview(unknown)} are not regressors; choose from {preview(regressors)}")
+            raise SpatialInnoError(f"durbin names {preview(unknown)} are not regressors; "
+                                   f"choose from {preview(regressors)}")
     if variables is None:
         variables = regressors
     else:
         variables = [variables] if isinstance(variables, str) else list(variables)
         unknown = [v for v in variables if v not in regressors]
         if unknown or not variables:
-            raise SpatialInnoError(f"variables {preview(unknown)} are not regressors; choose from {preview(regressors)}")
+            raise SpatialInnoError(f"variables {preview(unknown)} are not regressors; "
+                                   f"choose from {preview(regressors)}")
 
     # -- weights per threshold -------------------------------------------------------------------
     tasks, meta = [], []

@@ -81,7 +81,8 @@ class CompareTable:
         prev = None
         for (section, term, kind), cells in self.frame.iterrows():
             if section != prev:
-                if prev is not None and section != "coefficients" and not (prev in EFFECT_TITLES and section in EFFECT_TITLES):
+                both_effects = prev in EFFECT_TITLES and section in EFFECT_TITLES
+                if prev is not None and section != "coefficients" and not both_effects:
                     yield ("rule", None)
                 if section in EFFECT_TITLES:
                     yield ("header", EFFECT_TITLES[section])
@@ -153,8 +154,10 @@ class CompareTable:
         rows = [[_md(c) for c in r] for r in rows]
         widths = [max(3, *(len(r[j]) for r in rows)) for j in range(k + 1)]
         def line(r):
-            return "| " + " | ".join(c.ljust(widths[0]) if j == 0 else c.center(widths[j]) for j, c in enumerate(r)) + " |"
-        out = [line(rows[0]), "| " + " | ".join([":" + "-" * (widths[0] - 1)] + [":" + "-" * (w - 2) + ":" for w in widths[1:]]) + " |"]
+            cells = (c.ljust(widths[0]) if j == 0 else c.center(widths[j]) for j, c in enumerate(r))
+            return "| " + " | ".join(cells) + " |"
+        rule = [":" + "-" * (widths[0] - 1)] + [":" + "-" * (w - 2) + ":" for w in widths[1:]]
+        out = [line(rows[0]), "| " + " | ".join(rule) + " |"]
         out += [line(r) for r in rows[1:]]
         text = "\n".join(out) + "\n"
         if notes and self.notes:
@@ -183,8 +186,8 @@ class CompareTable:
             out.append(f'<tr{style}><td style="text-align:left;padding-right:1em">{e(lab)}</td>'
                        + "".join(f'<td style="text-align:center;padding:0 0.8em">{e(c)}</td>' for c in cells) + "</tr>")
         out.append("</tbody>")
-        foot = f'<tr style="border-top:2px solid black"><td colspan="{k + 1}" style="text-align:left;font-size:smaller">' \
-               f'{e(self.notes) if notes else ""}</td></tr>'
+        foot = (f'<tr style="border-top:2px solid black"><td colspan="{k + 1}" '
+                f'style="text-align:left;font-size:smaller">{e(self.notes) if notes else ""}</td></tr>')
         out += ["<tfoot>", foot, "</tfoot>", "</table>"]
         return "\n".join(out) + "\n"
 
@@ -208,7 +211,8 @@ class CompareTable:
             if r is None:
                 lines.append("-" * total)
             else:
-                lines.append(r[0].ljust(widths[0]) + "".join("  " + c.center(widths[j + 1]) for j, c in enumerate(r[1:])))
+                cells = "".join("  " + c.center(widths[j + 1]) for j, c in enumerate(r[1:]))
+                lines.append(r[0].ljust(widths[0]) + cells)
         lines.append("=" * total)
         if self.notes:
             lines.append(self.notes)
@@ -296,7 +300,8 @@ def _order_terms(all_terms: list[str], keep, drop) -> list[str]:
         keep = list(keep)
         unknown = [t for t in keep if t not in all_terms and t not in SPATIAL]
         if unknown:
-            raise SpatialInnoError(f"keep= names {preview(unknown)} that no model has; terms are {preview(all_terms, 20)}")
+            raise SpatialInnoError(f"keep= names {preview(unknown)} that no model has; "
+                                   f"terms are {preview(all_terms, 20)}")
         terms = [t for t in keep if t not in SPATIAL]
     else:
         base = [t for t in all_terms if not t.startswith("W_") and t != "Intercept" and t not in SPATIAL]

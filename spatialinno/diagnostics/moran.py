@@ -13,8 +13,8 @@ Conventions (checked against R spdep 1.2.7, ``tests/reference/diagnostics``):
 - ``p_norm`` / ``p_rand`` are two-sided normal p-values (upper tails computed directly, so tiny
   p-values keep their relative accuracy). The pseudo p-value from ``permutations`` random
   permutations is two-sided too: p_sim = (1 + #{|S_perm - E| >= |S - E|}) / (1 + permutations).
-- Randomness only through ``seed`` (default :data:`spatialinno.constants.PERMUTATION_SEED`; ``None`` means the same default, a
-  ``np.random.Generator`` is used as given): same seed, same numbers.
+- Randomness only through ``seed`` (default :data:`spatialinno.constants.PERMUTATION_SEED`; ``None``
+  means the same default, a ``np.random.Generator`` is used as given): same seed, same numbers.
 """
 
 from __future__ import annotations

@@ -146,7 +146,8 @@ def effects_plot(impacts_or_dict, ax=None, *, effects: Sequence[str] = EFFECTS, 
         _style_legend_markers(ax, h, l, "best", title=None)
         model = f.attrs.get("model")
         set_titles(ax, title or ("Direct, indirect and total effects" + (f" ({model})" if model else "")),
-                f"points: estimates; whiskers: {_level(f)}" + (f" ({f.attrs['method']})" if f.attrs.get("method") else ""))
+                   f"points: estimates; whiskers: {_level(f)}"
+                   + (f" ({f.attrs['method']})" if f.attrs.get("method") else ""))
         return ax
 
     import matplotlib.pyplot as plt
@@ -312,8 +313,8 @@ def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Ha
     source itself, whose own (much larger) effect would swamp the scale, is drawn dark grey with a thick
     outline and labelled (text offset ``source_offset`` in points). The ``top`` largest recipients are
     outlined and listed with their values, with the source's own effect and the sum over the other
-    regions, in a box in the lower left corner. ``source`` defaults to the id named in the Series' name ("... from <id>"), else the region
-    with the largest absolute value. Names come from column ``label_col`` of ``gdf`` (ids if absent).
+    regions, in a box in the lower left corner. ``source`` defaults to the id named in the Series' name
+    ("... from <id>"), else the region with the largest absolute value. Names come from column ``label_col`` of ``gdf`` (ids if absent).
     Values are matched to the map by id (``id=``: the map's id column). Returns the Axes.
     """
     import matplotlib.patheffects as pe

@@ -16,7 +16,27 @@ from .weights import Weights
 
 
 def economic_distance(values: pd.Series, normalize: str = "row") -> Weights:
-    """w_ij = 1/|v_i - v_j| (i != j) from ``values`` indexed by region id."""
+    """Economic-distance weights ``w_ij = 1 / |v_i - v_j|`` (i != j) from ``values`` indexed by region id.
+
+    Parameters
+    ----------
+    values : pd.Series
+        One numeric value per region (e.g. mean GDP per capita), indexed by region id.
+    normalize : str
+        ``"row"`` (default), ``"spectral"``, ``"minmax"`` or ``"none"`` (see :mod:`spatialinno.weights.normalize`).
+
+    Returns
+    -------
+    Weights
+        Dense inverse-difference weights with zero diagonal, normalised by ``normalize``.
+
+    Raises
+    ------
+    SpatialInnoError
+        For a non-Series, NaN/infinite values, or two regions with equal values.
+    IdError
+        For duplicated ids.
+    """
     if not isinstance(values, pd.Series):
         raise SpatialInnoError("values must be a pandas Series indexed by region id (e.g. mean GDP per capita)")
     ids = pd.Index(values.index)
@@ -39,7 +59,34 @@ def economic_distance(values: pd.Series, normalize: str = "row") -> Weights:
 
 
 def nested(geo: Weights, econ: Weights, phi: float = 0.5, normalize: str = "row") -> Weights:
-    """phi * geo + (1 - phi) * econ on the same ids (aligned by id), normalised by ``normalize``."""
+    """Nested weights ``phi * geo + (1 - phi) * econ`` on the same ids (aligned by id).
+
+    Both parts enter as normalised (``geo.sparse``, ``econ.sparse`` reordered to ``geo.ids``); the
+    sum is normalised again by ``normalize``.
+
+    Parameters
+    ----------
+    geo : Weights
+        Geographic weights.
+    econ : Weights
+        Economic weights on the same set of ids.
+    phi : float
+        Weight of the geographic part, in [0, 1].
+    normalize : str
+        ``"row"`` (default), ``"spectral"``, ``"minmax"`` or ``"none"`` (see :mod:`spatialinno.weights.normalize`).
+
+    Returns
+    -------
+    Weights
+        The combined weights, in ``geo.ids`` order.
+
+    Raises
+    ------
+    SpatialInnoError
+        If ``phi`` is outside [0, 1].
+    IdError
+        If the two weights have different ids.
+    """
     if not 0.0 <= phi <= 1.0:
         raise SpatialInnoError(f"phi must be in [0, 1] (got {phi})")
     if set(geo.ids) != set(econ.ids):
