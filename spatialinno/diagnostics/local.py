@@ -139,12 +139,34 @@ def local_moran(y, w: Weights, permutations: int = 999, seed: int | None = PERMU
     ``moments="conditional"``: Sokal et al. (1998) conditional moments, as spdep's
     ``conditional=TRUE``. (esda's ``Moran_Local.Is`` is (n-1)/n times this Ii.)
 
-    Returns a DataFrame indexed by id with ``Ii, E_Ii, Var_Ii, Z_Ii, p_norm`` (two-sided normal),
-    ``p_sim`` (two-sided conditional permutation, seeded; NaN if ``permutations=0``), ``p_fdr``
-    (Benjamini-Hochberg adjustment of the p-value used for clusters), ``quadrant`` (1 HH, 2 LH,
-    3 LL, 4 HL: GeoDa's numbering) and ``cluster`` (``"HH"|"LL"|"HL"|"LH"`` where significant at
-    ``alpha``, else ``"ns"``; ``"island"`` for regions without neighbours, whose statistics are
-    NaN). Clusters use ``p_sim`` (``p_norm`` when ``permutations=0``), BH-adjusted if ``fdr``.
+    Parameters
+    ----------
+    y : pd.Series
+        Values indexed by region id (aligned to ``w.ids`` by id; every weights id needed, no extra
+        ids). A bare array of length ``w.n`` is read in ``w.ids`` order.
+    w : Weights
+        Spatial weights, used as normalised (``w.sparse``).
+    permutations : int
+        Number of random permutations for ``p_sim`` (0 to skip).
+    seed : int, np.random.Generator or None
+        Seed of the permutations (default :data:`spatialinno.constants.PERMUTATION_SEED`; None means
+        the same default); same seed, same ``p_sim``.
+    alpha : float
+        Significance level of the cluster labels, in (0, 1).
+    fdr : bool
+        Label clusters by Benjamini-Hochberg adjusted p-values.
+    moments : str
+        ``"total"`` or ``"conditional"`` (see above).
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by id with ``Ii, E_Ii, Var_Ii, Z_Ii, p_norm`` (two-sided normal), ``p_sim``
+        (two-sided conditional permutation, seeded; NaN if ``permutations=0``), ``p_fdr``
+        (Benjamini-Hochberg adjustment of the p-value used for clusters), ``quadrant`` (1 HH, 2 LH,
+        3 LL, 4 HL: GeoDa's numbering) and ``cluster`` (``"HH"|"LL"|"HL"|"LH"`` where significant at
+        ``alpha``, else ``"ns"``; ``"island"`` for regions without neighbours, whose statistics are
+        NaN). Clusters use ``p_sim`` (``p_norm`` when ``permutations=0``), BH-adjusted if ``fdr``.
     """
     permutations = check_permutations(permutations)
     alpha = _check_alpha(alpha)
@@ -181,12 +203,33 @@ def local_bivariate_moran(x, y, w: Weights, permutations: int = 999, seed: int |
                           alpha: float = 0.05, fdr: bool = False) -> pd.DataFrame:
     """Local bivariate Moran ``Ii = z_x,i * sum_j w_ij z_y,j`` (population-sd z-scores).
 
-    The mean of the local values is the global :func:`bivariate_moran` I_B. (spdep's
-    ``localmoran_bv`` uses sample-sd z-scores, i.e. n/(n-1) times these values.) Inference holds
-    x_i fixed and draws the neighbours' y from the other n - 1 regions: ``E_Ii``/``Var_Ii`` are the
-    exact moments of that conditional permutation distribution, ``p_sim`` its two-sided pseudo p.
-    Quadrants and clusters combine high/low x at i with high/low lag of y (``"HL"`` = high x
-    surrounded by low y). Columns as :func:`local_moran`.
+    The mean of the local values is the global :func:`bivariate_moran` I_B (Anselin, Syabri &
+    Smirnov 2002). (spdep's ``localmoran_bv`` uses sample-sd z-scores, i.e. n/(n-1) times these
+    values.) Inference holds x_i fixed and draws the neighbours' y from the other n - 1 regions:
+    ``E_Ii``/``Var_Ii`` are the exact moments of that conditional permutation distribution,
+    ``p_sim`` its two-sided pseudo p.
+
+    Parameters
+    ----------
+    x, y : pd.Series
+        Values indexed by region id, aligned to ``w`` by id.
+    w : Weights
+        Spatial weights, used as normalised (``w.sparse``).
+    permutations : int
+        Number of random permutations for ``p_sim`` (0 to skip).
+    seed : int, np.random.Generator or None
+        Seed of the permutations (default :data:`spatialinno.constants.PERMUTATION_SEED`; None means
+        the same default); same seed, same ``p_sim``.
+    alpha : float
+        Significance level of the cluster labels, in (0, 1).
+    fdr : bool
+        Label clusters by Benjamini-Hochberg adjusted p-values.
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns as :func:`local_moran`. Quadrants and clusters combine high/low x at i with high/low
+        lag of y (``"HL"`` = high x surrounded by low y).
     """
     permutations = check_permutations(permutations)
     alpha = _check_alpha(alpha)
@@ -219,16 +262,39 @@ def local_getis_ord(y, w: Weights, star: bool | float = False, permutations: int
                     seed: int | None = PERMUTATION_SEED, alpha: float = 0.05, fdr: bool = False) -> pd.DataFrame:
     """Local Getis-Ord G_i (``star=False``) or G_i* (``star=True``), as ``spdep::localG``.
 
-    G_i = sum_{j!=i} w_ij y_j / sum_{j!=i} y_j with leave-one-out moments; G_i* includes i itself:
-    a self weight (1 on the scale of ``w.raw`` when ``star=True``, or the number given) is added to
-    the raw weights, which are then normalised as ``w`` (``include.self`` + ``nb2listw`` in spdep).
-    ``Z_G`` is spdep's standard deviate (unchanged by rescaling a row, so row-normalised and binary
-    weights give the same z); ``G``, ``E_G``, ``V_G`` are on the G scale.
+    G_i = sum_{j!=i} w_ij y_j / sum_{j!=i} y_j with leave-one-out moments (Getis & Ord 1992; Ord &
+    Getis 1995); G_i* includes i itself: a self weight (1 on the scale of ``w.raw`` when
+    ``star=True``, or the number given) is added to the raw weights, which are then normalised as
+    ``w`` (``include.self`` + ``nb2listw`` in spdep). ``Z_G`` is spdep's standard deviate
+    (unchanged by rescaling a row, so row-normalised and binary weights give the same z); ``G``,
+    ``E_G``, ``V_G`` are on the G scale.
 
-    Returns a DataFrame indexed by id with ``G, E_G, V_G, Z_G, p_norm`` (two-sided), ``p_sim``
-    (two-sided conditional permutation: values around i drawn from the other regions, y_i fixed),
-    ``p_fdr`` and ``cluster`` (``"hot"`` for significant positive z, ``"cold"`` for negative,
-    ``"ns"``, ``"island"``).
+    Parameters
+    ----------
+    y : pd.Series
+        Values indexed by region id (aligned to ``w.ids`` by id; every weights id needed, no extra
+        ids). A bare array of length ``w.n`` is read in ``w.ids`` order.
+    w : Weights
+        Spatial weights, used as normalised (``w.sparse``).
+    star : bool or float
+        False for G_i, True (self weight 1) or a positive self weight for G_i*.
+    permutations : int
+        Number of random permutations for ``p_sim`` (0 to skip).
+    seed : int, np.random.Generator or None
+        Seed of the permutations (default :data:`spatialinno.constants.PERMUTATION_SEED`; None means
+        the same default); same seed, same ``p_sim``.
+    alpha : float
+        Significance level of the cluster labels, in (0, 1).
+    fdr : bool
+        Label clusters by Benjamini-Hochberg adjusted p-values.
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by id with ``G, E_G, V_G, Z_G, p_norm`` (two-sided), ``p_sim`` (two-sided
+        conditional permutation: values around i drawn from the other regions, y_i fixed),
+        ``p_fdr`` and ``cluster`` (``"hot"`` for significant positive z, ``"cold"`` for negative,
+        ``"ns"``, ``"island"``).
     """
     permutations = check_permutations(permutations)
     alpha = _check_alpha(alpha)

@@ -86,9 +86,29 @@ class _Result:
 class MoranResult(_Result):
     """Global Moran's I with normality and randomisation moments and a permutation p-value.
 
-    ``I = n / S0 * z'Wz / z'z``; ``expected = -1/(n-1)``; ``z_* = (I - expected) / sqrt(variance_*)``;
-    ``p_norm``/``p_rand`` two-sided; ``p_sim`` two-sided pseudo p (NaN when ``permutations=0``);
-    ``sims`` holds the permuted statistics.
+    ``I = n / S0 * z'Wz / z'z`` (Moran 1950) with z = y - mean(y); moments of Cliff & Ord (1981,
+    *Spatial Processes*, ch. 2) as in ``spdep::moran.test``.
+
+    Attributes
+    ----------
+    I : float
+        Moran's I.
+    expected : float
+        ``E[I] = -1/(n-1)``.
+    variance_norm, variance_rand : float
+        Variance of I under normality and under randomisation.
+    z_norm, z_rand : float
+        ``(I - expected) / sqrt(variance_*)``.
+    p_norm, p_rand : float
+        Two-sided normal p-values of ``z_norm``, ``z_rand``.
+    p_sim : float
+        Two-sided permutation pseudo p-value (NaN when ``permutations=0``).
+    n : int
+        Number of regions.
+    permutations : int
+        Number of permutations drawn.
+    sims : np.ndarray
+        The permuted statistics (left out of ``to_series``/``to_dict``).
     """
 
     I: float
@@ -139,17 +159,21 @@ def _moran_core(v: np.ndarray, W: sp.csr_matrix, permutations: int, rng: np.rand
 def moran(y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION_SEED) -> MoranResult:
     """Global Moran's I of ``y`` on weights ``w``.
 
+    ``I = (n / S0) * sum_ij w_ij z_i z_j / sum_i z_i^2`` with z = y - mean(y) and S0 = sum_ij w_ij
+    (Moran 1950; moments of Cliff & Ord 1981, see the module docstring).
+
     Parameters
     ----------
     y : pd.Series
-        Values indexed by region id (aligned to ``w.ids`` by id; every weights id needed, no
-        extra ids). A bare array of length ``w.n`` is read in ``w.ids`` order.
+        Values indexed by region id (aligned to ``w.ids`` by id; every weights id needed, no extra
+        ids). A bare array of length ``w.n`` is read in ``w.ids`` order.
     w : Weights
         Spatial weights, used as normalised (``w.sparse``).
     permutations : int
         Number of random permutations for ``p_sim`` (0 to skip).
-    seed : int
-        Seed of the permutations; same seed, same ``p_sim``.
+    seed : int, np.random.Generator or None
+        Seed of the permutations (default :data:`spatialinno.constants.PERMUTATION_SEED`; None means
+        the same default); same seed, same ``p_sim``.
 
     Returns
     -------
@@ -159,8 +183,10 @@ def moran(y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION
 
     Raises
     ------
-    IdError if ids of ``y`` and ``w`` differ; DataError for NaN values, a constant variable or fewer
-    than 3 regions.
+    IdError
+        If the ids of ``y`` and ``w`` differ.
+    DataError
+        For NaN values, a constant variable or fewer than 3 regions.
     """
     permutations = check_permutations(permutations)
     v = values_by_id(y, w)
@@ -171,10 +197,34 @@ def moran_by_period(data: pd.DataFrame, column: Hashable, w: Weights, entity: Ha
                     permutations: int = 999, seed: int | None = PERMUTATION_SEED) -> pd.DataFrame:
     """Global Moran's I of ``column`` in each period of a long, balanced panel.
 
-    Returns a DataFrame indexed by period (sorted) with the :class:`MoranResult` fields as
-    columns. Every weights id must appear exactly once in every period (an unbalanced panel is a
-    :class:`PanelError` naming the missing (entity, time) pairs). The permutations of successive
+    Every weights id must appear exactly once in every period. The permutations of successive
     periods come from one generator seeded with ``seed``, so the whole table is reproducible.
+
+    Parameters
+    ----------
+    data : pd.DataFrame
+        Long panel with entity, time and value columns.
+    column : hashable
+        The variable.
+    w : Weights
+        Spatial weights, used as normalised (``w.sparse``).
+    entity, time : hashable
+        Columns holding the region id (matching ``w.ids``) and the period.
+    permutations : int
+        Number of random permutations for ``p_sim`` (0 to skip).
+    seed : int, np.random.Generator or None
+        Seed of the permutations (default :data:`spatialinno.constants.PERMUTATION_SEED`; None means
+        the same default); same seed, same ``p_sim``.
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by period (sorted, named ``time``) with the :class:`MoranResult` fields as columns.
+
+    Raises
+    ------
+    PanelError
+        For a missing column or an unbalanced panel (naming the missing (entity, time) pairs).
     """
     check_weights(w)
     permutations = check_permutations(permutations)
@@ -199,6 +249,25 @@ class BivariateMoranResult(_Result):
 
     Moments are exact under random permutation of y with x held fixed (the null of ``p_sim``):
     ``expected = 0`` and ``variance_rand = n/(n-1) * sum_j (a_j - mean(a))^2`` with a = W'z_x / n.
+
+    Attributes
+    ----------
+    I : float
+        Bivariate Moran's I_B.
+    expected : float
+        0.
+    variance_rand : float
+        Variance of I_B over permutations of y.
+    z_rand, p_rand : float
+        ``I / sqrt(variance_rand)`` and its two-sided normal p-value.
+    p_sim : float
+        Two-sided permutation pseudo p-value about 0.
+    n : int
+        Number of regions.
+    permutations : int
+        Number of permutations drawn.
+    sims : np.ndarray
+        The permuted statistics (left out of ``to_series``/``to_dict``).
     """
 
     I: float
@@ -216,11 +285,27 @@ def bivariate_moran(x, y, w: Weights, permutations: int = 999, seed: int | None 
                     ) -> BivariateMoranResult:
     """Global bivariate Moran's I between ``x`` (at each region) and the spatial lag of ``y``.
 
-    ``I_B = z_x' W z_y / n`` with z-scores using the population standard deviation; equal to
-    ``spdep::moran_bv`` and ``esda.Moran_BV``. Not symmetric: ``bivariate_moran(x, y)`` and
-    ``bivariate_moran(y, x)`` differ unless W is symmetric. ``p_sim`` permutes y (x fixed), the
-    two-sided pseudo p about 0; ``z_rand``/``p_rand`` use the exact moments of that permutation
-    distribution.
+    ``I_B = z_x' W z_y / n`` with z-scores using the population standard deviation (Wartenberg
+    1985; Anselin, Syabri & Smirnov 2002), equal to ``spdep::moran_bv`` and ``esda.Moran_BV``. Not
+    symmetric: ``bivariate_moran(x, y)`` and ``bivariate_moran(y, x)`` differ unless W is symmetric.
+
+    Parameters
+    ----------
+    x, y : pd.Series
+        Values indexed by region id, aligned to ``w`` by id as in :func:`moran`.
+    w : Weights
+        Spatial weights, used as normalised (``w.sparse``).
+    permutations : int
+        Number of random permutations for ``p_sim`` (0 to skip).
+    seed : int, np.random.Generator or None
+        Seed of the permutations (default :data:`spatialinno.constants.PERMUTATION_SEED`; None means
+        the same default); same seed, same ``p_sim``.
+
+    Returns
+    -------
+    BivariateMoranResult
+        ``p_sim`` permutes y (x fixed), the two-sided pseudo p about 0; ``z_rand``/``p_rand`` use
+        the exact moments of that permutation distribution.
     """
     permutations = check_permutations(permutations)
     vx = values_by_id(x, w, name="x")
@@ -248,9 +333,31 @@ def bivariate_moran(x, y, w: Weights, permutations: int = 999, seed: int | None 
 # ------------------------------------------------------------------------------- Geary's C
 @dataclass(frozen=True, repr=True)
 class GearyResult(_Result):
-    """Geary's C with Cliff-Ord moments. **Sign convention of spdep**: ``z = (E[C] - C)/sqrt(Var)``
-    with E[C] = 1, so a positive z means positive spatial autocorrelation (C < 1); esda's z has the
-    opposite sign. ``p_*`` two-sided; ``p_sim`` two-sided pseudo p about 1.
+    """Geary's C with Cliff-Ord moments.
+
+    **Sign convention of spdep**: ``z = (E[C] - C)/sqrt(Var)`` with E[C] = 1, so a positive z means
+    positive spatial autocorrelation (C < 1); esda's z has the opposite sign.
+
+    Attributes
+    ----------
+    C : float
+        Geary's C.
+    expected : float
+        1.
+    variance_norm, variance_rand : float
+        Variance of C under normality and under randomisation.
+    z_norm, z_rand : float
+        ``(1 - C) / sqrt(variance_*)``.
+    p_norm, p_rand : float
+        Two-sided normal p-values.
+    p_sim : float
+        Two-sided permutation pseudo p-value about 1.
+    n : int
+        Number of regions.
+    permutations : int
+        Number of permutations drawn.
+    sims : np.ndarray
+        The permuted statistics (left out of ``to_series``/``to_dict``).
     """
 
     C: float
@@ -268,10 +375,36 @@ class GearyResult(_Result):
 
 
 def geary(y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION_SEED) -> GearyResult:
-    """Geary's C = (n-1) sum_ij w_ij (y_i - y_j)^2 / (2 S0 sum_i z_i^2), as ``spdep::geary.test``.
+    """Geary's C of ``y`` on weights ``w``, as ``spdep::geary.test``.
 
-    z-values follow spdep's sign (positive = positive autocorrelation, C < 1). Values are aligned
-    by id as in :func:`moran`.
+    ``C = (n-1) sum_ij w_ij (y_i - y_j)^2 / (2 S0 sum_i z_i^2)`` (Geary 1954; moments of Cliff &
+    Ord 1981). z-values follow spdep's sign (positive = positive autocorrelation, C < 1).
+
+    Parameters
+    ----------
+    y : pd.Series
+        Values indexed by region id (aligned to ``w.ids`` by id; every weights id needed, no extra
+        ids). A bare array of length ``w.n`` is read in ``w.ids`` order.
+    w : Weights
+        Spatial weights, used as normalised (``w.sparse``).
+    permutations : int
+        Number of random permutations for ``p_sim`` (0 to skip).
+    seed : int, np.random.Generator or None
+        Seed of the permutations (default :data:`spatialinno.constants.PERMUTATION_SEED`; None means
+        the same default); same seed, same ``p_sim``.
+
+    Returns
+    -------
+    GearyResult
+        ``C, expected, variance_norm, variance_rand, z_norm, z_rand, p_norm, p_rand, p_sim, n,
+        permutations``.
+
+    Raises
+    ------
+    IdError
+        If the ids of ``y`` and ``w`` differ.
+    DataError
+        For NaN values, a constant variable or fewer than 3 regions.
     """
     permutations = check_permutations(permutations)
     v = values_by_id(y, w)
@@ -314,8 +447,28 @@ def geary(y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION
 class GetisOrdResult(_Result):
     """Global Getis-Ord G with the Getis & Ord (1992) randomisation variance (as ``spdep::globalG.test``).
 
-    ``p_norm`` is two-sided; ``p_greater`` the upper tail (spdep's default alternative, "high
-    values cluster"); ``p_sim`` the two-sided pseudo p about ``expected``.
+    Attributes
+    ----------
+    G : float
+        The general G statistic.
+    expected : float
+        ``E[G] = S0 / (n (n-1))``.
+    variance : float
+        Randomisation variance of G.
+    z : float
+        ``(G - expected) / sqrt(variance)``.
+    p_norm : float
+        Two-sided normal p-value.
+    p_greater : float
+        Upper-tail p-value (spdep's default alternative, "high values cluster").
+    p_sim : float
+        Two-sided permutation pseudo p-value about ``expected``.
+    n : int
+        Number of regions.
+    permutations : int
+        Number of permutations drawn.
+    sims : np.ndarray
+        The permuted statistics (left out of ``to_series``/``to_dict``).
     """
 
     G: float
@@ -331,10 +484,34 @@ class GetisOrdResult(_Result):
 
 
 def getis_ord(y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION_SEED) -> GetisOrdResult:
-    """Global Getis-Ord G = sum_{i!=j} w_ij y_i y_j / sum_{i!=j} y_i y_j for non-negative ``y``.
+    """Global Getis-Ord G for non-negative ``y``.
 
-    Getis & Ord recommend binary (``normalization="none"``) distance-band or contiguity weights;
-    other weights are used as given. Values are aligned by id as in :func:`moran`.
+    ``G = sum_{i!=j} w_ij y_i y_j / sum_{i!=j} y_i y_j`` (Getis & Ord 1992, *Geographical Analysis*
+    24: 189-206). Getis & Ord recommend binary (``normalization="none"``) distance-band or
+    contiguity weights; other weights are used as given.
+
+    Parameters
+    ----------
+    y : pd.Series
+        Values indexed by region id (aligned to ``w.ids`` by id; every weights id needed, no extra
+        ids). A bare array of length ``w.n`` is read in ``w.ids`` order.
+    w : Weights
+        Spatial weights, used as normalised (``w.sparse``).
+    permutations : int
+        Number of random permutations for ``p_sim`` (0 to skip).
+    seed : int, np.random.Generator or None
+        Seed of the permutations (default :data:`spatialinno.constants.PERMUTATION_SEED`; None means
+        the same default); same seed, same ``p_sim``.
+
+    Returns
+    -------
+    GetisOrdResult
+        ``G, expected, variance, z, p_norm, p_greater, p_sim, n, permutations``.
+
+    Raises
+    ------
+    DataError
+        For negative or NaN values, a constant variable or fewer than 3 regions.
     """
     permutations = check_permutations(permutations)
     v = values_by_id(y, w)
