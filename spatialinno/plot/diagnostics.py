@@ -24,14 +24,31 @@ def _fmt_p(p: float) -> str:
 
 
 def moran_scatter(y, w: Weights, ax=None, *, title: str | None = None, annotate=None):
-    """Moran scatterplot: standardised values against their spatial lag.
+    """Moran scatterplot: standardised values against their spatial lag (Anselin 1996).
 
     x-axis: z = (y - mean) / sd (population sd); y-axis: the spatial lag W z times n/S0 (1 for
     row-normalised W without islands), so that the slope of the least-squares line (red) is
     exactly Moran's I for any weights. Points are coloured by quadrant (HH, LH, LL, HL) with the
-    GeoDa LISA colours, regions without neighbours hollow; ``annotate`` (True, or a list of ids)
-    labels points with their ids. The subtitle gives I, its randomisation z and two-sided p.
-    ``y`` is aligned to ``w`` by id as in :func:`si.moran`.
+    GeoDa LISA colours, regions without neighbours hollow. The subtitle gives I, its randomisation z
+    and two-sided p.
+
+    Parameters
+    ----------
+    y : pd.Series
+        Values indexed by region id, aligned to ``w`` by id as in :func:`si.moran`.
+    w : Weights
+        Spatial weights (as normalised).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when None.
+    title : str, optional
+        Title (default ``"Moran scatterplot of <y>"``).
+    annotate : bool or list, optional
+        True labels every point with its id, a list labels those ids.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
     """
     v = values_by_id(y, w)
     label = variable_label(y)
@@ -86,11 +103,30 @@ def moran_by_period(table: pd.DataFrame, ax=None, *, moments: str = "randomisati
                     title: str | None = None, label: str = "Moran's I"):
     """Moran's I over time with the (1 - alpha) band expected without spatial autocorrelation.
 
-    ``table`` is the output of :func:`si.moran_by_period` (index: periods; columns ``I``,
-    ``expected``, ``variance_rand``/``variance_norm``). The grey band is
-    ``expected +/- z_{1-alpha/2} sqrt(variance)`` with the randomisation (default) or normality
-    moments: points outside it are significant at ``alpha`` (filled markers), points inside are
-    hollow.
+    The grey band is ``expected +/- z_{1-alpha/2} sqrt(variance)`` with the randomisation (default) or
+    normality moments: points outside it are significant at ``alpha`` (filled markers), points inside
+    are hollow.
+
+    Parameters
+    ----------
+    table : pd.DataFrame
+        Output of :func:`si.moran_by_period` (index: periods; columns ``I``, ``expected``,
+        ``variance_rand``/``variance_norm``).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when None.
+    moments : str
+        ``"randomisation"`` or ``"normality"``.
+    alpha : float
+        Significance level of the band, in (0, 1).
+    title : str, optional
+        Title (default ``"<label> by period"``).
+    label : str
+        Name of the statistic on the axis and legend.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
     """
     if moments not in ("randomisation", "normality"):
         raise SpatialInnoError(f"moments must be 'randomisation' or 'normality' (got {moments!r})")

@@ -70,6 +70,10 @@ def effects_plot(impacts_or_dict, ax=None, *, effects: Sequence[str] = EFFECTS, 
                  labels: Mapping[str, str] | None = None, title: str | None = None, xlabel: str | None = None):
     """Direct, indirect and total effects with their intervals, for several variables (or models).
 
+    One frame: one row per variable, the effects side by side in colour. Several models: one panel per
+    effect, the models side by side in colour. Points are the estimates at the ML point, whiskers the
+    intervals the frames carry (simulation or delta method); filled points mark intervals excluding 0.
+
     Parameters
     ----------
     impacts_or_dict : DataFrame or dict
@@ -84,12 +88,15 @@ def effects_plot(impacts_or_dict, ax=None, *, effects: Sequence[str] = EFFECTS, 
         Variables to show, top to bottom (default: all, in the frame's order).
     labels : dict, optional
         Display names of variables, e.g. ``{"agglom": "Agglomeration (LQ)"}``.
+    title : str, optional
+        Title (a default names the effects and the model).
+    xlabel : str, optional
+        Label of the effect axis (one frame).
 
-    One frame: one row per variable, the effects side by side in colour. Several models: one panel per
-    effect, the models side by side in colour. Points are the estimates at the ML point, whiskers the
-    intervals the frames carry (simulation or delta method); filled points mark intervals excluding 0.
-
-    Returns the Axes (one panel) or the Figure (several panels).
+    Returns
+    -------
+    matplotlib.axes.Axes or matplotlib.figure.Figure
+        The Axes (one panel) or the Figure (several panels).
     """
     effects = list(effects)
     bad = [e for e in effects if e not in EFFECTS]
@@ -189,14 +196,39 @@ def decay_plot(decay_result, variable, effect: str = "indirect", ax=None, *, alp
     Estimate (line and points) against the threshold in km, with the simulation interval shaded, a zero
     line, and the spillover boundary (:meth:`DecayResult.boundary`) as a vertical dashed line with its
     distance in the legend. Filled points: interval excludes 0; hollow: includes 0; grey crosses on the
-    zero line: thresholds whose fit failed (see ``decay_result.table["note"]``). ``variable`` may be a
-    list to overlay several variables. ``alpha``: level of the intervals (default: the run's).
-    ``reference``: a Series indexed by threshold (km), or a dict ``label -> Series``, drawn as black dashed
-    lines for comparison, e.g. the true spillover by distance band of a simulated process (legend label:
-    the dict key, else the Series' name, else "reference"). ``clip``: when a few intervals are far wider
-    than the others (e.g. poorly identified thresholds), limit the y axis to the estimates plus twice the
-    median half-width of the intervals and say so in the plot, so that the rest of the curve stays legible.
-    Returns the Axes.
+    zero line: thresholds whose fit failed (see ``decay_result.table["note"]``).
+
+    Parameters
+    ----------
+    decay_result : DecayResult
+        The output of :func:`spatialinno.distance_decay`.
+    variable : str or list of str
+        Regressor(s) whose effect is drawn; a list overlays several variables.
+    effect : str
+        ``"direct"``, ``"indirect"`` (default) or ``"total"``.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when None.
+    alpha : float, optional
+        Level of the intervals (default: the run's).
+    title : str, optional
+        Title (a default names the effect and variable).
+    label : str, optional
+        Legend name of a single variable.
+    show_boundary : bool
+        Draw the spillover boundary.
+    reference : pd.Series or dict, optional
+        A Series indexed by threshold (km), or a dict ``label -> Series``, drawn as black dashed lines
+        for comparison, e.g. the true spillover by distance band of a simulated process (legend label:
+        the dict key, else the Series' name, else "reference").
+    clip : bool
+        When a few intervals are far wider than the others (e.g. poorly identified thresholds), limit
+        the y axis to the estimates plus twice the median half-width of the intervals and say so in the
+        plot, so that the rest of the curve stays legible.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
     """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -311,11 +343,39 @@ def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Ha
     Regions are coloured by the effect they receive from a unit change of the variable in ``source``
     (a continuous scale: sequential when all effects share a sign, diverging around 0 otherwise); the
     source itself, whose own (much larger) effect would swamp the scale, is drawn dark grey with a thick
-    outline and labelled (text offset ``source_offset`` in points). The ``top`` largest recipients are
-    outlined and listed with their values, with the source's own effect and the sum over the other
-    regions, in a box in the lower left corner. ``source`` defaults to the id named in the Series' name
-    ("... from <id>"), else the region with the largest absolute value. Names come from column ``label_col`` of ``gdf`` (ids if absent).
-    Values are matched to the map by id (``id=``: the map's id column). Returns the Axes.
+    outline and labelled. The ``top`` largest recipients are outlined and listed with their values, with
+    the source's own effect and the sum over the other regions, in a box in the lower left corner.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The map.
+    series : pd.Series
+        Effects indexed by region id, matched to the map by id.
+    source : hashable, optional
+        Id of the source region; defaults to the id named in the Series' name ("... from <id>"), else
+        the region with the largest absolute value.
+    id : hashable, optional
+        The map's id column (None: its index).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when None.
+    title : str, optional
+        Title (a default names the variable and the source).
+    label_col : str or None
+        Column of ``gdf`` with region names (ids if absent).
+    top : int
+        Number of largest recipients outlined and listed.
+    cmap : str, optional
+        Colormap (default by the signs of the effects: ``RdBu_r``, ``Blues_r`` or ``YlOrRd``).
+    legend_label : str, optional
+        Label of the colour bar.
+    source_offset : (float, float)
+        Offset of the source's label in points.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
     """
     import matplotlib.patheffects as pe
     from matplotlib import colormaps

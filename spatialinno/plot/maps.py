@@ -61,22 +61,41 @@ def choropleth(gdf, values, id: Hashable | None = None, scheme: str = "quantiles
                legend_loc: str = "lower right", edgecolor: str = "white", linewidth: float = 0.4):
     """Classified choropleth of ``values`` on the regions of ``gdf``.
 
+    The legend lists each class's bounds and number of regions; regions without a value are
+    "no data". Axis ticks are removed.
+
     Parameters
     ----------
     gdf : GeoDataFrame
         The map; its regions are identified by column ``id`` (or the index when None).
     values : pd.Series or str
         Values indexed by region id (aligned by id), or the name of a column of ``gdf``.
+    id : hashable, optional
+        The map's id column.
     scheme : str
         A mapclassify scheme: ``"quantiles"``, ``"equal_interval"``, ``"natural_breaks"``,
         ``"fisher_jenks"``, ``"box_plot"``, ``"std_mean"``, ``"user_defined"`` (with ``bins``) ...
     k : int
         Number of classes (schemes that take one).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when None.
+    legend : bool
+        Draw the legend.
+    title : str, optional
+        Title (default: the variable, scheme and number of classes).
     cmap : str
         Matplotlib colormap for the classes.
+    bins : sequence of float, optional
+        Upper class bounds; implies ``scheme="user_defined"``.
+    legend_loc : str
+        Matplotlib legend location.
+    edgecolor, linewidth
+        Style of the region borders.
 
-    The legend lists each class's bounds and number of regions; regions without a value are
-    "no data". Axis ticks are removed.
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
     """
     import mapclassify
     from matplotlib import colormaps
@@ -144,14 +163,36 @@ def choropleth(gdf, values, id: Hashable | None = None, scheme: str = "quantiles
 def lisa_map(gdf, local_moran_result: pd.DataFrame, id: Hashable | None = None, ax=None, *,
              title: str | None = None, legend: bool = True, legend_loc: str = "lower right",
              edgecolor: str = "white", linewidth: float = 0.4):
-    """LISA cluster map of a :func:`si.local_moran` (or ``local_bivariate_moran`` /
-    ``local_getis_ord``) result, with GeoDa's colours.
+    """LISA cluster map of a :func:`si.local_moran` (or ``local_bivariate_moran`` / ``local_getis_ord``) result.
 
-    High-High red ``#d7191c``, Low-Low blue ``#2c7bb6``, Low-High light blue ``#abd9e9``,
-    High-Low light red ``#fdae61``, not significant light grey ``#d3d3d3``, regions without
-    neighbours white with a grey edge, regions missing from the result hatched "no data". For
-    local G results: hot spots red, cold spots blue. The legend gives the number of regions in each
-    class; the default title states the variable, the p-value used and alpha.
+    GeoDa's colours: High-High red ``#d7191c``, Low-Low blue ``#2c7bb6``, Low-High light blue
+    ``#abd9e9``, High-Low light red ``#fdae61``, not significant light grey ``#d3d3d3``, regions
+    without neighbours white with a grey edge, regions missing from the result hatched "no data". For
+    local G results: hot spots red, cold spots blue.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The map.
+    local_moran_result : pd.DataFrame
+        Output of a local statistic, indexed by region id (matched to the map by id).
+    id : hashable, optional
+        The map's id column (None: its index).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when None.
+    title : str, optional
+        Title (default: the statistic and variable; the subtitle states the p-value used and alpha).
+    legend : bool
+        Draw the legend (number of regions in each class).
+    legend_loc : str
+        Matplotlib legend location.
+    edgecolor, linewidth
+        Style of the region borders.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
     """
     from matplotlib.colors import to_rgba
     from matplotlib.patches import Patch
