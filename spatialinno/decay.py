@@ -35,6 +35,7 @@ from .constants import DEFAULT_SEED, SPILLOVER_FAMILIES
 from .errors import IdError, IslandError, SpatialInnoError, SpatialInnoWarning, preview
 from .models.model import fit
 from .models.results import SpatialResults
+from .plot.effects import decay_plot
 from .weights import Weights
 from .weights.distance import distance_band
 from .weights.geometry import lonlat_points, region_ids
@@ -48,8 +49,23 @@ TABLE_COLUMNS = ["threshold", "lower_km", "upper_km", "variable", "effect", "est
 
 
 def threshold_seed(seed: int, threshold: float) -> int:
-    """Seed of the effect simulation at ``threshold``: a function of (seed, threshold) only, so a threshold
-    gets the same draws whatever the other thresholds, their order or ``n_jobs``."""
+    """Seed of the effect simulation at ``threshold``.
+
+    A function of (seed, threshold) only, ``SeedSequence([seed, round(1000 * threshold)])``, so a
+    threshold gets the same draws whatever the other thresholds, their order or ``n_jobs``.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the whole decay run.
+    threshold : float
+        Threshold in km (resolved to metres).
+
+    Returns
+    -------
+    int
+        A 32-bit seed for that threshold's effect simulation.
+    """
     ss = np.random.SeedSequence([int(seed), round(float(threshold) * 1000)])
     return int(ss.generate_state(1, dtype=np.uint32)[0])
 
@@ -95,10 +111,24 @@ class DecayResult:
 
     @property
     def thresholds(self) -> list[float]:
+        """Thresholds (km) of the run, increasing.
+
+        Returns
+        -------
+        list of float
+            The keys of :attr:`results`.
+        """
         return list(self.results)
 
     @property
     def variables(self) -> list[str]:
+        """Regressors whose effects the decay table holds.
+
+        Returns
+        -------
+        list of str
+            In the order of :attr:`table`.
+        """
         return list(pd.unique(self.table["variable"]))
 
     def _check_variable(self, variable: str, effect: str = "indirect") -> None:
@@ -110,8 +140,20 @@ class DecayResult:
     def curve(self, variable: str, effect: str = "indirect", alpha: float | None = None) -> pd.DataFrame:
         """Rows of :attr:`table` for one variable and effect, indexed by threshold.
 
-        With ``alpha`` other than the run's, ``ci_lower``/``ci_upper`` are recomputed at that level from
-        the same simulation draws (same seed per threshold).
+        Parameters
+        ----------
+        variable : str
+            A regressor of the decay run.
+        effect : str
+            ``"direct"``, ``"indirect"`` (default) or ``"total"``.
+        alpha : float, optional
+            Level of the intervals; other than the run's, ``ci_lower``/``ci_upper`` are recomputed at
+            that level from the same simulation draws (same seed per threshold).
+
+        Returns
+        -------
+        pd.DataFrame
+            The table's columns for that variable and effect, indexed by ``threshold``.
         """
         self._check_variable(variable, effect)
         t = self.table
@@ -129,13 +171,43 @@ class DecayResult:
         return out
 
     def significant(self, variable: str, effect: str = "indirect", alpha: float | None = None) -> pd.Series:
-        """Per threshold: True when the 100(1 - alpha)% simulation interval excludes 0, False when it
-        includes 0, <NA> when the fit failed (``alpha`` defaults to the run's)."""
+        """Per threshold, whether the 100(1 - alpha)% simulation interval excludes 0.
+
+        Parameters
+        ----------
+        variable : str
+            A regressor of the decay run.
+        effect : str
+            ``"direct"``, ``"indirect"`` (default) or ``"total"``.
+        alpha : float, optional
+            Level of the intervals (default: the run's).
+
+        Returns
+        -------
+        pd.Series
+            Indexed by threshold: True when the interval excludes 0, False when it includes 0, <NA>
+            when the fit failed.
+        """
         return self.signs(variable, effect, alpha).ne(0).rename(f"{effect} effect of {variable} significant")
 
     def signs(self, variable: str, effect: str = "indirect", alpha: float | None = None) -> pd.Series:
-        """Per threshold: +1 when the 100(1 - alpha)% simulation interval lies above 0, -1 when it lies
-        below 0, 0 when it includes 0, <NA> when the fit failed."""
+        """Per threshold, the sign of a significant effect.
+
+        Parameters
+        ----------
+        variable : str
+            A regressor of the decay run.
+        effect : str
+            ``"direct"``, ``"indirect"`` (default) or ``"total"``.
+        alpha : float, optional
+            Level of the intervals (default: the run's).
+
+        Returns
+        -------
+        pd.Series
+            Nullable integers indexed by threshold: +1 when the 100(1 - alpha)% simulation interval
+            lies above 0, -1 when it lies below 0, 0 when it includes 0, <NA> when the fit failed.
+        """
         c = self.curve(variable, effect, alpha)
         ok = c["ci_lower"].notna() & c["ci_upper"].notna()
         sign = np.where(c["ci_lower"] > 0, 1, np.where(c["ci_upper"] < 0, -1, 0))
@@ -151,15 +223,28 @@ class DecayResult:
         lies on the other side of 0, i.e. the end of the first run of thresholds significant with the
         same sign (a significant positive spillover followed by a significant negative one has ended).
         Thresholds before that run (e.g. short bands with so few linked regions that the average effect
-        is tiny) are skipped, and so are failed fits. Returns ``None`` when no threshold is significant,
-        or when the first run lasts to the largest threshold (the spillover reaches beyond the range
-        examined).
+        is tiny) are skipped, and so are failed fits.
 
         Reading: for ``scheme="band"`` the boundary is the lower edge of the first band without a
         significant effect (spillovers reach at least that far); for ``"within"`` the first radius at
         which adding more distant regions makes the average effect insignificant; for ``"beyond"`` the
         first d such that the regions at least d away no longer have a significant effect.
-        ``alpha`` other than the run's re-uses the same simulation draws at the new level.
+
+        Parameters
+        ----------
+        variable : str
+            A regressor of the decay run.
+        alpha : float
+            Level of the intervals; other than the run's, the same simulation draws are re-used at the
+            new level.
+        effect : str
+            ``"direct"``, ``"indirect"`` (default) or ``"total"``.
+
+        Returns
+        -------
+        float or None
+            The boundary threshold in km; None when no threshold is significant, or when the first run
+            lasts to the largest threshold (the spillover reaches beyond the range examined).
         """
         fitted = self.signs(variable, effect, alpha).dropna()
         signs = fitted.to_numpy(dtype=int)
@@ -170,9 +255,24 @@ class DecayResult:
         return float(fitted.index[start + off[0]]) if len(off) else None
 
     def plot(self, variable: str, effect: str = "indirect", ax=None, **kwargs):
-        """The decay curve of ``variable`` (see :func:`spatialinno.plot.decay_plot`)."""
-        from .plot.effects import decay_plot
+        """The decay curve of ``variable`` (see :func:`spatialinno.plot.decay_plot`).
 
+        Parameters
+        ----------
+        variable : str
+            A regressor of the decay run.
+        effect : str
+            ``"direct"``, ``"indirect"`` (default) or ``"total"``.
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to :func:`spatialinno.plot.decay_plot`.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         return decay_plot(self, variable, effect=effect, ax=ax, **kwargs)
 
     def __repr__(self) -> str:
