@@ -34,7 +34,20 @@ DASH = "-"
 
 
 def significance_stars(p: float, levels: Sequence[float] = (0.10, 0.05, 0.01)) -> str:
-    """``"***"``, ``"**"``, ``"*"`` or ``""``: one star per level in ``levels`` that ``p`` is strictly below."""
+    """Significance stars: one per level in ``levels`` that ``p`` is strictly below.
+
+    Parameters
+    ----------
+    p : float
+        A p-value (None or NaN gives no stars).
+    levels : sequence of float
+        Significance levels, conventionally (0.10, 0.05, 0.01).
+
+    Returns
+    -------
+    str
+        ``"***"``, ``"**"``, ``"*"`` or ``""``.
+    """
     if p is None or not np.isfinite(p):
         return ""
     return "*" * sum(1 for a in levels if p < a)
@@ -95,9 +108,27 @@ class CompareTable:
                  notes: bool = True, position: str = "htbp") -> str:
         r"""LaTeX source (needs ``\usepackage{booktabs}``).
 
-        ``env="table"`` (default) wraps the tabular in a ``table`` float with ``\centering``, optional
-        ``caption``/``label`` and the notes beneath; ``env=None`` returns the bare ``tabular`` (notes
-        as LaTeX comments). Every body row has the same number of ``&``; text is escaped.
+        Every body row has the same number of ``&``; text is escaped.
+
+        Parameters
+        ----------
+        caption : str, optional
+            Caption of the ``table`` float.
+        label : str, optional
+            ``\label`` of the ``table`` float.
+        env : str or None
+            ``"table"`` (default) wraps the tabular in a ``table`` float with ``\centering``, optional
+            caption/label and the notes beneath; None returns the bare ``tabular`` (notes as LaTeX
+            comments).
+        notes : bool
+            Include the notes (standard errors, stars, effect method).
+        position : str
+            Placement specifier of the float.
+
+        Returns
+        -------
+        str
+            The LaTeX source.
         """
         k = len(self.names)
         lines = [r"\begin{tabular}{l" + "c" * k + "}", r"\toprule"]
@@ -141,7 +172,18 @@ class CompareTable:
         return "\n".join(wrap) + "\n"
 
     def to_markdown(self, notes: bool = True) -> str:
-        """GitHub-flavoured Markdown pipe table (no extra dependency)."""
+        """GitHub-flavoured Markdown pipe table (no extra dependency).
+
+        Parameters
+        ----------
+        notes : bool
+            Append the notes beneath the table.
+
+        Returns
+        -------
+        str
+            The Markdown source.
+        """
         k = len(self.names)
         rows = [[""] + self.names]
         for item in self._rows():
@@ -165,7 +207,18 @@ class CompareTable:
         return text
 
     def to_html(self, notes: bool = True) -> str:
-        """HTML ``<table>`` (class ``spatialinno-compare``)."""
+        """HTML ``<table>`` (class ``spatialinno-compare``), text escaped.
+
+        Parameters
+        ----------
+        notes : bool
+            Put the notes in the last row.
+
+        Returns
+        -------
+        str
+            The HTML source.
+        """
         k = len(self.names)
         e = _html.escape
         out = ['<table class="spatialinno-compare" style="border-collapse:collapse">', "<thead>",
