@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Hashable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -440,7 +441,7 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
     pts = pd.DataFrame({"id": ids.to_numpy(), "lon": ll[:, 0], "lat": ll[:, 1]})
 
     # -- validate the run once: formula, ids, panel, regressors (OLS ignores W's links) ----------
-    fit_kwargs = {"id": id, "entity": entity, "time": time, "fixed_effects": fixed_effects,
+    fit_kwargs: dict[str, Any] = {"id": id, "entity": entity, "time": time, "fixed_effects": fixed_effects,
                   "bias_correction": bias_correction, "durbin": durbin, "method": method}
     if fixed_effects == "random":
         raise SpatialInnoError("distance_decay needs fixed effects or pooled data; random effects are not supported")
@@ -466,9 +467,10 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
                                    f"choose from {preview(regressors)}")
 
     # -- weights per threshold -------------------------------------------------------------------
-    tasks, meta = [], []
+    tasks: list[dict[str, Any]] = []
+    meta: list[dict[str, Any]] = []
     for k, t in enumerate(th):
-        if scheme == "band":
+        if widths is not None:  # scheme == "band"
             lower, upper = float(t), float(t + widths[k])
         elif scheme == "beyond":
             lower, upper = float(t), np.inf
@@ -502,8 +504,6 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
                 outputs[k] = _fit_one(task)
                 bar.update()
         else:
-            from concurrent.futures import ProcessPoolExecutor, as_completed
-
             with ProcessPoolExecutor(max_workers=min(n_jobs, len(tasks))) as pool:
                 futures = {pool.submit(_fit_one, task): k for k, task in enumerate(tasks)}
                 for fut in as_completed(futures):
@@ -513,7 +513,11 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
         bar.close()
 
     # -- assemble ----------------------------------------------------------------------------------
-    rows, results, weights, isl_map, seeds = [], {}, {}, {}, {}
+    rows: list[list[Any]] = []
+    results: dict[float, SpatialResults | None] = {}
+    weights: dict[float, Weights | None] = {}
+    isl_map: dict[float, list] = {}
+    seeds: dict[float, int] = {}
     for m, task, (res, eff_rows, note) in zip(meta, tasks, outputs):
         t = m["threshold"]
         # with n_jobs > 1 the fitted result carries the worker's copy of W: keep that one

@@ -6,6 +6,8 @@ Every global and local statistic (and the Moran scatterplot) reads its variable 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -37,7 +39,7 @@ def check_weights(w: object) -> Weights:
     return w
 
 
-def values_by_id(y: object, w: Weights, name: str = "y", min_n: int = 3) -> np.ndarray:
+def values_by_id(y: Any, w: Weights, name: str = "y", min_n: int = 3) -> np.ndarray:
     """``y`` as a float array in ``w.ids`` order, checked: aligned by id, finite, n >= ``min_n``.
 
     Parameters

@@ -20,7 +20,8 @@ Conventions (checked against R spdep 1.2.7, ``tests/reference/diagnostics``):
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import Field, asdict, dataclass, field, fields
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -63,6 +64,8 @@ def _result_frame(results: dict, index_name) -> pd.DataFrame:
 
 class _Result:
     """Shared behaviour of the global result dataclasses."""
+
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
 
     def to_series(self) -> pd.Series:
         """The scalar fields as a Series (the permutation draws are left out)."""
@@ -122,7 +125,7 @@ class MoranResult(_Result):
     p_sim: float
     n: int
     permutations: int
-    sims: np.ndarray = field(default=None, repr=False, compare=False)
+    sims: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 def _moran_core(v: np.ndarray, W: sp.csr_matrix, permutations: int, rng: np.random.Generator,
@@ -278,7 +281,7 @@ class BivariateMoranResult(_Result):
     p_sim: float
     n: int
     permutations: int
-    sims: np.ndarray = field(default=None, repr=False, compare=False)
+    sims: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 def bivariate_moran(x, y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION_SEED
@@ -371,7 +374,7 @@ class GearyResult(_Result):
     p_sim: float
     n: int
     permutations: int
-    sims: np.ndarray = field(default=None, repr=False, compare=False)
+    sims: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 def geary(y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION_SEED) -> GearyResult:
@@ -480,7 +483,7 @@ class GetisOrdResult(_Result):
     p_sim: float
     n: int
     permutations: int
-    sims: np.ndarray = field(default=None, repr=False, compare=False)
+    sims: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 def getis_ord(y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION_SEED) -> GetisOrdResult:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -160,9 +161,9 @@ def effects_plot(impacts_or_dict, ax=None, *, effects: Sequence[str] = EFFECTS, 
     import matplotlib.pyplot as plt
 
     if ax is None:
-        fig, axes = plt.subplots(1, len(effects), figsize=(3.6 * len(effects) + 1.6, 1.4 + 0.8 * len(variables)),
+        fig, grid = plt.subplots(1, len(effects), figsize=(3.6 * len(effects) + 1.6, 1.4 + 0.8 * len(variables)),
                                  sharey=True, layout="constrained", squeeze=False)
-        axes = list(axes[0])
+        axes: list[Any] = list(grid[0])
     else:
         axes = [ax] if not isinstance(ax, np.ndarray | list | tuple) else list(np.ravel(ax))
         if len(axes) != len(effects):
@@ -239,7 +240,8 @@ def decay_plot(decay_result, variable, effect: str = "indirect", ax=None, *, alp
     ax = new_axes(ax, (8.4, 4.8))
     colors = ["#d95f02", "#1f78b4", "#33a02c", "#6a3d9a", "#e31a1c", "#b15928"]
     a = decay_result.alpha if alpha is None else alpha
-    handles, labels_ = [], []
+    handles: list[Any] = []
+    labels_: list[str] = []
     failed_any = False
     ests, los, his = [], [], []
     for v, col in zip(variables, colors * 4):
@@ -404,7 +406,8 @@ def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Ha
     lo, hi = (float(ov.min()), float(ov.max())) if ov.size else (0.0, 1.0)
     if lo < 0 < hi:
         m = max(-lo, hi)
-        norm, cm = TwoSlopeNorm(0.0, -m, m), colormaps[cmap or "RdBu_r"]
+        norm: Normalize = TwoSlopeNorm(0.0, -m, m)
+        cm = colormaps[cmap or "RdBu_r"]
     elif hi <= 0:
         norm, cm = Normalize(lo, 0.0 if lo < 0 else 1.0), colormaps[cmap or "Blues_r"]
     else:
@@ -434,8 +437,8 @@ def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Ha
     ax.text(0.01, 0.02, "\n".join(lines), transform=ax.transAxes, ha="left", va="bottom", fontsize=8.5, zorder=7,
             bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "0.75", "alpha": 0.92})
     ax.set_axis_off()
-    var = re.search(r"spillover of (.+) from ", str(series.name or ""))
-    var = var.group(1) if var else None
+    found = re.search(r"spillover of (.+) from ", str(series.name or ""))
+    var = found.group(1) if found else None
     sm = ScalarMappable(norm=norm, cmap=cm)
     cb = ax.figure.colorbar(sm, ax=ax, orientation="horizontal", shrink=0.6, pad=0.02, aspect=35)
     cb.set_label(legend_label or ("Effect received from a unit increase" + (f" in {var}" if var else "") +

@@ -91,7 +91,8 @@ def contiguity(gdf, id: Hashable | None = None, rule: str = "queen", islands: st
             d = shapely.distance(geoms[a], geoms)
             d[a] = np.inf
             b = int(np.argmin(d))
-            ii.append(min(a, b)), jj.append(max(a, b))
+            ii.append(min(a, b))
+            jj.append(max(a, b))
             added.append((ids[a], ids[b], float(d[b] / 1000.0)))
         i, j = np.array(ii), np.array(jj)
     pairs = np.unique(np.column_stack([i, j]), axis=0) if len(i) else np.zeros((0, 2), int)
