@@ -21,6 +21,8 @@ from spatialinno.diagnostics import (bivariate_moran, geary, getis_ord, lm_tests
                                      moran)
 
 REF_DIR = Path(__file__).resolve().parents[1] / "reference" / "diagnostics"
+#: the Columbus and Boston neighbour lists are kept once, with the cross-section model references
+NB_DIR = REF_DIR.parent / "crosssection"
 REF = json.loads((REF_DIR / "reference.json").read_text())
 RTOL = 1e-8
 
@@ -38,7 +40,7 @@ def data(ds: str) -> pd.DataFrame:
 @cache
 def weights(ds: str, style: str, ids: tuple | None = None) -> si.Weights:
     ids = pd.Index(ids if ids is not None else data(ds).index)
-    e = pd.read_csv(REF_DIR / f"{ds}_neighbors.csv")
+    e = pd.read_csv((NB_DIR if ds in ("columbus", "boston") else REF_DIR) / f"{ds}_neighbors.csv")
     m = sp.csr_matrix((np.ones(len(e)), (ids.get_indexer(e["from_id"]), ids.get_indexer(e["to_id"]))),
                       shape=(len(ids), len(ids)))
     return si.Weights.from_sparse(m, ids, normalization="row" if style == "W" else "none")

@@ -231,7 +231,7 @@ def main():
     ref = json.loads((HERE / "reference.json").read_text())
 
     # Columbus
-    d, Ws = check_cross_section(ref, "columbus", "columbus_data.csv", "columbus_neighbors.csv",
+    d, Ws = check_cross_section(ref, "columbus", "columbus_data.csv", "../crosssection/columbus_neighbors.csv",
                                 ["CRIME", "HOVAL", "INC"], ["W", "B"])
     col = {k: np.array(d[k], dtype=float) for k in ("CRIME", "INC", "HOVAL")}
     n = len(col["CRIME"])
@@ -247,7 +247,7 @@ def main():
     close(b, list(ref["columbus"]["ols"]["coefficients"].values()), "columbus coef")
 
     # Boston
-    d, Ws = check_cross_section(ref, "boston", "boston_data.csv", "boston_neighbors.csv",
+    d, Ws = check_cross_section(ref, "boston", "boston_data.csv", "../crosssection/boston_neighbors.csv",
                                 ["CMEDV", "logCMEDV"], ["W"])
     g = {k: np.array(v, dtype=float) for k, v in d.items()}
     close(np.log(g["CMEDV"]), g["logCMEDV"], "boston logCMEDV column", rtol=0, atol=0)
