@@ -16,8 +16,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from spatialinno.datasets import load_prefectures, load_provinces
-from spatialinno.datasets import maps
+from spatialinno.datasets import load_prefectures, load_provinces, maps
 
 FIXTURE = Path(__file__).parent / "fixtures" / "province_borders.csv"
 

@@ -186,7 +186,8 @@ def test_islands_keep_and_error(provinces, sim_panel):
 
 
 def test_determinism_and_seeds(provinces, sim_panel):
-    kw = {"entity": "code", "time": "year", "fixed_effects": "twoway", "thresholds_km": [200, 400, 600, 800], "draws": 200}
+    kw = {"entity": "code", "time": "year", "fixed_effects": "twoway", "thresholds_km": [200, 400, 600, 800],
+          "draws": 200}
     a = distance_decay("y ~ x", sim_panel, provinces, seed=5, **kw)
     b = distance_decay("y ~ x", sim_panel, provinces, seed=5, **kw)
     c = distance_decay("y ~ x", sim_panel, provinces, seed=6, **kw)
@@ -201,7 +202,8 @@ def test_determinism_and_seeds(provinces, sim_panel):
 
 
 def test_parallel_equals_serial(provinces, sim_panel):
-    kw = {"entity": "code", "time": "year", "fixed_effects": "twoway", "thresholds_km": np.arange(0, 1001, 200), "draws": 200}
+    kw = {"entity": "code", "time": "year", "fixed_effects": "twoway", "thresholds_km": np.arange(0, 1001, 200),
+          "draws": 200}
     serial = distance_decay("y ~ x", sim_panel, provinces, n_jobs=1, **kw)
     parallel = distance_decay("y ~ x", sim_panel, provinces, n_jobs=2, progress=True, **kw)
     pd.testing.assert_frame_equal(serial.table, parallel.table)

@@ -77,7 +77,8 @@ def _impacts_frame(pvals):
 @pytest.fixture
 def four():
     sar = FakeResult({"x1": 0.5, "x2": -0.2, "rho": 0.4}, {"x1": 0.1, "x2": 0.1, "rho": 0.05},
-                     {"x1": 0.001, "x2": 0.07, "rho": 0.0}, model="SAR", impacts=_impacts_frame({"x1": 0.001, "x2": 0.06}))
+                     {"x1": 0.001, "x2": 0.07, "rho": 0.0}, model="SAR",
+                     impacts=_impacts_frame({"x1": 0.001, "x2": 0.06}))
     sem = FakeResult({"x1": 0.45, "x2": -0.1, "lambda": 0.3}, {"x1": 0.1, "x2": 0.1, "lambda": 0.05},
                      {"x1": 0.002, "x2": 0.3, "lambda": 0.0}, model="SEM")
     sdm = FakeResult({"x1": 0.5, "x2": -0.2, "W_x1": 0.3, "W_x2": 0.0, "rho": 0.35},

@@ -8,8 +8,17 @@ import pytest
 import scipy.sparse as sp
 
 import spatialinno as si
-from spatialinno.diagnostics import (bivariate_moran, geary, getis_ord, lm_tests, local_bivariate_moran,
-                                     local_getis_ord, local_moran, moran, moran_by_period)
+from spatialinno.diagnostics import (
+    bivariate_moran,
+    geary,
+    getis_ord,
+    lm_tests,
+    local_bivariate_moran,
+    local_getis_ord,
+    local_moran,
+    moran,
+    moran_by_period,
+)
 from spatialinno.errors import DataError, IdError, PanelError, SpatialInnoError
 
 

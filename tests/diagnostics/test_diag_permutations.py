@@ -11,8 +11,16 @@ import pytest
 import scipy.sparse as sp
 
 import spatialinno as si
-from spatialinno.diagnostics import (bivariate_moran, geary, getis_ord, local_bivariate_moran, local_getis_ord,
-                                     local_moran, moran, moran_by_period)
+from spatialinno.diagnostics import (
+    bivariate_moran,
+    geary,
+    getis_ord,
+    local_bivariate_moran,
+    local_getis_ord,
+    local_moran,
+    moran,
+    moran_by_period,
+)
 
 REF_DIR = Path(__file__).resolve().parents[1] / "reference" / "diagnostics"
 

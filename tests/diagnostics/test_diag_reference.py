@@ -17,8 +17,7 @@ import pytest
 import scipy.sparse as sp
 
 import spatialinno as si
-from spatialinno.diagnostics import (bivariate_moran, geary, getis_ord, lm_tests, local_getis_ord, local_moran,
-                                     moran)
+from spatialinno.diagnostics import bivariate_moran, geary, getis_ord, lm_tests, local_getis_ord, local_moran, moran
 
 REF_DIR = Path(__file__).resolve().parents[1] / "reference" / "diagnostics"
 #: the Columbus and Boston neighbour lists are kept once, with the cross-section model references
