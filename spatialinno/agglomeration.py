@@ -84,7 +84,7 @@ __all__ = ["location_quotient", "coagglomeration", "specialisation", "specializa
 def _where(row: pd.Series | tuple, keys: Sequence[Hashable]) -> str:
     vals = row if isinstance(row, tuple) else tuple(row[k] for k in keys)
     vals = tuple(v.item() if isinstance(v, np.generic) else v for v in vals)
-    return ", ".join(f"{k}={v!r}" for k, v in zip(keys, vals))
+    return ", ".join(f"{k}={v!r}" for k, v in zip(keys, vals, strict=False))
 
 
 def _prepare(data: pd.DataFrame, region: Hashable, industry: Hashable, value: Hashable,

@@ -518,7 +518,7 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
     weights: dict[float, Weights | None] = {}
     isl_map: dict[float, list] = {}
     seeds: dict[float, int] = {}
-    for m, task, (res, eff_rows, note) in zip(meta, tasks, outputs):
+    for m, task, (res, eff_rows, note) in zip(meta, tasks, outputs, strict=True):
         t = m["threshold"]
         # with n_jobs > 1 the fitted result carries the worker's copy of W: keep that one
         results[t], isl_map[t], seeds[t] = res, m["islands"], task["seed"]
@@ -537,7 +537,7 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
     table["n_islands"] = table["n_islands"].astype(int)
     return DecayResult(table=table, results=results, weights=weights, islands=isl_map, seeds=seeds, scheme=scheme,
                        model=key, formula=formula,
-                       band_width_km=None if widths is None else dict(zip(th.tolist(), widths.tolist())),
+                       band_width_km=None if widths is None else dict(zip(th.tolist(), widths.tolist(), strict=True)),
                        alpha=alpha, draws=int(draws), weight=weight,
                        info={"points": points, "power": power, "panel": panel, "fixed_effects": fixed_effects,
                              "bias_correction": bias_correction, "seed": seed, "outcome": base.formula_outcome})

@@ -451,7 +451,7 @@ def compare(results, stars: bool = True, effects: bool = False, names: Sequence[
 
     if effects:
         tables: list[pd.DataFrame | None] = []
-        for r, p in zip(results, P):
+        for r, p in zip(results, P, strict=True):
             has = "rho" in p.index or any(str(t).startswith("W_") for t in p.index)
             if not has or not hasattr(r, "impacts"):
                 tables.append(None)

@@ -239,7 +239,7 @@ def moran_by_period(data: pd.DataFrame, column: Hashable, w: Weights, entity: Ha
     rng = generator(seed)
     out = {}
     values = data[column].to_numpy()[pos].reshape(len(periods), w.n)
-    for t, row in zip(periods, values):
+    for t, row in zip(periods, values, strict=True):
         v = values_by_id(pd.Series(row, index=w.ids, name=f"{column} ({t})"), w, name=f"{column} ({t})")
         out[t] = _moran_core(v, w.sparse, permutations, rng, f"{column} in period {t}")
     return _result_frame(out, time)

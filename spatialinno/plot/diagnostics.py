@@ -83,9 +83,9 @@ def moran_scatter(y, w: Weights, ax=None, *, title: str | None = None, annotate=
         ids = list(w.ids) if annotate is True else list(annotate)
         pos = w.ids.get_indexer(ids)
         if (pos < 0).any():
-            missing = [i for i, p in zip(ids, pos) if p < 0]
+            missing = [i for i, p in zip(ids, pos, strict=True) if p < 0]
             raise SpatialInnoError(f"annotate ids not in the weights: {preview(missing)}; use ids from w.ids")
-        for i, p in zip(ids, pos):
+        for i, p in zip(ids, pos, strict=True):
             ax.annotate(str(i), (z[p], lag[p]), xytext=(3, 3), textcoords="offset points", fontsize=7, color="0.2")
     ax.set_xlabel(f"{label} (standardised)", fontsize=11)
     ax.set_ylabel(f"spatial lag of {label} (standardised)", fontsize=11)

@@ -145,13 +145,13 @@ def effects_plot(impacts_or_dict, ax=None, *, effects: Sequence[str] = EFFECTS, 
         ax = new_axes(ax, (7.6, 1.0 + 0.75 * len(variables)))
         k = len(effects)
         offs = (np.arange(k) - (k - 1) / 2) * (0.62 / max(k, 2))
-        for off, e in zip(offs[::-1], effects):
+        for off, e in zip(offs[::-1], effects, strict=True):
             est, lo, hi = values(f, e)
             _draw_points(ax, est, ypos + off, lo, hi, EFFECT_COLORS[e], e)
         finish(ax)
         ax.set_xlabel(xlabel)
-        h, l = ax.get_legend_handles_labels()
-        _style_legend_markers(ax, h, l, "best", title=None)
+        handles, texts = ax.get_legend_handles_labels()
+        _style_legend_markers(ax, handles, texts, "best", title=None)
         model = f.attrs.get("model")
         set_titles(ax, title or ("Direct, indirect and total effects" + (f" ({model})" if model else "")),
                    f"points: estimates; whiskers: {_level(f)}"
@@ -171,20 +171,20 @@ def effects_plot(impacts_or_dict, ax=None, *, effects: Sequence[str] = EFFECTS, 
         fig = axes[0].figure
     m = len(frames)
     offs = (np.arange(m) - (m - 1) / 2) * (0.7 / max(m, 2))
-    for a, e in zip(axes, effects):
-        for (name, f), off, col in zip(frames.items(), offs[::-1], MODEL_COLORS * 4):
+    for a, e in zip(axes, effects, strict=True):
+        for (name, f), off, col in zip(frames.items(), offs[::-1], MODEL_COLORS * 4, strict=False):
             est, lo, hi = values(f, e)
             _draw_points(a, est, ypos + off, lo, hi, col, name, size=6.0)
         finish(a)
         a.set_title(f"{e.capitalize()} effect", fontsize=11)
         a.set_xlabel("Effect")
-    h, l = axes[0].get_legend_handles_labels()
+    handles, texts = axes[0].get_legend_handles_labels()
     from matplotlib.lines import Line2D
 
-    h += [Line2D([], [], marker="o", color="0.3", ls="none", ms=6),
-          Line2D([], [], marker="o", color="0.3", mfc="white", ls="none", ms=6)]
-    l += ["interval excludes 0", "interval includes 0"]
-    fig.legend(h, l, loc="outside lower center", ncol=min(len(l), 4), fontsize=9, frameon=False)
+    handles += [Line2D([], [], marker="o", color="0.3", ls="none", ms=6),
+                Line2D([], [], marker="o", color="0.3", mfc="white", ls="none", ms=6)]
+    texts += ["interval excludes 0", "interval includes 0"]
+    fig.legend(handles, texts, loc="outside lower center", ncol=min(len(texts), 4), fontsize=9, frameon=False)
     fig.suptitle(title or f"Effects by model (points: estimates; whiskers: {_level(first)})", fontsize=13)
     return axes[0] if len(axes) == 1 else fig
 
@@ -244,7 +244,7 @@ def decay_plot(decay_result, variable, effect: str = "indirect", ax=None, *, alp
     labels_: list[str] = []
     failed_any = False
     ests, los, his = [], [], []
-    for v, col in zip(variables, colors * 4):
+    for v, col in zip(variables, colors * 4, strict=False):
         c = decay_result.curve(v, effect, alpha)
         ests.append(c["estimate"].to_numpy(float))
         los.append(c["ci_lower"].to_numpy(float))
@@ -274,7 +274,7 @@ def decay_plot(decay_result, variable, effect: str = "indirect", ax=None, *, alp
                             textcoords="offset points", fontsize=9, color="0.15", ha="left")
     if reference is not None:
         refs = reference if isinstance(reference, Mapping) else {reference.name or "reference": reference}
-        for (name, ref), ls in zip(refs.items(), ["--", ":", "-."] * 4):
+        for (name, ref), ls in zip(refs.items(), ["--", ":", "-."] * 4, strict=False):
             if not isinstance(ref, pd.Series):
                 raise SpatialInnoError("reference must be a pd.Series indexed by threshold (km) or a dict of them")
             ref = ref.sort_index()
