@@ -163,7 +163,7 @@ def test_capitals_inside_province(provinces):
 
 
 def test_file_sizes():
-    folder = maps._shapefile_dir()
+    folder = maps.shapefile_dir()
     for stem, limit in [("china_provinces", 1_000_000), ("china_prefectures", 5_000_000)]:
         files = [folder / f"{stem}{ext}" for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg")]
         assert all(f.is_file() for f in files), stem

@@ -71,12 +71,21 @@ _PREFECTURE_COLUMNS = [
 ]
 
 
-def _shapefile_dir() -> Path:
+def shapefile_dir() -> Path:
     """Directory holding the bundled shapefiles.
 
-    Installed wheel: ``spatialinno/datasets/shapefiles/`` (force-included from
-    the repository's ``shapefiles/``).  Source / editable checkout: the
-    repository root's ``shapefiles/``.
+    Installed wheel: ``spatialinno/datasets/shapefiles/`` (force-included from the repository's
+    ``shapefiles/``). Source / editable checkout: the repository root's ``shapefiles/``.
+
+    Returns
+    -------
+    pathlib.Path
+        The first of those directories that holds the province shapefile.
+
+    Raises
+    ------
+    FileNotFoundError
+        If neither holds it (naming both places and how to regenerate the files).
     """
     here = Path(__file__).resolve()
     candidates = [here.parent / "shapefiles", here.parents[2] / "shapefiles"]
@@ -92,7 +101,7 @@ def _shapefile_dir() -> Path:
 
 
 def _read(stem: str, columns: list[str]) -> gpd.GeoDataFrame:
-    path = _shapefile_dir() / f"{stem}.shp"
+    path = shapefile_dir() / f"{stem}.shp"
     if not path.is_file():
         raise FileNotFoundError(f"bundled shapefile missing: {path}")
     gdf = gpd.read_file(path, engine="pyogrio", encoding="UTF-8")
