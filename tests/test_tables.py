@@ -68,7 +68,7 @@ def test_stars_in_table_at_boundaries():
 def _impacts_frame(pvals):
     rows = []
     for v, p in pvals.items():
-        for e, (est, pv) in zip(("direct", "indirect", "total"), ((0.3, p), (0.2, 0.05), (0.5, 0.2))):
+        for e, (est, pv) in zip(("direct", "indirect", "total"), ((0.3, p), (0.2, 0.05), (0.5, 0.2)), strict=True):
             rows.append((v, e, est, 0.1, est / 0.1, pv, est - 0.2, est + 0.2))
     return pd.DataFrame(rows, columns=["variable", "effect", "estimate", "std_error", "z", "p_value", "ci_lower",
                                        "ci_upper"]).set_index(["variable", "effect"])

@@ -48,7 +48,7 @@ def binary_w(edges_file, ids):
     e = read_csv(edges_file)
     pos = {v: i for i, v in enumerate(ids)}
     W = np.zeros((len(ids), len(ids)))
-    for f, t in zip(e["from_id"], e["to_id"]):
+    for f, t in zip(e["from_id"], e["to_id"], strict=True):
         W[pos[f], pos[t]] = 1.0
     return W
 
