@@ -71,7 +71,7 @@ def threshold_seed(seed: int, threshold: float) -> int:
     return int(ss.generate_state(1, dtype=np.uint32)[0])
 
 
-@dataclass
+@dataclass(frozen=True)
 class DecayResult:
     """Distance-decay curve of spatial effects (see :func:`distance_decay`).
 
@@ -94,6 +94,20 @@ class DecayResult:
         threshold -> list of the ids with no partner at that threshold.
     seeds : dict
         threshold -> seed of that threshold's effect simulation (see :func:`threshold_seed`).
+    scheme, model, formula : str
+        The run's distance scheme, model family (upper case) and formula.
+    band_width_km : dict or None
+        threshold -> width of its band (``scheme="band"``), else None.
+    alpha : float
+        Level of the intervals in :attr:`table` (100(1 - alpha)%).
+    draws : int
+        Simulation draws per threshold.
+    weight : str
+        ``"binary"`` or ``"inverse"`` weights inside a band.
+    info : dict
+        Further settings of the run (points, power, panel layout, fixed effects, ...).
+
+    The result is immutable: assigning an attribute raises ``AttributeError``.
     """
 
     table: pd.DataFrame
