@@ -77,17 +77,74 @@ class CompareTable:
         Column names.
     notes : str
         The footnote (standard errors, star levels, effects method).
+    labels : dict
+        Display names of terms (``term -> label``).
+
+    The attributes are read-only: assigning one raises ``AttributeError``.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The cells, as described under ``frame``.
+    notes : str
+        The footnote.
+    labels : mapping, optional
+        Display names of terms.
     """
 
     def __init__(self, frame: pd.DataFrame, notes: str, labels: Mapping[str, str] | None = None) -> None:
-        self.frame = frame
-        self.names = list(frame.columns)
-        self.notes = notes
-        self.labels = dict(labels or {})
+        self._frame = frame
+        self._names = list(frame.columns)
+        self._notes = notes
+        self._labels = dict(labels or {})
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The cells of the table.
+
+        Returns
+        -------
+        pd.DataFrame
+            Strings, one column per model, MultiIndex ``(section, term, kind)``.
+        """
+        return self._frame
+
+    @property
+    def names(self) -> list:
+        """Column (model) names.
+
+        Returns
+        -------
+        list
+            A new list, in column order.
+        """
+        return list(self._names)
+
+    @property
+    def notes(self) -> str:
+        """The footnote (standard errors, star levels, effects method).
+
+        Returns
+        -------
+        str
+            The notes text.
+        """
+        return self._notes
+
+    @property
+    def labels(self) -> dict:
+        """Display names of terms.
+
+        Returns
+        -------
+        dict
+            A new dict ``term -> label``.
+        """
+        return dict(self._labels)
 
     # -- shared row iteration ---------------------------------------------------------------
     def _label(self, term: str) -> str:
-        return self.labels.get(term, term)
+        return self._labels.get(term, term)
 
     def _rows(self):
         """Yield ('header', title) | ('rule', None) | ('row', label, cells, section) in display order."""

@@ -93,6 +93,9 @@ def four():
 def test_layout(four):
     t = compare(four, effects=True, draws=50, seed=7)
     assert isinstance(t, CompareTable)
+    for attr in ("frame", "names", "notes", "labels"):  # read-only
+        with pytest.raises(AttributeError):
+            setattr(t, attr, None)
     f = t.frame
     assert list(f.columns) == ["(1)", "(2)", "(3)", "(4)"]
     assert list(f.index.names) == ["section", "term", "kind"]
