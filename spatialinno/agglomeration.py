@@ -68,6 +68,7 @@ some region(-period). Messages name the region, industry and period.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Hashable, Sequence
 
 import numpy as np
@@ -255,8 +256,6 @@ def location_quotient(data: pd.DataFrame, region: Hashable, industry: Hashable, 
 
 
 def _has_future_stack() -> bool:
-    import inspect
-
     return "future_stack" in inspect.signature(pd.DataFrame.stack).parameters
 
 

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from tqdm import tqdm
 
 from .constants import DEFAULT_SEED, SPILLOVER_FAMILIES
 from .errors import IdError, IslandError, SpatialInnoError, SpatialInnoWarning, preview
@@ -508,8 +509,6 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
                       "variables": variables, "draws": int(draws), "seed": threshold_seed(seed, t), "alpha": alpha})
 
     # -- fit -------------------------------------------------------------------------------------
-    from tqdm import tqdm
-
     bar = tqdm(total=len(tasks), desc=f"distance decay ({key}, {scheme})", unit="threshold", disable=not progress)
     outputs: list = [None] * len(tasks)
     try:

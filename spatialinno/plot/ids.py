@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -33,10 +34,6 @@ def map_ids(gdf: Any, id: Hashable | None) -> pd.Index:
     IdError
         If the id column is missing or ids are duplicated.
     """
-    try:
-        import geopandas as gpd  # imported when a map is drawn, keeping ``import spatialinno`` light
-    except ImportError as exc:  # pragma: no cover - geopandas is a dependency
-        raise SpatialInnoError("maps need geopandas") from exc
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise SpatialInnoError(f"gdf must be a GeoDataFrame (got {type(gdf).__name__}); "
                                f"e.g. si.datasets.load_provinces()")

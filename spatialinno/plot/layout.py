@@ -25,7 +25,8 @@ def new_axes(ax: Any, figsize: tuple[float, float]) -> Any:
     """
     if ax is not None:
         return ax
-    import matplotlib.pyplot as plt  # matplotlib is optional: imported only when a plot is drawn
+    # imported when a plot is drawn: matplotlib adds ~1.5 s to ``import spatialinno`` and picks a backend
+    import matplotlib.pyplot as plt
 
     _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
