@@ -48,7 +48,8 @@ def binary_w(edges_file, ids):
     e = read_csv(edges_file)
     pos = {v: i for i, v in enumerate(ids)}
     W = np.zeros((len(ids), len(ids)))
-    for f, t in zip(e["from_id"], e["to_id"], strict=True):
+    from_col, to_col = list(e)[:2]  # by position: the shared files name them from_id/to_id or from_state/to_state
+    for f, t in zip(e[from_col], e[to_col], strict=True):
         W[pos[f], pos[t]] = 1.0
     return W
 
@@ -264,7 +265,7 @@ def main():
     states = pr["states"]
     N, T = pr["N"], pr["T"]
     assert d["state"] == states * T, "produc_data.csv is not time-major"
-    WN = rowstd(binary_w("produc_neighbors.csv", states))
+    WN = rowstd(binary_w("../panel/produc_neighbors.csv", states))
     close(np.trace(WN.T @ WN + WN @ WN), pr["fixed_effects"]["entity"]["T_W"], "produc T_W")
     num = {k: np.array(d[k], dtype=float) for k in ("gsp", "pcap", "pc", "emp", "unemp")}
     y = np.log(num["gsp"]).reshape(T, N)

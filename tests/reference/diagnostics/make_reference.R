@@ -9,7 +9,7 @@
 # Writes into tests/reference/diagnostics/:
 #   columbus_data.csv                             (spData columbus; links col.gal.nb)
 #   boston_data.csv                               (spData boston.c; links boston.soi)
-#   produc_data.csv,   produc_neighbors.csv       (plm Produc + queen contiguity
+#   produc_data.csv                               (plm Produc; links: queen contiguity
 #                                                  of spData us_states)
 #   reference.json                                 (all reference numbers,
 #                                                  doubles written with %.17g)
@@ -34,12 +34,14 @@ if (!dir.exists(out_dir)) {
 }
 set.seed(20240101)
 
-# the Columbus and Boston neighbour lists live once, in tests/reference/crosssection
+# the neighbour lists live once: Columbus and Boston in tests/reference/crosssection, Produc in
+# tests/reference/panel (written by the scripts there); check they hold the links built here
 shared_nb_dir <- file.path("tests", "reference", "crosssection")
-check_shared_edges <- function(edges, file) {
-  stored <- read.csv(file.path(shared_nb_dir, file))
-  if (!identical(dim(stored), dim(edges)) || !all(stored == edges)) {
-    stop(file, " in ", shared_nb_dir, " differs from the links built here")
+check_shared_edges <- function(edges, file, dir = shared_nb_dir) {
+  stored <- read.csv(file.path(dir, file), stringsAsFactors = FALSE)
+  if (!identical(dim(stored), dim(edges)) ||
+      !all(unname(as.matrix(stored)) == unname(as.matrix(edges)))) {
+    stop(file, " in ", dir, " differs from the links built here")
   }
   invisible(TRUE)
 }
@@ -296,8 +298,8 @@ pr_out <- data.frame(state = pr$state, year = pr$year,
                      pr[, c("pcap", "hwy", "water", "util", "pc", "gsp", "emp", "unemp")])
 write_csv_exact(pr_out, file.path(out_dir, "produc_data.csv"))
 pe <- nb_edges(st_nb, seq_len(N))
-write.csv(data.frame(from_id = state_levels[pe$from_id], to_id = state_levels[pe$to_id]),
-          file.path(out_dir, "produc_neighbors.csv"), row.names = FALSE)
+check_shared_edges(data.frame(from_id = state_levels[pe$from_id], to_id = state_levels[pe$to_id]),
+                   "produc_neighbors.csv", dir = file.path("tests", "reference", "panel"))
 
 B_N <- nb2mat(st_nb, style = "B")
 W_N <- nb2mat(st_nb, style = "W")
@@ -367,7 +369,7 @@ for (fe in c("entity", "time", "twoway")) {
 
 produc_out <- list(
   N = N, T = TT, years = years, states = state_levels,
-  data_file = "produc_data.csv", neighbors_file = "produc_neighbors.csv",
+  data_file = "produc_data.csv", neighbors_file = "../panel/produc_neighbors.csv",
   source = paste("plm::Produc; W_N = queen contiguity (spdep::poly2nb(queen=TRUE),",
                  "default snap) of spData::us_states without District of Columbia;",
                  "polygon NAME mapped to Produc state by toupper + spaces->underscores,",
