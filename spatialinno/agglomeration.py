@@ -68,6 +68,7 @@ some region(-period). Messages name the region, industry and period.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Hashable, Sequence
 
 import numpy as np
@@ -81,10 +82,10 @@ __all__ = ["location_quotient", "coagglomeration", "specialisation", "specializa
 # --------------------------------------------------------------------------------------------
 # validation
 # --------------------------------------------------------------------------------------------
-def _where(row: pd.Series | tuple, keys: Sequence[str]) -> str:
+def _where(row: pd.Series | tuple, keys: Sequence[Hashable]) -> str:
     vals = row if isinstance(row, tuple) else tuple(row[k] for k in keys)
     vals = tuple(v.item() if isinstance(v, np.generic) else v for v in vals)
-    return ", ".join(f"{k}={v!r}" for k, v in zip(keys, vals))
+    return ", ".join(f"{k}={v!r}" for k, v in zip(keys, vals, strict=False))
 
 
 def _prepare(data: pd.DataFrame, region: Hashable, industry: Hashable, value: Hashable,
@@ -225,7 +226,8 @@ def location_quotient(data: pd.DataFrame, region: Hashable, industry: Hashable, 
         if over.to_numpy().any():
             r, c = np.argwhere(over.to_numpy())[0]
             idx = q_ind.index[r]
-            raise DataError(f"{_where(idx if isinstance(idx, tuple) else (idx,), keys)}, {industry}={q_ind.columns[c]!r}: "
+            where_idx = _where(idx if isinstance(idx, tuple) else (idx,), keys)
+            raise DataError(f"{where_idx}, {industry}={q_ind.columns[c]!r}: "
                             f"{value!r} ({q_ind.iat[r, c]:g}) exceeds the regional total {total!r} "
                             f"({qj.iat[r]:g}); check the units or the total label")
     else:
@@ -241,7 +243,8 @@ def location_quotient(data: pd.DataFrame, region: Hashable, industry: Hashable, 
         if len(zero):
             where = f" in {_where((p,), [period])}" if period is not None else ""
             raise DataError(f"industry {preview(list(zero))} has zero national {value!r}{where}: its location "
-                            "quotient is undefined (0/0); drop the industry" + (" or the period" if period is not None else ""))
+                            "quotient is undefined (0/0); drop the industry"
+                            + (" or the period" if period is not None else ""))
         lq = block.div(qj_b, axis=0).div(qi / q, axis=1)
         out.append(lq)
     lq = pd.concat(out) if len(out) > 1 else out[0]
@@ -253,8 +256,6 @@ def location_quotient(data: pd.DataFrame, region: Hashable, industry: Hashable, 
 
 
 def _has_future_stack() -> bool:
-    import inspect
-
     return "future_stack" in inspect.signature(pd.DataFrame.stack).parameters
 
 
@@ -309,26 +310,49 @@ def _align(a: pd.Series, b: pd.Series, na: str, nb: str) -> tuple[pd.Series, pd.
 def coagglomeration(lq1: pd.Series, lq2: pd.Series, kind: str = "synergy", *,
                     aggregate: pd.Series | None = None,
                     by: Hashable | Sequence[Hashable] | None = None) -> pd.Series | float:
-    r"""Co-agglomeration of two industries.
+    r"""Co-agglomeration of two industries: synergy index or Ellison-Glaeser :math:`\gamma^c`.
 
-    ``kind="synergy"`` (default)
-        ``lq1``, ``lq2`` are the two industries' location quotients, Series indexed by region (or
-        (region, period)); they are aligned by index (different ids raise :class:`IdError`; index
-        levels with the same name that are constant within each Series but differ between them, such
-        as the industry label of ``lq.xs(..., drop_level=False)``, are dropped first). Returns the Series
-        :math:`1 - |LQ_1-LQ_2|/(LQ_1+LQ_2) + (LQ_1+LQ_2)` named ``"coagg"``. A region where both
-        quotients are zero raises :class:`DataError` (the index is 0/0 there).
+    ``kind="synergy"`` (default; Chen, Chen & Yang 2016, see the module docstring)
+        :math:`C_j = 1 - |LQ_1-LQ_2|/(LQ_1+LQ_2) + (LQ_1+LQ_2)` in each region. ``lq1``, ``lq2`` are
+        the two industries' location quotients, Series indexed by region (or (region, period)); they
+        are aligned by index (different ids raise :class:`IdError`; index levels with the same name
+        that are constant within each Series but differ between them, such as the industry label of
+        ``lq.xs(..., drop_level=False)``, are dropped first). A region where both quotients are zero
+        raises :class:`DataError` (the index is 0/0 there).
 
-    ``kind="ellison_glaeser"``
-        ``lq1``, ``lq2`` are the two industries' regional **levels or shares** (employment or output
-        by region, not location quotients), ``aggregate`` the regional level (or share) of all
-        activity, e.g. total employment, all indexed by region (aligned by id). Shares
-        :math:`s_{m1}, s_{m2}, x_m` are formed inside (each input divided by its sum). Returns the
-        scalar :math:`\gamma^c = \sum_m (s_{m1}-x_m)(s_{m2}-x_m)/(1-\sum_m x_m^2)` of Ellison &
-        Glaeser (1997) (plant Herfindahls cancel out of the pairwise index, see the module
-        docstring), or, with ``by=`` (index level name(s), e.g. ``"year"``), a Series named
-        ``"gamma_c"`` with one value per group. Positive: the two industries co-locate beyond what
-        aggregate activity implies.
+    ``kind="ellison_glaeser"`` (Ellison & Glaeser 1997; pairwise form of Ellison, Glaeser & Kerr 2010)
+        :math:`\gamma^c = \sum_m (s_{m1}-x_m)(s_{m2}-x_m)/(1-\sum_m x_m^2)` (plant Herfindahls cancel
+        out of the pairwise index, see the module docstring). ``lq1``, ``lq2`` are then the two
+        industries' regional **levels or shares** (employment or output by region, not location
+        quotients), ``aggregate`` the regional level (or share) of all activity, e.g. total
+        employment, all indexed by region (aligned by id). Shares :math:`s_{m1}, s_{m2}, x_m` are
+        formed inside (each input divided by its sum). Positive: the two industries co-locate beyond
+        what aggregate activity implies.
+
+    Parameters
+    ----------
+    lq1, lq2 : pd.Series
+        Location quotients (synergy) or regional levels (Ellison-Glaeser) of the two industries,
+        indexed by region (or (region, period)).
+    kind : str
+        ``"synergy"`` or ``"ellison_glaeser"`` (alias ``"eg"``).
+    aggregate : pd.Series, optional
+        Regional level of all activity (needed by ``"ellison_glaeser"``).
+    by : hashable or sequence, optional
+        Index level name(s), e.g. ``"year"``: compute :math:`\gamma^c` separately in each group.
+
+    Returns
+    -------
+    pd.Series or float
+        Synergy: the Series named ``"coagg"`` on the aligned index. Ellison-Glaeser: the scalar
+        :math:`\gamma^c`, or with ``by=`` a Series named ``"gamma_c"`` with one value per group.
+
+    Raises
+    ------
+    IdError
+        If the inputs cover different ids or index levels.
+    DataError
+        For a 0/0 synergy index, a missing ``aggregate`` or unusable values.
     """
     a = _as_series(lq1, "lq1")
     b = _as_series(lq2, "lq2")
@@ -344,7 +368,8 @@ def coagglomeration(lq1: pd.Series, lq2: pd.Series, kind: str = "synergy", *,
         return out
     if kind in ("ellison_glaeser", "eg"):
         if aggregate is None:
-            raise DataError("kind='ellison_glaeser' needs aggregate= (regional level of all activity, indexed like lq1)")
+            raise DataError("kind='ellison_glaeser' needs aggregate= (regional level of all activity, "
+                            "indexed like lq1)")
         x = _as_series(aggregate, "aggregate")
         a2, x = _align(a, x, "lq1", "aggregate")
         frame = pd.DataFrame({"s1": a2, "s2": b.reindex(a2.index), "x": x})
@@ -399,15 +424,30 @@ def specialisation(data: pd.DataFrame, region: Hashable, industry: Hashable, val
                    reference: str = "rest") -> pd.DataFrame:
     r"""Krugman and Herfindahl specialisation indices of each region.
 
+    Krugman (1991) index in the regional form of Midelfart-Knarvik, Overman, Redding & Venables
+    (2000): :math:`K_j = \sum_i |s_{ij} - \bar s_{ij}|`; Herfindahl :math:`H_j = \sum_i s_{ij}^2`.
     Shares :math:`s_{ij}` are of the listed industries among themselves (list a partition of the
     economy; the ``total`` label, if given, is dropped).
 
-    Returns a DataFrame indexed by region (or (region, period)) with columns
+    Parameters
+    ----------
+    data : DataFrame
+        Long data, one row per region (and period) and industry. Not modified.
+    region, industry, value : column names
+        Region id, industry label and the non-negative quantity (output, employment, ...).
+    total : industry label, optional
+        Label of the rows holding each region's total (e.g. ``"all"``); those rows are dropped.
+    period : column name, optional
+        Compute the indices separately in every period.
+    reference : str
+        :math:`\bar s_{ij}` is industry *i*'s share in all other regions (``"rest"``, default) or in
+        the nation including region *j* (``"national"``).
 
-    - ``krugman``: :math:`\sum_i |s_{ij} - \bar s_{ij}|`, with :math:`\bar s_{ij}` the share of
-      industry *i* in all other regions (``reference="rest"``, Midelfart-Knarvik et al. 2000) or in the
-      nation including region *j* (``reference="national"``); 0 = same structure, 2 = disjoint.
-    - ``herfindahl``: :math:`\sum_i s_{ij}^2`, from 1/(number of industries) to 1.
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by region (or (region, period)) with columns ``krugman`` (0 = same structure as the
+        reference, 2 = disjoint) and ``herfindahl`` (from 1/(number of industries) to 1).
     """
     if reference not in ("rest", "national"):
         raise DataError(f"reference must be 'rest' or 'national' (got {reference!r})")
@@ -421,7 +461,8 @@ def specialisation(data: pd.DataFrame, region: Hashable, industry: Hashable, val
             k = sij.sub(ref, axis=1).abs().sum(axis=1)
         else:
             if len(block) < 2:
-                raise DataError("reference='rest' needs at least two regions" + (f" in {_where((p,), [period])}" if period is not None else ""))
+                raise DataError("reference='rest' needs at least two regions"
+                                + (f" in {_where((p,), [period])}" if period is not None else ""))
             rest = block.sum(axis=0).to_numpy()[None, :] - block.to_numpy()
             rest_tot = rest.sum(axis=1, keepdims=True)
             if (rest_tot <= 0).any():
@@ -441,14 +482,28 @@ def diversity(data: pd.DataFrame, region: Hashable, industry: Hashable, value: H
               total: Hashable | None = None, period: Hashable | None = None) -> pd.DataFrame:
     r"""Jacobs-type diversity of each region's industry structure.
 
-    Returns a DataFrame indexed by region (or (region, period)) with columns
+    Inverse Herfindahl :math:`1/\sum_i s_{ij}^2` and Shannon entropy
+    :math:`-\sum_i s_{ij}\ln s_{ij}` (natural log, :math:`0\ln 0=0`; Frenken, van Oort & Verburg
+    2007). Shares are of the listed industries among themselves (the ``total`` label, if given, is
+    dropped).
 
-    - ``inverse_herfindahl``: :math:`1/\sum_i s_{ij}^2`, from 1 (one industry) to the number of
-      industries (all equal);
-    - ``entropy``: Shannon entropy :math:`-\sum_i s_{ij}\ln s_{ij}` (natural log, :math:`0\ln 0=0`),
-      from 0 to :math:`\ln(\text{number of industries})`.
+    Parameters
+    ----------
+    data : DataFrame
+        Long data, one row per region (and period) and industry. Not modified.
+    region, industry, value : column names
+        Region id, industry label and the non-negative quantity (output, employment, ...).
+    total : industry label, optional
+        Label of the rows holding each region's total (e.g. ``"all"``); those rows are dropped.
+    period : column name, optional
+        Compute the indices separately in every period.
 
-    Shares are of the listed industries among themselves (the ``total`` label, if given, is dropped).
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by region (or (region, period)) with columns ``inverse_herfindahl`` (from 1, one
+        industry, to the number of industries, all equal) and ``entropy`` (from 0 to
+        :math:`\ln(\text{number of industries})`).
     """
     wide, keys = _shares(data, region, industry, value, total, period)
     sij = wide.div(wide.sum(axis=1), axis=0)

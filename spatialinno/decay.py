@@ -24,22 +24,25 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Hashable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from tqdm import tqdm
 
+from .constants import DEFAULT_SEED, SPILLOVER_FAMILIES
 from .errors import IdError, IslandError, SpatialInnoError, SpatialInnoWarning, preview
 from .models.model import fit
-from .models.results import DEFAULT_SEED, SpatialResults
+from .models.results import SpatialResults
+from .plot.effects import decay_plot
 from .weights import Weights
 from .weights.distance import distance_band
 from .weights.geometry import lonlat_points, region_ids
 
 SCHEMES = ("band", "beyond", "within")
-MODELS = ("SAR", "SDM", "SDEM", "SLX", "SAC")
 EFFECTS = ("direct", "indirect", "total")
 #: errors of one threshold's fit that are recorded as a NaN row instead of stopping the run
 RECORDED = (SpatialInnoError, np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError, OverflowError)
@@ -48,13 +51,28 @@ TABLE_COLUMNS = ["threshold", "lower_km", "upper_km", "variable", "effect", "est
 
 
 def threshold_seed(seed: int, threshold: float) -> int:
-    """Seed of the effect simulation at ``threshold``: a function of (seed, threshold) only, so a threshold
-    gets the same draws whatever the other thresholds, their order or ``n_jobs``."""
+    """Seed of the effect simulation at ``threshold``.
+
+    A function of (seed, threshold) only, ``SeedSequence([seed, round(1000 * threshold)])``, so a
+    threshold gets the same draws whatever the other thresholds, their order or ``n_jobs``.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the whole decay run.
+    threshold : float
+        Threshold in km (resolved to metres).
+
+    Returns
+    -------
+    int
+        A 32-bit seed for that threshold's effect simulation.
+    """
     ss = np.random.SeedSequence([int(seed), round(float(threshold) * 1000)])
     return int(ss.generate_state(1, dtype=np.uint32)[0])
 
 
-@dataclass
+@dataclass(frozen=True)
 class DecayResult:
     """Distance-decay curve of spatial effects (see :func:`distance_decay`).
 
@@ -77,6 +95,20 @@ class DecayResult:
         threshold -> list of the ids with no partner at that threshold.
     seeds : dict
         threshold -> seed of that threshold's effect simulation (see :func:`threshold_seed`).
+    scheme, model, formula : str
+        The run's distance scheme, model family (upper case) and formula.
+    band_width_km : dict or None
+        threshold -> width of its band (``scheme="band"``), else None.
+    alpha : float
+        Level of the intervals in :attr:`table` (100(1 - alpha)%).
+    draws : int
+        Simulation draws per threshold.
+    weight : str
+        ``"binary"`` or ``"inverse"`` weights inside a band.
+    info : dict
+        Further settings of the run (points, power, panel layout, fixed effects, ...).
+
+    The result is immutable: assigning an attribute raises ``AttributeError``.
     """
 
     table: pd.DataFrame
@@ -95,10 +127,24 @@ class DecayResult:
 
     @property
     def thresholds(self) -> list[float]:
+        """Thresholds (km) of the run, increasing.
+
+        Returns
+        -------
+        list of float
+            The keys of :attr:`results`.
+        """
         return list(self.results)
 
     @property
     def variables(self) -> list[str]:
+        """Regressors whose effects the decay table holds.
+
+        Returns
+        -------
+        list of str
+            In the order of :attr:`table`.
+        """
         return list(pd.unique(self.table["variable"]))
 
     def _check_variable(self, variable: str, effect: str = "indirect") -> None:
@@ -110,8 +156,20 @@ class DecayResult:
     def curve(self, variable: str, effect: str = "indirect", alpha: float | None = None) -> pd.DataFrame:
         """Rows of :attr:`table` for one variable and effect, indexed by threshold.
 
-        With ``alpha`` other than the run's, ``ci_lower``/``ci_upper`` are recomputed at that level from
-        the same simulation draws (same seed per threshold).
+        Parameters
+        ----------
+        variable : str
+            A regressor of the decay run.
+        effect : str
+            ``"direct"``, ``"indirect"`` (default) or ``"total"``.
+        alpha : float, optional
+            Level of the intervals; other than the run's, ``ci_lower``/``ci_upper`` are recomputed at
+            that level from the same simulation draws (same seed per threshold).
+
+        Returns
+        -------
+        pd.DataFrame
+            The table's columns for that variable and effect, indexed by ``threshold``.
         """
         self._check_variable(variable, effect)
         t = self.table
@@ -129,13 +187,43 @@ class DecayResult:
         return out
 
     def significant(self, variable: str, effect: str = "indirect", alpha: float | None = None) -> pd.Series:
-        """Per threshold: True when the 100(1 - alpha)% simulation interval excludes 0, False when it
-        includes 0, <NA> when the fit failed (``alpha`` defaults to the run's)."""
+        """Per threshold, whether the 100(1 - alpha)% simulation interval excludes 0.
+
+        Parameters
+        ----------
+        variable : str
+            A regressor of the decay run.
+        effect : str
+            ``"direct"``, ``"indirect"`` (default) or ``"total"``.
+        alpha : float, optional
+            Level of the intervals (default: the run's).
+
+        Returns
+        -------
+        pd.Series
+            Indexed by threshold: True when the interval excludes 0, False when it includes 0, <NA>
+            when the fit failed.
+        """
         return self.signs(variable, effect, alpha).ne(0).rename(f"{effect} effect of {variable} significant")
 
     def signs(self, variable: str, effect: str = "indirect", alpha: float | None = None) -> pd.Series:
-        """Per threshold: +1 when the 100(1 - alpha)% simulation interval lies above 0, -1 when it lies
-        below 0, 0 when it includes 0, <NA> when the fit failed."""
+        """Per threshold, the sign of a significant effect.
+
+        Parameters
+        ----------
+        variable : str
+            A regressor of the decay run.
+        effect : str
+            ``"direct"``, ``"indirect"`` (default) or ``"total"``.
+        alpha : float, optional
+            Level of the intervals (default: the run's).
+
+        Returns
+        -------
+        pd.Series
+            Nullable integers indexed by threshold: +1 when the 100(1 - alpha)% simulation interval
+            lies above 0, -1 when it lies below 0, 0 when it includes 0, <NA> when the fit failed.
+        """
         c = self.curve(variable, effect, alpha)
         ok = c["ci_lower"].notna() & c["ci_upper"].notna()
         sign = np.where(c["ci_lower"] > 0, 1, np.where(c["ci_upper"] < 0, -1, 0))
@@ -151,15 +239,28 @@ class DecayResult:
         lies on the other side of 0, i.e. the end of the first run of thresholds significant with the
         same sign (a significant positive spillover followed by a significant negative one has ended).
         Thresholds before that run (e.g. short bands with so few linked regions that the average effect
-        is tiny) are skipped, and so are failed fits. Returns ``None`` when no threshold is significant,
-        or when the first run lasts to the largest threshold (the spillover reaches beyond the range
-        examined).
+        is tiny) are skipped, and so are failed fits.
 
         Reading: for ``scheme="band"`` the boundary is the lower edge of the first band without a
         significant effect (spillovers reach at least that far); for ``"within"`` the first radius at
         which adding more distant regions makes the average effect insignificant; for ``"beyond"`` the
         first d such that the regions at least d away no longer have a significant effect.
-        ``alpha`` other than the run's re-uses the same simulation draws at the new level.
+
+        Parameters
+        ----------
+        variable : str
+            A regressor of the decay run.
+        alpha : float
+            Level of the intervals; other than the run's, the same simulation draws are re-used at the
+            new level.
+        effect : str
+            ``"direct"``, ``"indirect"`` (default) or ``"total"``.
+
+        Returns
+        -------
+        float or None
+            The boundary threshold in km; None when no threshold is significant, or when the first run
+            lasts to the largest threshold (the spillover reaches beyond the range examined).
         """
         fitted = self.signs(variable, effect, alpha).dropna()
         signs = fitted.to_numpy(dtype=int)
@@ -170,9 +271,24 @@ class DecayResult:
         return float(fitted.index[start + off[0]]) if len(off) else None
 
     def plot(self, variable: str, effect: str = "indirect", ax=None, **kwargs):
-        """The decay curve of ``variable`` (see :func:`spatialinno.plot.decay_plot`)."""
-        from .plot.effects import decay_plot
+        """The decay curve of ``variable`` (see :func:`spatialinno.plot.decay_plot`).
 
+        Parameters
+        ----------
+        variable : str
+            A regressor of the decay run.
+        effect : str
+            ``"direct"``, ``"indirect"`` (default) or ``"total"``.
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to :func:`spatialinno.plot.decay_plot`.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         return decay_plot(self, variable, effect=effect, ax=ax, **kwargs)
 
     def __repr__(self) -> str:
@@ -292,9 +408,9 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
     """
     # -- arguments ---------------------------------------------------------------------------
     key = str(model).upper()
-    if key not in MODELS:
-        raise SpatialInnoError(f"model must be one of {', '.join(m.lower() for m in MODELS)} for a decay curve "
-                               f"(got {model!r}); OLS and SEM have no spillover effects")
+    if key not in SPILLOVER_FAMILIES:
+        raise SpatialInnoError(f"model must be one of {', '.join(m.lower() for m in SPILLOVER_FAMILIES)} for a decay "
+                               f"curve (got {model!r}); OLS and SEM have no spillover effects")
     if scheme not in SCHEMES:
         raise SpatialInnoError(f"scheme must be one of {', '.join(map(repr, SCHEMES))} (got {scheme!r})")
     if weight not in ("binary", "inverse"):
@@ -314,7 +430,8 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
     try:
         th = np.asarray(list(thresholds_km), dtype=float).ravel()
     except (TypeError, ValueError):
-        raise SpatialInnoError("thresholds_km must be a sequence of distances in km, e.g. range(0, 2001, 250)") from None
+        raise SpatialInnoError("thresholds_km must be a sequence of distances in km, "
+                               "e.g. range(0, 2001, 250)") from None
     if th.size == 0:
         raise SpatialInnoError("thresholds_km is empty; give distances in km, e.g. range(0, 2001, 250)")
     if not np.all(np.isfinite(th)) or (th < 0).any():
@@ -339,7 +456,7 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
     pts = pd.DataFrame({"id": ids.to_numpy(), "lon": ll[:, 0], "lat": ll[:, 1]})
 
     # -- validate the run once: formula, ids, panel, regressors (OLS ignores W's links) ----------
-    fit_kwargs = {"id": id, "entity": entity, "time": time, "fixed_effects": fixed_effects,
+    fit_kwargs: dict[str, Any] = {"id": id, "entity": entity, "time": time, "fixed_effects": fixed_effects,
                   "bias_correction": bias_correction, "durbin": durbin, "method": method}
     if fixed_effects == "random":
         raise SpatialInnoError("distance_decay needs fixed effects or pooled data; random effects are not supported")
@@ -353,19 +470,22 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
     if durbin is not None:
         unknown = [d for d in durbin if d not in regressors]
         if unknown:
-            raise SpatialInnoError(f"durbin names {preview(unknown)} are not regressors; choose from {preview(regressors)}")
+            raise SpatialInnoError(f"durbin names {preview(unknown)} are not regressors; "
+                                   f"choose from {preview(regressors)}")
     if variables is None:
         variables = regressors
     else:
         variables = [variables] if isinstance(variables, str) else list(variables)
         unknown = [v for v in variables if v not in regressors]
         if unknown or not variables:
-            raise SpatialInnoError(f"variables {preview(unknown)} are not regressors; choose from {preview(regressors)}")
+            raise SpatialInnoError(f"variables {preview(unknown)} are not regressors; "
+                                   f"choose from {preview(regressors)}")
 
     # -- weights per threshold -------------------------------------------------------------------
-    tasks, meta = [], []
+    tasks: list[dict[str, Any]] = []
+    meta: list[dict[str, Any]] = []
     for k, t in enumerate(th):
-        if scheme == "band":
+        if widths is not None:  # scheme == "band"
             lower, upper = float(t), float(t + widths[k])
         elif scheme == "beyond":
             lower, upper = float(t), np.inf
@@ -389,8 +509,6 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
                       "variables": variables, "draws": int(draws), "seed": threshold_seed(seed, t), "alpha": alpha})
 
     # -- fit -------------------------------------------------------------------------------------
-    from tqdm import tqdm
-
     bar = tqdm(total=len(tasks), desc=f"distance decay ({key}, {scheme})", unit="threshold", disable=not progress)
     outputs: list = [None] * len(tasks)
     try:
@@ -399,8 +517,6 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
                 outputs[k] = _fit_one(task)
                 bar.update()
         else:
-            from concurrent.futures import ProcessPoolExecutor, as_completed
-
             with ProcessPoolExecutor(max_workers=min(n_jobs, len(tasks))) as pool:
                 futures = {pool.submit(_fit_one, task): k for k, task in enumerate(tasks)}
                 for fut in as_completed(futures):
@@ -410,8 +526,12 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
         bar.close()
 
     # -- assemble ----------------------------------------------------------------------------------
-    rows, results, weights, isl_map, seeds = [], {}, {}, {}, {}
-    for m, task, (res, eff_rows, note) in zip(meta, tasks, outputs):
+    rows: list[list[Any]] = []
+    results: dict[float, SpatialResults | None] = {}
+    weights: dict[float, Weights | None] = {}
+    isl_map: dict[float, list] = {}
+    seeds: dict[float, int] = {}
+    for m, task, (res, eff_rows, note) in zip(meta, tasks, outputs, strict=True):
         t = m["threshold"]
         # with n_jobs > 1 the fitted result carries the worker's copy of W: keep that one
         results[t], isl_map[t], seeds[t] = res, m["islands"], task["seed"]
@@ -430,7 +550,7 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
     table["n_islands"] = table["n_islands"].astype(int)
     return DecayResult(table=table, results=results, weights=weights, islands=isl_map, seeds=seeds, scheme=scheme,
                        model=key, formula=formula,
-                       band_width_km=None if widths is None else dict(zip(th.tolist(), widths.tolist())),
+                       band_width_km=None if widths is None else dict(zip(th.tolist(), widths.tolist(), strict=True)),
                        alpha=alpha, draws=int(draws), weight=weight,
                        info={"points": points, "power": power, "panel": panel, "fixed_effects": fixed_effects,
                              "bias_correction": bias_correction, "seed": seed, "outcome": base.formula_outcome})

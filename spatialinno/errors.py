@@ -10,27 +10,63 @@ from collections.abc import Iterable
 
 
 class SpatialInnoError(ValueError):
-    """Base class of every error spatialinno raises on bad input or failed estimation."""
+    """Base class of every error spatialinno raises on bad input or failed estimation (a ``ValueError``).
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, naming the offending ids, columns or values, and how to fix the input.
+    """
 
 
 class IdError(SpatialInnoError):
-    """Ids are missing, duplicated, or do not match between data and weights."""
+    """Ids are missing, duplicated, or do not match between data and weights.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, naming the offending ids, columns or values, and how to fix the input.
+    """
 
 
 class GeometryError(SpatialInnoError):
-    """Geometries are empty, invalid, coincide, or have an unusable CRS."""
+    """Geometries are empty, invalid, coincide, or have an unusable CRS.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, naming the offending ids, columns or values, and how to fix the input.
+    """
 
 
 class IslandError(SpatialInnoError):
-    """A region has no neighbour where the caller asked for none to be allowed."""
+    """A region has no neighbour where the caller asked for none to be allowed.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, naming the offending ids, columns or values, and how to fix the input.
+    """
 
 
 class DataError(SpatialInnoError):
-    """Values are missing, non-finite, constant, collinear or otherwise unusable."""
+    """Values are missing, non-finite, constant, collinear or otherwise unusable.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, naming the offending ids, columns or values, and how to fix the input.
+    """
 
 
 class PanelError(SpatialInnoError):
-    """A panel is unbalanced, has duplicated (entity, time) rows, or mismatched ids."""
+    """A panel is unbalanced, has duplicated (entity, time) rows, or mismatched ids.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, naming the offending ids, columns or values, and how to fix the input.
+    """
 
 
 class IdentificationError(SpatialInnoError):
@@ -38,7 +74,13 @@ class IdentificationError(SpatialInnoError):
 
 
 class EstimationError(SpatialInnoError):
-    """The optimiser failed or an estimate lies on the bound of the parameter space."""
+    """The optimiser failed or an estimate lies on the bound of the parameter space.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, naming the offending ids, columns or values, and how to fix the input.
+    """
 
 
 class SplitCodeError(IdError):
@@ -62,11 +104,30 @@ class PeriodWeightsError(SpatialInnoError):
 
 
 class SpatialInnoWarning(UserWarning):
-    """An estimate is valid only approximately (e.g. Lee-Yu time effects with islands in W)."""
+    """An estimate is valid only approximately (e.g. Lee-Yu time effects with islands in W).
+
+    Parameters
+    ----------
+    message : str
+        What is approximate and why.
+    """
 
 
 def preview(items: Iterable, limit: int = 8) -> str:
-    """Short printable list of offending items: ``a, b, c, ... (12 in all)``."""
+    """Short printable list of offending items: ``a, b, c, ... (12 in all)``.
+
+    Parameters
+    ----------
+    items : iterable
+        The offending ids, columns or values.
+    limit : int
+        Largest number of items shown.
+
+    Returns
+    -------
+    str
+        The first ``limit`` items (strings quoted), comma-separated, with the total count when cut.
+    """
     items = list(items)
     shown = ", ".join(repr(i) if isinstance(i, str) else str(i) for i in items[:limit])
     if len(items) > limit:
@@ -75,7 +136,26 @@ def preview(items: Iterable, limit: int = 8) -> str:
 
 
 def mismatch(left: str, left_only, right: str, right_only, limit: int = 8) -> str:
-    """``"N in <left> only: a, b; M in <right> only: c"`` for two sets of ids that should be equal ("" if equal)."""
+    """Describe two sets of ids that should be equal: ``"N <left>: a, b; M <right>: c"``.
+
+    Parameters
+    ----------
+    left : str
+        Description of the first set's extra ids (e.g. ``"in the data only"``).
+    left_only : sized iterable
+        Ids only in the first set.
+    right : str
+        Description of the second set's extra ids.
+    right_only : sized iterable
+        Ids only in the second set.
+    limit : int
+        Largest number of ids shown per side.
+
+    Returns
+    -------
+    str
+        The non-empty parts joined by ``"; "`` (``""`` when both are empty).
+    """
     parts = [f"{len(items)} {where}: {preview(list(items), limit)}"
              for where, items in ((left, left_only), (right, right_only)) if len(items)]
     return "; ".join(parts)

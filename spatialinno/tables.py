@@ -22,11 +22,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .constants import DEFAULT_SEED
 from .errors import SpatialInnoError, preview
 
 __all__ = ["compare", "CompareTable", "significance_stars"]
 
-DEFAULT_SEED = 20240601
 SPATIAL = ("rho", "lambda")
 EFFECT_TITLES = {"direct": "Direct effects", "indirect": "Indirect effects", "total": "Total effects"}
 STAT_ROWS = ("N", "T", "Observations", "Fixed effects", "Bias correction", "Weights", "Log-likelihood", "AIC")
@@ -34,7 +34,20 @@ DASH = "-"
 
 
 def significance_stars(p: float, levels: Sequence[float] = (0.10, 0.05, 0.01)) -> str:
-    """``"***"``, ``"**"``, ``"*"`` or ``""``: one star per level in ``levels`` that ``p`` is strictly below."""
+    """Significance stars: one per level in ``levels`` that ``p`` is strictly below.
+
+    Parameters
+    ----------
+    p : float
+        A p-value (None or NaN gives no stars).
+    levels : sequence of float
+        Significance levels, conventionally (0.10, 0.05, 0.01).
+
+    Returns
+    -------
+    str
+        ``"***"``, ``"**"``, ``"*"`` or ``""``.
+    """
     if p is None or not np.isfinite(p):
         return ""
     return "*" * sum(1 for a in levels if p < a)
@@ -64,24 +77,82 @@ class CompareTable:
         Column names.
     notes : str
         The footnote (standard errors, star levels, effects method).
+    labels : dict
+        Display names of terms (``term -> label``).
+
+    The attributes are read-only: assigning one raises ``AttributeError``.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The cells, as described under ``frame``.
+    notes : str
+        The footnote.
+    labels : mapping, optional
+        Display names of terms.
     """
 
     def __init__(self, frame: pd.DataFrame, notes: str, labels: Mapping[str, str] | None = None) -> None:
-        self.frame = frame
-        self.names = list(frame.columns)
-        self.notes = notes
-        self.labels = dict(labels or {})
+        self._frame = frame
+        self._names = list(frame.columns)
+        self._notes = notes
+        self._labels = dict(labels or {})
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The cells of the table.
+
+        Returns
+        -------
+        pd.DataFrame
+            Strings, one column per model, MultiIndex ``(section, term, kind)``.
+        """
+        return self._frame
+
+    @property
+    def names(self) -> list:
+        """Column (model) names.
+
+        Returns
+        -------
+        list
+            A new list, in column order.
+        """
+        return list(self._names)
+
+    @property
+    def notes(self) -> str:
+        """The footnote (standard errors, star levels, effects method).
+
+        Returns
+        -------
+        str
+            The notes text.
+        """
+        return self._notes
+
+    @property
+    def labels(self) -> dict:
+        """Display names of terms.
+
+        Returns
+        -------
+        dict
+            A new dict ``term -> label``.
+        """
+        return dict(self._labels)
 
     # -- shared row iteration ---------------------------------------------------------------
     def _label(self, term: str) -> str:
-        return self.labels.get(term, term)
+        return self._labels.get(term, term)
 
     def _rows(self):
         """Yield ('header', title) | ('rule', None) | ('row', label, cells, section) in display order."""
         prev = None
         for (section, term, kind), cells in self.frame.iterrows():
             if section != prev:
-                if prev is not None and section != "coefficients" and not (prev in EFFECT_TITLES and section in EFFECT_TITLES):
+                both_effects = prev in EFFECT_TITLES and section in EFFECT_TITLES
+                if prev is not None and section != "coefficients" and not both_effects:
                     yield ("rule", None)
                 if section in EFFECT_TITLES:
                     yield ("header", EFFECT_TITLES[section])
@@ -94,9 +165,27 @@ class CompareTable:
                  notes: bool = True, position: str = "htbp") -> str:
         r"""LaTeX source (needs ``\usepackage{booktabs}``).
 
-        ``env="table"`` (default) wraps the tabular in a ``table`` float with ``\centering``, optional
-        ``caption``/``label`` and the notes beneath; ``env=None`` returns the bare ``tabular`` (notes
-        as LaTeX comments). Every body row has the same number of ``&``; text is escaped.
+        Every body row has the same number of ``&``; text is escaped.
+
+        Parameters
+        ----------
+        caption : str, optional
+            Caption of the ``table`` float.
+        label : str, optional
+            ``\label`` of the ``table`` float.
+        env : str or None
+            ``"table"`` (default) wraps the tabular in a ``table`` float with ``\centering``, optional
+            caption/label and the notes beneath; None returns the bare ``tabular`` (notes as LaTeX
+            comments).
+        notes : bool
+            Include the notes (standard errors, stars, effect method).
+        position : str
+            Placement specifier of the float.
+
+        Returns
+        -------
+        str
+            The LaTeX source.
         """
         k = len(self.names)
         lines = [r"\begin{tabular}{l" + "c" * k + "}", r"\toprule"]
@@ -140,7 +229,18 @@ class CompareTable:
         return "\n".join(wrap) + "\n"
 
     def to_markdown(self, notes: bool = True) -> str:
-        """GitHub-flavoured Markdown pipe table (no extra dependency)."""
+        """GitHub-flavoured Markdown pipe table (no extra dependency).
+
+        Parameters
+        ----------
+        notes : bool
+            Append the notes beneath the table.
+
+        Returns
+        -------
+        str
+            The Markdown source.
+        """
         k = len(self.names)
         rows = [[""] + self.names]
         for item in self._rows():
@@ -153,8 +253,10 @@ class CompareTable:
         rows = [[_md(c) for c in r] for r in rows]
         widths = [max(3, *(len(r[j]) for r in rows)) for j in range(k + 1)]
         def line(r):
-            return "| " + " | ".join(c.ljust(widths[0]) if j == 0 else c.center(widths[j]) for j, c in enumerate(r)) + " |"
-        out = [line(rows[0]), "| " + " | ".join([":" + "-" * (widths[0] - 1)] + [":" + "-" * (w - 2) + ":" for w in widths[1:]]) + " |"]
+            cells = (c.ljust(widths[0]) if j == 0 else c.center(widths[j]) for j, c in enumerate(r))
+            return "| " + " | ".join(cells) + " |"
+        rule = [":" + "-" * (widths[0] - 1)] + [":" + "-" * (w - 2) + ":" for w in widths[1:]]
+        out = [line(rows[0]), "| " + " | ".join(rule) + " |"]
         out += [line(r) for r in rows[1:]]
         text = "\n".join(out) + "\n"
         if notes and self.notes:
@@ -162,7 +264,18 @@ class CompareTable:
         return text
 
     def to_html(self, notes: bool = True) -> str:
-        """HTML ``<table>`` (class ``spatialinno-compare``)."""
+        """HTML ``<table>`` (class ``spatialinno-compare``), text escaped.
+
+        Parameters
+        ----------
+        notes : bool
+            Put the notes in the last row.
+
+        Returns
+        -------
+        str
+            The HTML source.
+        """
         k = len(self.names)
         e = _html.escape
         out = ['<table class="spatialinno-compare" style="border-collapse:collapse">', "<thead>",
@@ -183,8 +296,8 @@ class CompareTable:
             out.append(f'<tr{style}><td style="text-align:left;padding-right:1em">{e(lab)}</td>'
                        + "".join(f'<td style="text-align:center;padding:0 0.8em">{e(c)}</td>' for c in cells) + "</tr>")
         out.append("</tbody>")
-        foot = f'<tr style="border-top:2px solid black"><td colspan="{k + 1}" style="text-align:left;font-size:smaller">' \
-               f'{e(self.notes) if notes else ""}</td></tr>'
+        foot = (f'<tr style="border-top:2px solid black"><td colspan="{k + 1}" '
+                f'style="text-align:left;font-size:smaller">{e(self.notes) if notes else ""}</td></tr>')
         out += ["<tfoot>", foot, "</tfoot>", "</table>"]
         return "\n".join(out) + "\n"
 
@@ -208,7 +321,8 @@ class CompareTable:
             if r is None:
                 lines.append("-" * total)
             else:
-                lines.append(r[0].ljust(widths[0]) + "".join("  " + c.center(widths[j + 1]) for j, c in enumerate(r[1:])))
+                cells = "".join("  " + c.center(widths[j + 1]) for j, c in enumerate(r[1:]))
+                lines.append(r[0].ljust(widths[0]) + cells)
         lines.append("=" * total)
         if self.notes:
             lines.append(self.notes)
@@ -296,7 +410,8 @@ def _order_terms(all_terms: list[str], keep, drop) -> list[str]:
         keep = list(keep)
         unknown = [t for t in keep if t not in all_terms and t not in SPATIAL]
         if unknown:
-            raise SpatialInnoError(f"keep= names {preview(unknown)} that no model has; terms are {preview(all_terms, 20)}")
+            raise SpatialInnoError(f"keep= names {preview(unknown)} that no model has; "
+                                   f"terms are {preview(all_terms, 20)}")
         terms = [t for t in keep if t not in SPATIAL]
     else:
         base = [t for t in all_terms if not t.startswith("W_") and t != "Intercept" and t not in SPATIAL]
@@ -393,7 +508,7 @@ def compare(results, stars: bool = True, effects: bool = False, names: Sequence[
 
     if effects:
         tables: list[pd.DataFrame | None] = []
-        for r, p in zip(results, P):
+        for r, p in zip(results, P, strict=True):
             has = "rho" in p.index or any(str(t).startswith("W_") for t in p.index)
             if not has or not hasattr(r, "impacts"):
                 tables.append(None)

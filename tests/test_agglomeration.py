@@ -137,7 +137,8 @@ def test_ellison_glaeser_hand_value(toy):
     g = coagglomeration(wide["x"], wide["y"], kind="ellison_glaeser", aggregate=wide["x"] + wide["y"])
     assert g == pytest.approx(-3 / 148, rel=1e-12)
     # shares instead of levels give the same value
-    g2 = coagglomeration(wide["x"] / 60, wide["y"] / 90, kind="ellison_glaeser", aggregate=(wide["x"] + wide["y"]) / 150)
+    g2 = coagglomeration(wide["x"] / 60, wide["y"] / 90, kind="ellison_glaeser",
+                         aggregate=(wide["x"] + wide["y"]) / 150)
     assert g2 == pytest.approx(g, rel=1e-12)
 
 

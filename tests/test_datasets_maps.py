@@ -16,8 +16,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from spatialinno.datasets import load_prefectures, load_provinces
-from spatialinno.datasets import maps
+from spatialinno.datasets import load_prefectures, load_provinces, maps
 
 FIXTURE = Path(__file__).parent / "fixtures" / "province_borders.csv"
 
@@ -57,7 +56,7 @@ def queen_pairs(gdf) -> set[tuple[int, int]]:
     left, right = tree.query(geoms, predicate="intersects")
     return {
         (int(min(codes[i], codes[j])), int(max(codes[i], codes[j])))
-        for i, j in zip(left, right)
+        for i, j in zip(left, right, strict=True)
         if i != j
     }
 
@@ -135,7 +134,7 @@ def test_fixture_is_well_formed(borders, provinces):
 
 
 def test_queen_adjacency_matches_known_borders(provinces, borders):
-    truth = set(zip(borders["code_a"].astype(int), borders["code_b"].astype(int)))
+    truth = set(zip(borders["code_a"].astype(int), borders["code_b"].astype(int), strict=True))
     computed = queen_pairs(provinces)
     assert computed == truth, (
         f"extra in map: {sorted(computed - truth)}; missing in map: {sorted(truth - computed)}"
@@ -164,7 +163,7 @@ def test_capitals_inside_province(provinces):
 
 
 def test_file_sizes():
-    folder = maps._shapefile_dir()
+    folder = maps.shapefile_dir()
     for stem, limit in [("china_provinces", 1_000_000), ("china_prefectures", 5_000_000)]:
         files = [folder / f"{stem}{ext}" for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg")]
         assert all(f.is_file() for f in files), stem
@@ -234,14 +233,14 @@ def test_prefecture_representative_points_inside(prefectures):
 
 def test_prefecture_adjacency_consistent_with_provinces(prefectures, borders):
     """Cross-province prefecture contacts reproduce exactly the province borders."""
-    prov_of = dict(zip(prefectures["code"], prefectures["province_code"]))
+    prov_of = dict(zip(prefectures["code"], prefectures["province_code"], strict=True))
     pairs = queen_pairs(prefectures)
     cross = {
         (min(prov_of[a], prov_of[b]), max(prov_of[a], prov_of[b]))
         for a, b in pairs
         if prov_of[a] != prov_of[b]
     }
-    truth = set(zip(borders["code_a"].astype(int), borders["code_b"].astype(int)))
+    truth = set(zip(borders["code_a"].astype(int), borders["code_b"].astype(int), strict=True))
     assert cross == truth
     # every unit except island-only ones has a neighbour
     codes_with_nb = {c for p in pairs for c in p}

@@ -80,6 +80,8 @@ def test_table_structure(decay):
     required = ["threshold", "variable", "effect", "estimate", "std_error", "p_value", "ci_lower", "ci_upper",
                 "n_links", "n_islands", "rho", "llf", "note"]
     assert all(c in t.columns for c in required)
+    with pytest.raises(AttributeError):  # results are immutable
+        decay.alpha = 0.1
     assert len(t) == 10 * 1 * 3
     assert list(t["effect"].iloc[:3]) == ["direct", "indirect", "total"]
     assert t["threshold"].is_monotonic_increasing
@@ -186,7 +188,8 @@ def test_islands_keep_and_error(provinces, sim_panel):
 
 
 def test_determinism_and_seeds(provinces, sim_panel):
-    kw = {"entity": "code", "time": "year", "fixed_effects": "twoway", "thresholds_km": [200, 400, 600, 800], "draws": 200}
+    kw = {"entity": "code", "time": "year", "fixed_effects": "twoway", "thresholds_km": [200, 400, 600, 800],
+          "draws": 200}
     a = distance_decay("y ~ x", sim_panel, provinces, seed=5, **kw)
     b = distance_decay("y ~ x", sim_panel, provinces, seed=5, **kw)
     c = distance_decay("y ~ x", sim_panel, provinces, seed=6, **kw)
@@ -201,7 +204,8 @@ def test_determinism_and_seeds(provinces, sim_panel):
 
 
 def test_parallel_equals_serial(provinces, sim_panel):
-    kw = {"entity": "code", "time": "year", "fixed_effects": "twoway", "thresholds_km": np.arange(0, 1001, 200), "draws": 200}
+    kw = {"entity": "code", "time": "year", "fixed_effects": "twoway", "thresholds_km": np.arange(0, 1001, 200),
+          "draws": 200}
     serial = distance_decay("y ~ x", sim_panel, provinces, n_jobs=1, **kw)
     parallel = distance_decay("y ~ x", sim_panel, provinces, n_jobs=2, progress=True, **kw)
     pd.testing.assert_frame_equal(serial.table, parallel.table)
@@ -219,9 +223,11 @@ def test_boundary_alpha_and_definition(decay):
         decay.boundary("nope")
 
     def fake(signs):
-        d = DecayResult.__new__(DecayResult)
-        d.signs = lambda *a, **k: pd.Series(pd.array(signs, dtype="Int64"), index=[0.0, 1.0, 2.0, 3.0])
-        return DecayResult.boundary(d, "x")
+        class Fixed(DecayResult):
+            def signs(self, *a, **k):
+                return pd.Series(pd.array(signs, dtype="Int64"), index=[0.0, 1.0, 2.0, 3.0])
+
+        return DecayResult.boundary(Fixed.__new__(Fixed), "x")
 
     assert fake([1, 1, 0, 1]) == 2.0
     assert fake([0, 1, 0, 0]) == 2.0  # leading insignificant thresholds are skipped

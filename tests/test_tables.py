@@ -68,7 +68,7 @@ def test_stars_in_table_at_boundaries():
 def _impacts_frame(pvals):
     rows = []
     for v, p in pvals.items():
-        for e, (est, pv) in zip(("direct", "indirect", "total"), ((0.3, p), (0.2, 0.05), (0.5, 0.2))):
+        for e, (est, pv) in zip(("direct", "indirect", "total"), ((0.3, p), (0.2, 0.05), (0.5, 0.2)), strict=True):
             rows.append((v, e, est, 0.1, est / 0.1, pv, est - 0.2, est + 0.2))
     return pd.DataFrame(rows, columns=["variable", "effect", "estimate", "std_error", "z", "p_value", "ci_lower",
                                        "ci_upper"]).set_index(["variable", "effect"])
@@ -77,7 +77,8 @@ def _impacts_frame(pvals):
 @pytest.fixture
 def four():
     sar = FakeResult({"x1": 0.5, "x2": -0.2, "rho": 0.4}, {"x1": 0.1, "x2": 0.1, "rho": 0.05},
-                     {"x1": 0.001, "x2": 0.07, "rho": 0.0}, model="SAR", impacts=_impacts_frame({"x1": 0.001, "x2": 0.06}))
+                     {"x1": 0.001, "x2": 0.07, "rho": 0.0}, model="SAR",
+                     impacts=_impacts_frame({"x1": 0.001, "x2": 0.06}))
     sem = FakeResult({"x1": 0.45, "x2": -0.1, "lambda": 0.3}, {"x1": 0.1, "x2": 0.1, "lambda": 0.05},
                      {"x1": 0.002, "x2": 0.3, "lambda": 0.0}, model="SEM")
     sdm = FakeResult({"x1": 0.5, "x2": -0.2, "W_x1": 0.3, "W_x2": 0.0, "rho": 0.35},
@@ -92,6 +93,9 @@ def four():
 def test_layout(four):
     t = compare(four, effects=True, draws=50, seed=7)
     assert isinstance(t, CompareTable)
+    for attr in ("frame", "names", "notes", "labels"):  # read-only
+        with pytest.raises(AttributeError):
+            setattr(t, attr, None)
     f = t.frame
     assert list(f.columns) == ["(1)", "(2)", "(3)", "(4)"]
     assert list(f.index.names) == ["section", "term", "kind"]

@@ -83,11 +83,16 @@ def _file(name: str) -> Path:
 def load_demo_industry() -> pd.DataFrame:
     """SIMULATED provincial industry table, long format (see the module docstring).
 
-    Columns ``code`` (int), ``year`` (int), ``industry`` (str), ``output`` (value added, 100 million
-    yuan), ``employment`` (10,000 persons); sorted by code, year and industry (in the order of
-    ``HIGH_TECH_INDUSTRIES``, then ``manufacturing``, ``producer_services``, ``all``). A new object
-    is read on every call.
+    Returns
+    -------
+    pd.DataFrame
+        Columns ``code`` (int), ``year`` (int), ``industry`` (str), ``output`` (value added, 100
+        million yuan), ``employment`` (10,000 persons); sorted by code, year and industry (in the
+        order of ``HIGH_TECH_INDUSTRIES``, then ``manufacturing``, ``producer_services``, ``all``). A
+        new object is read on every call.
 
+    Examples
+    --------
     >>> from spatialinno.agglomeration import location_quotient
     >>> ind = load_demo_industry()
     >>> lq = location_quotient(ind, "code", "industry", "output", total="all", period="year")
@@ -101,10 +106,8 @@ def load_demo_industry() -> pd.DataFrame:
 def load_demo_panel(return_truth: bool = False) -> pd.DataFrame | tuple[pd.DataFrame, dict]:
     """SIMULATED provincial innovation panel, 31 provinces x 2006-2020 (see the module docstring).
 
-    Columns ``code, year, name, region, innov, agglom, coagg, pgdp, open, infr, educ, rd``
-    (descriptions in :data:`PANEL_VARIABLES`), sorted by code and year. The outcome ``innov`` is
-    drawn from a two-way fixed-effects spatial Durbin model with known parameters, so estimators can
-    be checked against the truth::
+    The outcome ``innov`` is drawn from a two-way fixed-effects spatial Durbin model with known
+    parameters, so estimators can be checked against the truth::
 
         df, truth = load_demo_panel(return_truth=True)
         w = si.weights.contiguity(si.datasets.load_provinces(), id="code", islands="nearest")
@@ -119,6 +122,13 @@ def load_demo_panel(return_truth: bool = False) -> pd.DataFrame | tuple[pd.DataF
         variable), ``theta`` (by ``W_x`` name), ``sigma2``, ``formula``, ``fixed_effects``, ``dgp``,
         ``seed``, ``error_draw``, ``rejected_draws``, ``weights``, ``entity_effects``,
         ``time_effects``, ``N``, ``T``.
+
+    Returns
+    -------
+    pd.DataFrame or (pd.DataFrame, dict)
+        The panel: columns ``code, year, name, region, innov, agglom, coagg, pgdp, open, infr, educ,
+        rd`` (descriptions in :data:`PANEL_VARIABLES`), sorted by code and year, a new object on
+        every call; with ``return_truth=True`` a tuple (panel, truth).
     """
     df = pd.read_csv(_file("demo_panel.csv"), dtype={"code": "int64", "year": "int64", "name": str, "region": str})
     if return_truth:

@@ -71,12 +71,21 @@ _PREFECTURE_COLUMNS = [
 ]
 
 
-def _shapefile_dir() -> Path:
+def shapefile_dir() -> Path:
     """Directory holding the bundled shapefiles.
 
-    Installed wheel: ``spatialinno/datasets/shapefiles/`` (force-included from
-    the repository's ``shapefiles/``).  Source / editable checkout: the
-    repository root's ``shapefiles/``.
+    Installed wheel: ``spatialinno/datasets/shapefiles/`` (force-included from the repository's
+    ``shapefiles/``). Source / editable checkout: the repository root's ``shapefiles/``.
+
+    Returns
+    -------
+    pathlib.Path
+        The first of those directories that holds the province shapefile.
+
+    Raises
+    ------
+    FileNotFoundError
+        If neither holds it (naming both places and how to regenerate the files).
     """
     here = Path(__file__).resolve()
     candidates = [here.parent / "shapefiles", here.parents[2] / "shapefiles"]
@@ -92,7 +101,7 @@ def _shapefile_dir() -> Path:
 
 
 def _read(stem: str, columns: list[str]) -> gpd.GeoDataFrame:
-    path = _shapefile_dir() / f"{stem}.shp"
+    path = shapefile_dir() / f"{stem}.shp"
     if not path.is_file():
         raise FileNotFoundError(f"bundled shapefile missing: {path}")
     gdf = gpd.read_file(path, engine="pyogrio", encoding="UTF-8")
@@ -111,11 +120,13 @@ def _read(stem: str, columns: list[str]) -> gpd.GeoDataFrame:
 def load_provinces() -> gpd.GeoDataFrame:
     """Return the 31 mainland provinces as a GeoDataFrame (EPSG:4326).
 
-    Columns: ``code`` (int64, GB/T 2260, e.g. 110000), ``name`` (English),
-    ``name_zh``, ``region`` ("east" / "central" / "west"), ``capital_lon``,
-    ``capital_lat`` (provincial capital, WGS-84), ``geometry`` (GCJ-02
-    polygons).  Sorted by ``code`` with a fresh RangeIndex; a new object is
-    read on every call, so it may be modified freely.
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``code`` (int64, GB/T 2260, e.g. 110000), ``name`` (English), ``name_zh``,
+        ``region`` ("east" / "central" / "west"), ``capital_lon``, ``capital_lat`` (provincial
+        capital, WGS-84), ``geometry`` (GCJ-02 polygons). Sorted by ``code`` with a fresh
+        RangeIndex; a new object is read on every call, so it may be modified freely.
     """
     return _read(_PROVINCE_STEM, _PROVINCE_COLUMNS)
 
@@ -123,12 +134,15 @@ def load_provinces() -> gpd.GeoDataFrame:
 def load_prefectures() -> gpd.GeoDataFrame:
     """Return the 367 prefecture units of the 31 provinces (EPSG:4326).
 
-    Columns: ``code`` (int64), ``name``, ``name_zh``, ``region`` (of the
-    province), ``capital_lon``, ``capital_lat`` (representative point of the
-    polygon, not the seat of government), ``province_code`` (int64),
-    ``geometry``.  See the module docstring for which units are included
-    (municipalities as one unit; province-administered county-level units,
-    ``code // 100 % 100 == 90``, as their own units).  Sorted by ``code`` with a
-    fresh RangeIndex; a new object is read on every call.
+    See the module docstring for which units are included (municipalities as one unit;
+    province-administered county-level units, ``code // 100 % 100 == 90``, as their own units).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``code`` (int64), ``name``, ``name_zh``, ``region`` (of the province),
+        ``capital_lon``, ``capital_lat`` (representative point of the polygon, not the seat of
+        government), ``province_code`` (int64), ``geometry``. Sorted by ``code`` with a fresh
+        RangeIndex; a new object is read on every call.
     """
     return _read(_PREFECTURE_STEM, _PREFECTURE_COLUMNS)

@@ -119,5 +119,5 @@ def lm_tests(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | Non
                         "p_value": [float(stats.chi2.sf(stat[k], dfs[k])) for k in TEST_NAMES]},
                        index=pd.Index(TEST_NAMES, name="test"))
     out.attrs.update(formula=formula, n=n, N=d.N, T=d.T, fixed_effects=panel_fe, sigma2=s2, T_W=T_W, J=J,
-                     coefficients=dict(zip(names, map(float, b))), weights=w.describe())
+                     coefficients=dict(zip(names, map(float, b), strict=True)), weights=w.describe())
     return out

@@ -21,11 +21,12 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
+from ..constants import PERMUTATION_SEED
 from ..errors import SpatialInnoError
 from ..weights import Weights
 from ..weights.normalize import normalize_matrix
-from .moran import (_BLOCK_ELEMENTS, _TIE_RTOL, DEFAULT_SEED, _check_permutations, _label, _nonconstant,
-                    _p_two_sided, _rng, _standardise, _values)
+from .inputs import nonconstant, standardise, values_by_id, variable_label
+from .permutation import BLOCK_ELEMENTS, TIE_RTOL, check_permutations, generator, two_sided_p
 
 #: GeoDa numbering of Moran-scatterplot quadrants
 QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
@@ -47,7 +48,7 @@ def _conditional_counts(W: sp.csr_matrix, v: np.ndarray, obs_lag: np.ndarray, pe
     wsum = np.asarray(W.sum(axis=1)).ravel()
     center = wsum * (v.sum() - v) / (n - 1)
     dev = np.abs(obs_lag - center)
-    thresh = dev - _TIE_RTOL * (dev + np.abs(center) + np.abs(obs_lag) + 1e-300)
+    thresh = dev - TIE_RTOL * (dev + np.abs(center) + np.abs(obs_lag) + 1e-300)
     counts = np.zeros(n)
     p = np.full(n, np.nan)
     if permutations == 0:
@@ -57,7 +58,7 @@ def _conditional_counts(W: sp.csr_matrix, v: np.ndarray, obs_lag: np.ndarray, pe
         return p
     groups = [(k, np.flatnonzero(card == k)) for k in np.unique(card) if k > 0]
     # blocks of replications: one permutation of range(n-1) per replication, shared by all regions
-    per = max(1, _BLOCK_ELEMENTS // max(n - 1, 1))
+    per = max(1, BLOCK_ELEMENTS // max(n - 1, 1))
     done = 0
     base = np.arange(n - 1, dtype=np.int64)
     while done < permutations:
@@ -65,7 +66,7 @@ def _conditional_counts(W: sp.csr_matrix, v: np.ndarray, obs_lag: np.ndarray, pe
         R = rng.permuted(np.tile(base, (b, 1)), axis=1)[:, :kmax]  # (b, kmax)
         for k, rows in groups:
             Rk = R[:, :k]
-            step = max(1, _BLOCK_ELEMENTS // (b * k))
+            step = max(1, BLOCK_ELEMENTS // (b * k))
             for s in range(0, rows.size, step):
                 r = rows[s:s + step]
                 J = Rk[None, :, :] + (Rk[None, :, :] >= r[:, None, None])  # skip position i
@@ -125,7 +126,7 @@ def _lisa_frame(w: Weights, cols: dict, quad: np.ndarray, p_norm: np.ndarray, p_
 
 
 # ----------------------------------------------------------------------------- local Moran
-def local_moran(y, w: Weights, permutations: int = 999, seed: int | None = DEFAULT_SEED, alpha: float = 0.05,
+def local_moran(y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION_SEED, alpha: float = 0.05,
                 fdr: bool = False, moments: str = "total") -> pd.DataFrame:
     """Local Moran's I_i (Anselin 1995) with analytic and conditional-permutation inference.
 
@@ -138,19 +139,41 @@ def local_moran(y, w: Weights, permutations: int = 999, seed: int | None = DEFAU
     ``moments="conditional"``: Sokal et al. (1998) conditional moments, as spdep's
     ``conditional=TRUE``. (esda's ``Moran_Local.Is`` is (n-1)/n times this Ii.)
 
-    Returns a DataFrame indexed by id with ``Ii, E_Ii, Var_Ii, Z_Ii, p_norm`` (two-sided normal),
-    ``p_sim`` (two-sided conditional permutation, seeded; NaN if ``permutations=0``), ``p_fdr``
-    (Benjamini-Hochberg adjustment of the p-value used for clusters), ``quadrant`` (1 HH, 2 LH,
-    3 LL, 4 HL: GeoDa's numbering) and ``cluster`` (``"HH"|"LL"|"HL"|"LH"`` where significant at
-    ``alpha``, else ``"ns"``; ``"island"`` for regions without neighbours, whose statistics are
-    NaN). Clusters use ``p_sim`` (``p_norm`` when ``permutations=0``), BH-adjusted if ``fdr``.
+    Parameters
+    ----------
+    y : pd.Series
+        Values indexed by region id (aligned to ``w.ids`` by id; every weights id needed, no extra
+        ids). A bare array of length ``w.n`` is read in ``w.ids`` order.
+    w : Weights
+        Spatial weights, used as normalised (``w.sparse``).
+    permutations : int
+        Number of random permutations for ``p_sim`` (0 to skip).
+    seed : int, np.random.Generator or None
+        Seed of the permutations (default :data:`spatialinno.constants.PERMUTATION_SEED`; None means
+        the same default); same seed, same ``p_sim``.
+    alpha : float
+        Significance level of the cluster labels, in (0, 1).
+    fdr : bool
+        Label clusters by Benjamini-Hochberg adjusted p-values.
+    moments : str
+        ``"total"`` or ``"conditional"`` (see above).
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by id with ``Ii, E_Ii, Var_Ii, Z_Ii, p_norm`` (two-sided normal), ``p_sim``
+        (two-sided conditional permutation, seeded; NaN if ``permutations=0``), ``p_fdr``
+        (Benjamini-Hochberg adjustment of the p-value used for clusters), ``quadrant`` (1 HH, 2 LH,
+        3 LL, 4 HL: GeoDa's numbering) and ``cluster`` (``"HH"|"LL"|"HL"|"LH"`` where significant at
+        ``alpha``, else ``"ns"``; ``"island"`` for regions without neighbours, whose statistics are
+        NaN). Clusters use ``p_sim`` (``p_norm`` when ``permutations=0``), BH-adjusted if ``fdr``.
     """
-    permutations = _check_permutations(permutations)
+    permutations = check_permutations(permutations)
     alpha = _check_alpha(alpha)
     if moments not in ("total", "conditional"):
         raise SpatialInnoError(f"moments must be 'total' (Anselin 1995) or 'conditional' (got {moments!r})")
-    v = _values(y, w)
-    z = _nonconstant(v, _label(y), "local Moran's I")
+    v = values_by_id(y, w)
+    z = nonconstant(v, variable_label(y), "local Moran's I")
     n = v.shape[0]
     W = w.sparse
     m2 = float(z @ z) / n
@@ -168,30 +191,51 @@ def local_moran(y, w: Weights, permutations: int = 999, seed: int | None = DEFAU
             V = (z / m2) ** 2 * (n / (n - 2)) * (wi2 - wi ** 2 / (n - 1)) * (m2 - z ** 2 / (n - 1))
         Z = (Ii - E) / np.sqrt(V)
     island = np.diff(W.indptr) == 0
-    p_norm = _p_two_sided(Z)
-    p_sim = _conditional_counts(W, z, lag, permutations, _rng(seed))
+    p_norm = two_sided_p(Z)
+    p_sim = _conditional_counts(W, z, lag, permutations, generator(seed))
     p_sim = np.where(z == 0, 1.0, p_sim) if permutations else p_sim  # Ii = 0 for every draw
     return _lisa_frame(w, {"Ii": Ii, "E_Ii": E, "Var_Ii": V, "Z_Ii": Z}, _quadrants(z, lag), p_norm, p_sim,
                        permutations, alpha, fdr, island,
-                       {"statistic": "local Moran (Anselin 1995)", "moments": moments, "variable": _label(y)})
+                       {"statistic": "local Moran (Anselin 1995)", "moments": moments, "variable": variable_label(y)})
 
 
-def local_bivariate_moran(x, y, w: Weights, permutations: int = 999, seed: int | None = DEFAULT_SEED,
+def local_bivariate_moran(x, y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION_SEED,
                           alpha: float = 0.05, fdr: bool = False) -> pd.DataFrame:
     """Local bivariate Moran ``Ii = z_x,i * sum_j w_ij z_y,j`` (population-sd z-scores).
 
-    The mean of the local values is the global :func:`bivariate_moran` I_B. (spdep's
-    ``localmoran_bv`` uses sample-sd z-scores, i.e. n/(n-1) times these values.) Inference holds
-    x_i fixed and draws the neighbours' y from the other n - 1 regions: ``E_Ii``/``Var_Ii`` are the
-    exact moments of that conditional permutation distribution, ``p_sim`` its two-sided pseudo p.
-    Quadrants and clusters combine high/low x at i with high/low lag of y (``"HL"`` = high x
-    surrounded by low y). Columns as :func:`local_moran`.
+    The mean of the local values is the global :func:`bivariate_moran` I_B (Anselin, Syabri &
+    Smirnov 2002). (spdep's ``localmoran_bv`` uses sample-sd z-scores, i.e. n/(n-1) times these
+    values.) Inference holds x_i fixed and draws the neighbours' y from the other n - 1 regions:
+    ``E_Ii``/``Var_Ii`` are the exact moments of that conditional permutation distribution,
+    ``p_sim`` its two-sided pseudo p.
+
+    Parameters
+    ----------
+    x, y : pd.Series
+        Values indexed by region id, aligned to ``w`` by id.
+    w : Weights
+        Spatial weights, used as normalised (``w.sparse``).
+    permutations : int
+        Number of random permutations for ``p_sim`` (0 to skip).
+    seed : int, np.random.Generator or None
+        Seed of the permutations (default :data:`spatialinno.constants.PERMUTATION_SEED`; None means
+        the same default); same seed, same ``p_sim``.
+    alpha : float
+        Significance level of the cluster labels, in (0, 1).
+    fdr : bool
+        Label clusters by Benjamini-Hochberg adjusted p-values.
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns as :func:`local_moran`. Quadrants and clusters combine high/low x at i with high/low
+        lag of y (``"HL"`` = high x surrounded by low y).
     """
-    permutations = _check_permutations(permutations)
+    permutations = check_permutations(permutations)
     alpha = _check_alpha(alpha)
-    vx, vy = _values(x, w, name="x"), _values(y, w, name="y")
-    zx = _standardise(vx, _label(x, "x"), "bivariate Moran's I")
-    zy = _standardise(vy, _label(y, "y"), "bivariate Moran's I")
+    vx, vy = values_by_id(x, w, name="x"), values_by_id(y, w, name="y")
+    zx = standardise(vx, variable_label(x, "x"), "bivariate Moran's I")
+    zy = standardise(vy, variable_label(y, "y"), "bivariate Moran's I")
     n = w.n
     W = w.sparse
     lag = W @ zy
@@ -206,33 +250,56 @@ def local_bivariate_moran(x, y, w: Weights, permutations: int = 999, seed: int |
         V = zx ** 2 * s2o * ((n - 1) * wi2 - wi ** 2) / (n - 2)
         Z = (Ii - E) / np.sqrt(V)
     island = np.diff(W.indptr) == 0
-    p_sim = _conditional_counts(W, zy, lag, permutations, _rng(seed))
+    p_sim = _conditional_counts(W, zy, lag, permutations, generator(seed))
     p_sim = np.where(zx == 0, 1.0, p_sim) if permutations else p_sim
-    return _lisa_frame(w, {"Ii": Ii, "E_Ii": E, "Var_Ii": V, "Z_Ii": Z}, _quadrants(zx, lag), _p_two_sided(Z),
+    return _lisa_frame(w, {"Ii": Ii, "E_Ii": E, "Var_Ii": V, "Z_Ii": Z}, _quadrants(zx, lag), two_sided_p(Z),
                        p_sim, permutations, alpha, fdr, island,
-                       {"statistic": "local bivariate Moran", "x": _label(x, "x"), "y": _label(y, "y")})
+                       {"statistic": "local bivariate Moran", "x": variable_label(x, "x"), "y": variable_label(y, "y")})
 
 
 # ------------------------------------------------------------------------------- local G
 def local_getis_ord(y, w: Weights, star: bool | float = False, permutations: int = 999,
-                    seed: int | None = DEFAULT_SEED, alpha: float = 0.05, fdr: bool = False) -> pd.DataFrame:
+                    seed: int | None = PERMUTATION_SEED, alpha: float = 0.05, fdr: bool = False) -> pd.DataFrame:
     """Local Getis-Ord G_i (``star=False``) or G_i* (``star=True``), as ``spdep::localG``.
 
-    G_i = sum_{j!=i} w_ij y_j / sum_{j!=i} y_j with leave-one-out moments; G_i* includes i itself:
-    a self weight (1 on the scale of ``w.raw`` when ``star=True``, or the number given) is added to
-    the raw weights, which are then normalised as ``w`` (``include.self`` + ``nb2listw`` in spdep).
-    ``Z_G`` is spdep's standard deviate (unchanged by rescaling a row, so row-normalised and binary
-    weights give the same z); ``G``, ``E_G``, ``V_G`` are on the G scale.
+    G_i = sum_{j!=i} w_ij y_j / sum_{j!=i} y_j with leave-one-out moments (Getis & Ord 1992; Ord &
+    Getis 1995); G_i* includes i itself: a self weight (1 on the scale of ``w.raw`` when
+    ``star=True``, or the number given) is added to the raw weights, which are then normalised as
+    ``w`` (``include.self`` + ``nb2listw`` in spdep). ``Z_G`` is spdep's standard deviate
+    (unchanged by rescaling a row, so row-normalised and binary weights give the same z); ``G``,
+    ``E_G``, ``V_G`` are on the G scale.
 
-    Returns a DataFrame indexed by id with ``G, E_G, V_G, Z_G, p_norm`` (two-sided), ``p_sim``
-    (two-sided conditional permutation: values around i drawn from the other regions, y_i fixed),
-    ``p_fdr`` and ``cluster`` (``"hot"`` for significant positive z, ``"cold"`` for negative,
-    ``"ns"``, ``"island"``).
+    Parameters
+    ----------
+    y : pd.Series
+        Values indexed by region id (aligned to ``w.ids`` by id; every weights id needed, no extra
+        ids). A bare array of length ``w.n`` is read in ``w.ids`` order.
+    w : Weights
+        Spatial weights, used as normalised (``w.sparse``).
+    star : bool or float
+        False for G_i, True (self weight 1) or a positive self weight for G_i*.
+    permutations : int
+        Number of random permutations for ``p_sim`` (0 to skip).
+    seed : int, np.random.Generator or None
+        Seed of the permutations (default :data:`spatialinno.constants.PERMUTATION_SEED`; None means
+        the same default); same seed, same ``p_sim``.
+    alpha : float
+        Significance level of the cluster labels, in (0, 1).
+    fdr : bool
+        Label clusters by Benjamini-Hochberg adjusted p-values.
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by id with ``G, E_G, V_G, Z_G, p_norm`` (two-sided), ``p_sim`` (two-sided
+        conditional permutation: values around i drawn from the other regions, y_i fixed),
+        ``p_fdr`` and ``cluster`` (``"hot"`` for significant positive z, ``"cold"`` for negative,
+        ``"ns"``, ``"island"``).
     """
-    permutations = _check_permutations(permutations)
+    permutations = check_permutations(permutations)
     alpha = _check_alpha(alpha)
-    v = _values(y, w)
-    _nonconstant(v, _label(y), "local G")
+    v = values_by_id(y, w)
+    nonconstant(v, variable_label(y), "local G")
     n = v.shape[0]
     island = np.diff(w.raw.indptr) == 0
     if star is False or star is None:
@@ -265,8 +332,8 @@ def local_getis_ord(y, w: Weights, star: bool | float = False, permutations: int
         Z = (lx - EG) / np.sqrt(VG)
         G, E_G, V_G = lx / denom, EG / denom, VG / denom ** 2
     # permutations move only the values around i: the off-diagonal lag; the self term is fixed
-    p_sim = _conditional_counts(Wo, v, Wo @ v, permutations, _rng(seed))
-    p_norm = _p_two_sided(Z)
+    p_sim = _conditional_counts(Wo, v, Wo @ v, permutations, generator(seed))
+    p_norm = two_sided_p(Z)
     p_used = p_sim if permutations else p_norm
     p_adj = _fdr(np.where(island, np.nan, p_used))
     sig = (p_adj if fdr else p_used) <= alpha
@@ -277,6 +344,6 @@ def local_getis_ord(y, w: Weights, star: bool | float = False, permutations: int
     df.loc[island, ["G", "E_G", "V_G", "Z_G", "p_norm", "p_sim"]] = np.nan
     df["cluster"] = pd.Categorical(lab, categories=["hot", "cold", "ns", "island"])
     df.attrs.update(statistic="local Getis-Ord G*" if star not in (False, None) else "local Getis-Ord G",
-                    variable=_label(y), permutations=permutations, alpha=alpha, fdr=fdr,
+                    variable=variable_label(y), permutations=permutations, alpha=alpha, fdr=fdr,
                     cluster_p="p_sim" if permutations else "p_norm")
     return df

@@ -13,133 +13,27 @@ Conventions (checked against R spdep 1.2.7, ``tests/reference/diagnostics``):
 - ``p_norm`` / ``p_rand`` are two-sided normal p-values (upper tails computed directly, so tiny
   p-values keep their relative accuracy). The pseudo p-value from ``permutations`` random
   permutations is two-sided too: p_sim = (1 + #{|S_perm - E| >= |S - E|}) / (1 + permutations).
-- Randomness only through ``seed`` (default :data:`DEFAULT_SEED`; ``None`` means the same default, a
-  ``np.random.Generator`` is used as given): same seed, same numbers.
+- Randomness only through ``seed`` (default :data:`spatialinno.constants.PERMUTATION_SEED`; ``None``
+  means the same default, a ``np.random.Generator`` is used as given): same seed, same numbers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Hashable
+from dataclasses import Field, asdict, dataclass, field, fields
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
-from ..errors import DataError, IdError, PanelError, SpatialInnoError, preview
-from ..weights import Weights
+from ..constants import PERMUTATION_SEED
+from ..errors import DataError, PanelError, SpatialInnoError, preview
 from ..models.data import panel_positions
-
-#: seed used when the caller does not give one
-DEFAULT_SEED = 12345
-
-#: number of float entries held at once by the permutation machinery (bounds memory)
-_BLOCK_ELEMENTS = 2_000_000
-
-#: relative tolerance for counting permuted statistics as "at least as extreme" (ties)
-_TIE_RTOL = 1e-10
-
-
-# --------------------------------------------------------------------------- input helpers
-def _check_weights(w) -> Weights:
-    if not isinstance(w, Weights):
-        raise SpatialInnoError(f"w must be a spatialinno Weights (got {type(w).__name__}); "
-                               "build one with si.weights.contiguity(...) or si.Weights.from_sparse(...)")
-    return w
-
-
-def _values(y, w: Weights, name: str = "y", min_n: int = 3) -> np.ndarray:
-    """``y`` as a float array in ``w.ids`` order, checked: aligned by id, finite, n >= ``min_n``.
-
-    A ``pd.Series`` is aligned by its index; a bare array/list must have length ``w.n`` and is
-    taken in ``w.ids`` order.
-    """
-    _check_weights(w)
-    if isinstance(y, pd.DataFrame):
-        if y.shape[1] != 1:
-            raise DataError(f"{name} must be one variable (a pd.Series indexed by region id), got a DataFrame "
-                            f"with columns {preview(y.columns)}; pass e.g. data.set_index(id_col)[column]")
-        y = y.iloc[:, 0]
-    if isinstance(y, pd.Series):
-        label = y.name if y.name is not None else name
-        pos = w.align(y.index, f"values of {label!r}")
-        ser = y.iloc[pos]
-        try:
-            v = np.asarray(ser.to_numpy(dtype=float, na_value=np.nan), dtype=float)
-        except (TypeError, ValueError):
-            raise DataError(f"{label!r} must be numeric (dtype {y.dtype}); convert it with pd.to_numeric") from None
-    else:
-        label = name
-        try:
-            v = np.asarray(y, dtype=float)
-        except (TypeError, ValueError):
-            raise DataError(f"{name} must be numeric values, one per region") from None
-        if v.ndim != 1:
-            v = v.squeeze()
-        if v.ndim != 1 or v.shape[0] != w.n:
-            raise IdError(f"{name} has shape {np.shape(y)} but the weights have {w.n} regions; pass a pd.Series "
-                          f"indexed by region id (a bare array is read in w.ids order and needs length {w.n})")
-        v = v.copy()
-    bad = ~np.isfinite(v)
-    if bad.any():
-        raise DataError(f"{label!r} is NaN or infinite for ids {preview(w.ids[bad])}; drop those regions "
-                        f"(w.subset(ids)) or impute the values first")
-    if w.n < min_n:
-        raise DataError(f"{label!r} has only {w.n} regions; spatial autocorrelation needs at least {min_n}")
-    return v
-
-
-def _nonconstant(v: np.ndarray, label: str, what: str = "Moran's I") -> np.ndarray:
-    z = v - v.mean()
-    if not np.any(np.abs(z) > 1e-12 * max(1.0, np.abs(v).max())):
-        raise DataError(f"{label!r} is constant ({v[0]!r} everywhere): {what} is undefined for a variable "
-                        f"without variation; choose a variable that varies across regions")
-    return z
-
-
-def _label(y, default: str = "y") -> str:
-    return str(y.name) if isinstance(y, pd.Series) and y.name is not None else default
-
-
-def _rng(seed) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    return np.random.default_rng(DEFAULT_SEED if seed is None else seed)
-
-
-def _check_permutations(permutations) -> int:
-    try:
-        p = int(permutations)
-    except (TypeError, ValueError):
-        raise SpatialInnoError(f"permutations must be a non-negative integer (got {permutations!r})") from None
-    if p < 0 or p != permutations:
-        raise SpatialInnoError(f"permutations must be a non-negative integer (got {permutations!r}); use 0 to skip")
-    return p
-
-
-def _permuted_blocks(v: np.ndarray, permutations: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
-    """Blocks (k, n) of independent random permutations of ``v``, ``permutations`` rows in all."""
-    n = v.shape[0]
-    per = max(1, _BLOCK_ELEMENTS // max(n, 1))
-    done = 0
-    while done < permutations:
-        k = min(per, permutations - done)
-        yield rng.permuted(np.tile(v, (k, 1)), axis=1)
-        done += k
-
-
-def _count_extreme(sims: np.ndarray, obs: float, center: float) -> int:
-    dev = abs(obs - center)
-    return int(np.count_nonzero(np.abs(sims - center) >= dev - _TIE_RTOL * (dev + abs(center) + 1e-300)))
-
-
-def _pseudo_p(count: int, permutations: int) -> float:
-    return (count + 1.0) / (permutations + 1.0) if permutations else float("nan")
-
-
-def _p_two_sided(z):
-    return 2.0 * stats.norm.sf(np.abs(z))
+from ..weights import Weights
+from .inputs import check_weights, nonconstant, standardise, values_by_id, variable_label
+from .permutation import check_permutations, count_extreme, generator, permuted_blocks, pseudo_p, two_sided_p
 
 
 def _weight_sums(W: sp.csr_matrix) -> tuple[float, float, float, np.ndarray, np.ndarray]:
@@ -171,6 +65,8 @@ def _result_frame(results: dict, index_name) -> pd.DataFrame:
 class _Result:
     """Shared behaviour of the global result dataclasses."""
 
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+
     def to_series(self) -> pd.Series:
         """The scalar fields as a Series (the permutation draws are left out)."""
         d = {f.name: getattr(self, f.name) for f in fields(self) if f.repr}
@@ -193,9 +89,29 @@ class _Result:
 class MoranResult(_Result):
     """Global Moran's I with normality and randomisation moments and a permutation p-value.
 
-    ``I = n / S0 * z'Wz / z'z``; ``expected = -1/(n-1)``; ``z_* = (I - expected) / sqrt(variance_*)``;
-    ``p_norm``/``p_rand`` two-sided; ``p_sim`` two-sided pseudo p (NaN when ``permutations=0``);
-    ``sims`` holds the permuted statistics.
+    ``I = n / S0 * z'Wz / z'z`` (Moran 1950) with z = y - mean(y); moments of Cliff & Ord (1981,
+    *Spatial Processes*, ch. 2) as in ``spdep::moran.test``.
+
+    Attributes
+    ----------
+    I : float
+        Moran's I.
+    expected : float
+        ``E[I] = -1/(n-1)``.
+    variance_norm, variance_rand : float
+        Variance of I under normality and under randomisation.
+    z_norm, z_rand : float
+        ``(I - expected) / sqrt(variance_*)``.
+    p_norm, p_rand : float
+        Two-sided normal p-values of ``z_norm``, ``z_rand``.
+    p_sim : float
+        Two-sided permutation pseudo p-value (NaN when ``permutations=0``).
+    n : int
+        Number of regions.
+    permutations : int
+        Number of permutations drawn.
+    sims : np.ndarray
+        The permuted statistics (left out of ``to_series``/``to_dict``).
     """
 
     I: float
@@ -209,13 +125,13 @@ class MoranResult(_Result):
     p_sim: float
     n: int
     permutations: int
-    sims: np.ndarray = field(default=None, repr=False, compare=False)
+    sims: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 def _moran_core(v: np.ndarray, W: sp.csr_matrix, permutations: int, rng: np.random.Generator,
                 label: str) -> MoranResult:
     n = v.shape[0]
-    z = _nonconstant(v, label)
+    z = nonconstant(v, label)
     S0, S1, S2, _, _ = _weight_sums(W)
     zz = float(z @ z)
     scale = n / S0 / zz
@@ -233,30 +149,34 @@ def _moran_core(v: np.ndarray, W: sp.csr_matrix, permutations: int, rng: np.rand
         z_rand = (I - E) / np.sqrt(var_rand) if var_rand > 0 else float("nan")
     sims = np.empty(permutations)
     done = 0
-    for Z in _permuted_blocks(z, permutations, rng):
+    for Z in permuted_blocks(z, permutations, rng):
         k = Z.shape[0]
         sims[done:done + k] = np.einsum("kn,kn->k", Z, (W @ Z.T).T) * scale
         done += k
-    p_sim = _pseudo_p(_count_extreme(sims, I, E), permutations)
+    p_sim = pseudo_p(count_extreme(sims, I, E), permutations)
     return MoranResult(I=I, expected=E, variance_norm=float(var_norm), variance_rand=var_rand,
-                       z_norm=float(z_norm), z_rand=float(z_rand), p_norm=float(_p_two_sided(z_norm)),
-                       p_rand=float(_p_two_sided(z_rand)), p_sim=p_sim, n=n, permutations=permutations, sims=sims)
+                       z_norm=float(z_norm), z_rand=float(z_rand), p_norm=float(two_sided_p(z_norm)),
+                       p_rand=float(two_sided_p(z_rand)), p_sim=p_sim, n=n, permutations=permutations, sims=sims)
 
 
-def moran(y, w: Weights, permutations: int = 999, seed: int | None = DEFAULT_SEED) -> MoranResult:
+def moran(y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION_SEED) -> MoranResult:
     """Global Moran's I of ``y`` on weights ``w``.
+
+    ``I = (n / S0) * sum_ij w_ij z_i z_j / sum_i z_i^2`` with z = y - mean(y) and S0 = sum_ij w_ij
+    (Moran 1950; moments of Cliff & Ord 1981, see the module docstring).
 
     Parameters
     ----------
     y : pd.Series
-        Values indexed by region id (aligned to ``w.ids`` by id; every weights id needed, no
-        extra ids). A bare array of length ``w.n`` is read in ``w.ids`` order.
+        Values indexed by region id (aligned to ``w.ids`` by id; every weights id needed, no extra
+        ids). A bare array of length ``w.n`` is read in ``w.ids`` order.
     w : Weights
         Spatial weights, used as normalised (``w.sparse``).
     permutations : int
         Number of random permutations for ``p_sim`` (0 to skip).
-    seed : int
-        Seed of the permutations; same seed, same ``p_sim``.
+    seed : int, np.random.Generator or None
+        Seed of the permutations (default :data:`spatialinno.constants.PERMUTATION_SEED`; None means
+        the same default); same seed, same ``p_sim``.
 
     Returns
     -------
@@ -266,35 +186,61 @@ def moran(y, w: Weights, permutations: int = 999, seed: int | None = DEFAULT_SEE
 
     Raises
     ------
-    IdError if ids of ``y`` and ``w`` differ; DataError for NaN values, a constant variable or fewer
-    than 3 regions.
+    IdError
+        If the ids of ``y`` and ``w`` differ.
+    DataError
+        For NaN values, a constant variable or fewer than 3 regions.
     """
-    permutations = _check_permutations(permutations)
-    v = _values(y, w)
-    return _moran_core(v, w.sparse, permutations, _rng(seed), _label(y))
+    permutations = check_permutations(permutations)
+    v = values_by_id(y, w)
+    return _moran_core(v, w.sparse, permutations, generator(seed), variable_label(y))
 
 
 def moran_by_period(data: pd.DataFrame, column: Hashable, w: Weights, entity: Hashable, time: Hashable,
-                    permutations: int = 999, seed: int | None = DEFAULT_SEED) -> pd.DataFrame:
+                    permutations: int = 999, seed: int | None = PERMUTATION_SEED) -> pd.DataFrame:
     """Global Moran's I of ``column`` in each period of a long, balanced panel.
 
-    Returns a DataFrame indexed by period (sorted) with the :class:`MoranResult` fields as
-    columns. Every weights id must appear exactly once in every period (an unbalanced panel is a
-    :class:`PanelError` naming the missing (entity, time) pairs). The permutations of successive
+    Every weights id must appear exactly once in every period. The permutations of successive
     periods come from one generator seeded with ``seed``, so the whole table is reproducible.
+
+    Parameters
+    ----------
+    data : pd.DataFrame
+        Long panel with entity, time and value columns.
+    column : hashable
+        The variable.
+    w : Weights
+        Spatial weights, used as normalised (``w.sparse``).
+    entity, time : hashable
+        Columns holding the region id (matching ``w.ids``) and the period.
+    permutations : int
+        Number of random permutations for ``p_sim`` (0 to skip).
+    seed : int, np.random.Generator or None
+        Seed of the permutations (default :data:`spatialinno.constants.PERMUTATION_SEED`; None means
+        the same default); same seed, same ``p_sim``.
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by period (sorted, named ``time``) with the :class:`MoranResult` fields as columns.
+
+    Raises
+    ------
+    PanelError
+        For a missing column or an unbalanced panel (naming the missing (entity, time) pairs).
     """
-    _check_weights(w)
-    permutations = _check_permutations(permutations)
+    check_weights(w)
+    permutations = check_permutations(permutations)
     if not isinstance(data, pd.DataFrame):
         raise SpatialInnoError("data must be a long DataFrame with entity, time and value columns")
     if column not in data.columns:
         raise PanelError(f"value column {column!r} not in the data; columns are {preview(data.columns)}")
     periods, pos = panel_positions(data, w, entity, time)
-    rng = _rng(seed)
+    rng = generator(seed)
     out = {}
     values = data[column].to_numpy()[pos].reshape(len(periods), w.n)
-    for t, row in zip(periods, values):
-        v = _values(pd.Series(row, index=w.ids, name=f"{column} ({t})"), w, name=f"{column} ({t})")
+    for t, row in zip(periods, values, strict=True):
+        v = values_by_id(pd.Series(row, index=w.ids, name=f"{column} ({t})"), w, name=f"{column} ({t})")
         out[t] = _moran_core(v, w.sparse, permutations, rng, f"{column} in period {t}")
     return _result_frame(out, time)
 
@@ -306,6 +252,25 @@ class BivariateMoranResult(_Result):
 
     Moments are exact under random permutation of y with x held fixed (the null of ``p_sim``):
     ``expected = 0`` and ``variance_rand = n/(n-1) * sum_j (a_j - mean(a))^2`` with a = W'z_x / n.
+
+    Attributes
+    ----------
+    I : float
+        Bivariate Moran's I_B.
+    expected : float
+        0.
+    variance_rand : float
+        Variance of I_B over permutations of y.
+    z_rand, p_rand : float
+        ``I / sqrt(variance_rand)`` and its two-sided normal p-value.
+    p_sim : float
+        Two-sided permutation pseudo p-value about 0.
+    n : int
+        Number of regions.
+    permutations : int
+        Number of permutations drawn.
+    sims : np.ndarray
+        The permuted statistics (left out of ``to_series``/``to_dict``).
     """
 
     I: float
@@ -316,53 +281,86 @@ class BivariateMoranResult(_Result):
     p_sim: float
     n: int
     permutations: int
-    sims: np.ndarray = field(default=None, repr=False, compare=False)
+    sims: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
-def _standardise(v: np.ndarray, label: str, what: str) -> np.ndarray:
-    z = _nonconstant(v, label, what)
-    return z / np.sqrt((z @ z) / z.shape[0])
-
-
-def bivariate_moran(x, y, w: Weights, permutations: int = 999, seed: int | None = DEFAULT_SEED
+def bivariate_moran(x, y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION_SEED
                     ) -> BivariateMoranResult:
     """Global bivariate Moran's I between ``x`` (at each region) and the spatial lag of ``y``.
 
-    ``I_B = z_x' W z_y / n`` with z-scores using the population standard deviation; equal to
-    ``spdep::moran_bv`` and ``esda.Moran_BV``. Not symmetric: ``bivariate_moran(x, y)`` and
-    ``bivariate_moran(y, x)`` differ unless W is symmetric. ``p_sim`` permutes y (x fixed), the
-    two-sided pseudo p about 0; ``z_rand``/``p_rand`` use the exact moments of that permutation
-    distribution.
+    ``I_B = z_x' W z_y / n`` with z-scores using the population standard deviation (Wartenberg
+    1985; Anselin, Syabri & Smirnov 2002), equal to ``spdep::moran_bv`` and ``esda.Moran_BV``. Not
+    symmetric: ``bivariate_moran(x, y)`` and ``bivariate_moran(y, x)`` differ unless W is symmetric.
+
+    Parameters
+    ----------
+    x, y : pd.Series
+        Values indexed by region id, aligned to ``w`` by id as in :func:`moran`.
+    w : Weights
+        Spatial weights, used as normalised (``w.sparse``).
+    permutations : int
+        Number of random permutations for ``p_sim`` (0 to skip).
+    seed : int, np.random.Generator or None
+        Seed of the permutations (default :data:`spatialinno.constants.PERMUTATION_SEED`; None means
+        the same default); same seed, same ``p_sim``.
+
+    Returns
+    -------
+    BivariateMoranResult
+        ``p_sim`` permutes y (x fixed), the two-sided pseudo p about 0; ``z_rand``/``p_rand`` use
+        the exact moments of that permutation distribution.
     """
-    permutations = _check_permutations(permutations)
-    vx = _values(x, w, name="x")
-    vy = _values(y, w, name="y")
-    lx, ly = _label(x, "x"), _label(y, "y")
+    permutations = check_permutations(permutations)
+    vx = values_by_id(x, w, name="x")
+    vy = values_by_id(y, w, name="y")
+    lx, ly = variable_label(x, "x"), variable_label(y, "y")
     n = w.n
-    zx = _standardise(vx, lx, "bivariate Moran's I")
-    zy = _standardise(vy, ly, "bivariate Moran's I")
+    zx = standardise(vx, lx, "bivariate Moran's I")
+    zy = standardise(vy, ly, "bivariate Moran's I")
     W = w.sparse
     a = (W.T @ zx) / n
     I = float(a @ zy)
     var = n / (n - 1) * float(((a - a.mean()) ** 2).sum())
     z = I / np.sqrt(var) if var > 0 else float("nan")
-    rng = _rng(seed)
+    rng = generator(seed)
     sims = np.empty(permutations)
     done = 0
-    for Z in _permuted_blocks(zy, permutations, rng):
+    for Z in permuted_blocks(zy, permutations, rng):
         sims[done:done + Z.shape[0]] = Z @ a
         done += Z.shape[0]
-    p_sim = _pseudo_p(_count_extreme(sims, I, 0.0), permutations)
-    return BivariateMoranResult(I=I, expected=0.0, variance_rand=var, z_rand=float(z), p_rand=float(_p_two_sided(z)),
+    p_sim = pseudo_p(count_extreme(sims, I, 0.0), permutations)
+    return BivariateMoranResult(I=I, expected=0.0, variance_rand=var, z_rand=float(z), p_rand=float(two_sided_p(z)),
                                 p_sim=p_sim, n=n, permutations=permutations, sims=sims)
 
 
 # ------------------------------------------------------------------------------- Geary's C
 @dataclass(frozen=True, repr=True)
 class GearyResult(_Result):
-    """Geary's C with Cliff-Ord moments. **Sign convention of spdep**: ``z = (E[C] - C)/sqrt(Var)``
-    with E[C] = 1, so a positive z means positive spatial autocorrelation (C < 1); esda's z has the
-    opposite sign. ``p_*`` two-sided; ``p_sim`` two-sided pseudo p about 1.
+    """Geary's C with Cliff-Ord moments.
+
+    **Sign convention of spdep**: ``z = (E[C] - C)/sqrt(Var)`` with E[C] = 1, so a positive z means
+    positive spatial autocorrelation (C < 1); esda's z has the opposite sign.
+
+    Attributes
+    ----------
+    C : float
+        Geary's C.
+    expected : float
+        1.
+    variance_norm, variance_rand : float
+        Variance of C under normality and under randomisation.
+    z_norm, z_rand : float
+        ``(1 - C) / sqrt(variance_*)``.
+    p_norm, p_rand : float
+        Two-sided normal p-values.
+    p_sim : float
+        Two-sided permutation pseudo p-value about 1.
+    n : int
+        Number of regions.
+    permutations : int
+        Number of permutations drawn.
+    sims : np.ndarray
+        The permuted statistics (left out of ``to_series``/``to_dict``).
     """
 
     C: float
@@ -376,20 +374,46 @@ class GearyResult(_Result):
     p_sim: float
     n: int
     permutations: int
-    sims: np.ndarray = field(default=None, repr=False, compare=False)
+    sims: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
-def geary(y, w: Weights, permutations: int = 999, seed: int | None = DEFAULT_SEED) -> GearyResult:
-    """Geary's C = (n-1) sum_ij w_ij (y_i - y_j)^2 / (2 S0 sum_i z_i^2), as ``spdep::geary.test``.
+def geary(y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION_SEED) -> GearyResult:
+    """Geary's C of ``y`` on weights ``w``, as ``spdep::geary.test``.
 
-    z-values follow spdep's sign (positive = positive autocorrelation, C < 1). Values are aligned
-    by id as in :func:`moran`.
+    ``C = (n-1) sum_ij w_ij (y_i - y_j)^2 / (2 S0 sum_i z_i^2)`` (Geary 1954; moments of Cliff &
+    Ord 1981). z-values follow spdep's sign (positive = positive autocorrelation, C < 1).
+
+    Parameters
+    ----------
+    y : pd.Series
+        Values indexed by region id (aligned to ``w.ids`` by id; every weights id needed, no extra
+        ids). A bare array of length ``w.n`` is read in ``w.ids`` order.
+    w : Weights
+        Spatial weights, used as normalised (``w.sparse``).
+    permutations : int
+        Number of random permutations for ``p_sim`` (0 to skip).
+    seed : int, np.random.Generator or None
+        Seed of the permutations (default :data:`spatialinno.constants.PERMUTATION_SEED`; None means
+        the same default); same seed, same ``p_sim``.
+
+    Returns
+    -------
+    GearyResult
+        ``C, expected, variance_norm, variance_rand, z_norm, z_rand, p_norm, p_rand, p_sim, n,
+        permutations``.
+
+    Raises
+    ------
+    IdError
+        If the ids of ``y`` and ``w`` differ.
+    DataError
+        For NaN values, a constant variable or fewer than 3 regions.
     """
-    permutations = _check_permutations(permutations)
-    v = _values(y, w)
-    label = _label(y)
+    permutations = check_permutations(permutations)
+    v = values_by_id(y, w)
+    label = variable_label(y)
     n = v.shape[0]
-    z = _nonconstant(v, label, "Geary's C")
+    z = nonconstant(v, label, "Geary's C")
     W = w.sparse
     S0, S1, S2, rs, cs = _weight_sums(W)
     zz = float(z @ z)
@@ -408,16 +432,16 @@ def geary(y, w: Weights, permutations: int = 999, seed: int | None = DEFAULT_SEE
             var_rand = float("nan")
         z_norm = (1.0 - C) / np.sqrt(var_norm)
         z_rand = (1.0 - C) / np.sqrt(var_rand) if var_rand > 0 else float("nan")
-    rng = _rng(seed)
+    rng = generator(seed)
     sims = np.empty(permutations)
     done = 0
-    for Z in _permuted_blocks(z, permutations, rng):
+    for Z in permuted_blocks(z, permutations, rng):
         k = Z.shape[0]
         sims[done:done + k] = ((Z * Z) @ a - 2 * np.einsum("kn,kn->k", Z, (W @ Z.T).T)) * scale
         done += k
     return GearyResult(C=C, expected=1.0, variance_norm=float(var_norm), variance_rand=var_rand,
-                       z_norm=float(z_norm), z_rand=float(z_rand), p_norm=float(_p_two_sided(z_norm)),
-                       p_rand=float(_p_two_sided(z_rand)), p_sim=_pseudo_p(_count_extreme(sims, C, 1.0), permutations),
+                       z_norm=float(z_norm), z_rand=float(z_rand), p_norm=float(two_sided_p(z_norm)),
+                       p_rand=float(two_sided_p(z_rand)), p_sim=pseudo_p(count_extreme(sims, C, 1.0), permutations),
                        n=n, permutations=permutations, sims=sims)
 
 
@@ -426,8 +450,28 @@ def geary(y, w: Weights, permutations: int = 999, seed: int | None = DEFAULT_SEE
 class GetisOrdResult(_Result):
     """Global Getis-Ord G with the Getis & Ord (1992) randomisation variance (as ``spdep::globalG.test``).
 
-    ``p_norm`` is two-sided; ``p_greater`` the upper tail (spdep's default alternative, "high
-    values cluster"); ``p_sim`` the two-sided pseudo p about ``expected``.
+    Attributes
+    ----------
+    G : float
+        The general G statistic.
+    expected : float
+        ``E[G] = S0 / (n (n-1))``.
+    variance : float
+        Randomisation variance of G.
+    z : float
+        ``(G - expected) / sqrt(variance)``.
+    p_norm : float
+        Two-sided normal p-value.
+    p_greater : float
+        Upper-tail p-value (spdep's default alternative, "high values cluster").
+    p_sim : float
+        Two-sided permutation pseudo p-value about ``expected``.
+    n : int
+        Number of regions.
+    permutations : int
+        Number of permutations drawn.
+    sims : np.ndarray
+        The permuted statistics (left out of ``to_series``/``to_dict``).
     """
 
     G: float
@@ -439,22 +483,46 @@ class GetisOrdResult(_Result):
     p_sim: float
     n: int
     permutations: int
-    sims: np.ndarray = field(default=None, repr=False, compare=False)
+    sims: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
-def getis_ord(y, w: Weights, permutations: int = 999, seed: int | None = DEFAULT_SEED) -> GetisOrdResult:
-    """Global Getis-Ord G = sum_{i!=j} w_ij y_i y_j / sum_{i!=j} y_i y_j for non-negative ``y``.
+def getis_ord(y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION_SEED) -> GetisOrdResult:
+    """Global Getis-Ord G for non-negative ``y``.
 
-    Getis & Ord recommend binary (``normalization="none"``) distance-band or contiguity weights;
-    other weights are used as given. Values are aligned by id as in :func:`moran`.
+    ``G = sum_{i!=j} w_ij y_i y_j / sum_{i!=j} y_i y_j`` (Getis & Ord 1992, *Geographical Analysis*
+    24: 189-206). Getis & Ord recommend binary (``normalization="none"``) distance-band or
+    contiguity weights; other weights are used as given.
+
+    Parameters
+    ----------
+    y : pd.Series
+        Values indexed by region id (aligned to ``w.ids`` by id; every weights id needed, no extra
+        ids). A bare array of length ``w.n`` is read in ``w.ids`` order.
+    w : Weights
+        Spatial weights, used as normalised (``w.sparse``).
+    permutations : int
+        Number of random permutations for ``p_sim`` (0 to skip).
+    seed : int, np.random.Generator or None
+        Seed of the permutations (default :data:`spatialinno.constants.PERMUTATION_SEED`; None means
+        the same default); same seed, same ``p_sim``.
+
+    Returns
+    -------
+    GetisOrdResult
+        ``G, expected, variance, z, p_norm, p_greater, p_sim, n, permutations``.
+
+    Raises
+    ------
+    DataError
+        For negative or NaN values, a constant variable or fewer than 3 regions.
     """
-    permutations = _check_permutations(permutations)
-    v = _values(y, w)
-    label = _label(y)
+    permutations = check_permutations(permutations)
+    v = values_by_id(y, w)
+    label = variable_label(y)
     if (v < 0).any():
         raise DataError(f"{label!r} has negative values for ids {preview(w.ids[v < 0])}; Getis-Ord G needs "
                         f"non-negative values (shift or use Moran's I)")
-    _nonconstant(v, label, "Getis-Ord G")
+    nonconstant(v, label, "Getis-Ord G")
     n = v.shape[0]
     W = w.sparse
     S0, S1, S2, _, _ = _weight_sums(W)
@@ -474,14 +542,14 @@ def getis_ord(y, w: Weights, permutations: int = 999, seed: int | None = DEFAULT
         if n < 4:
             var = float("nan")
         z = (G - EG) / np.sqrt(var) if var > 0 else float("nan")
-    rng = _rng(seed)
+    rng = generator(seed)
     sims = np.empty(permutations)
     done = 0
-    for Z in _permuted_blocks(v, permutations, rng):
+    for Z in permuted_blocks(v, permutations, rng):
         k = Z.shape[0]
         sims[done:done + k] = np.einsum("kn,kn->k", Z, (W @ Z.T).T) / denom
         done += k
-    return GetisOrdResult(G=G, expected=EG, variance=var, z=float(z), p_norm=float(_p_two_sided(z)),
+    return GetisOrdResult(G=G, expected=EG, variance=var, z=float(z), p_norm=float(two_sided_p(z)),
                           p_greater=float(stats.norm.sf(z)),
-                          p_sim=_pseudo_p(_count_extreme(sims, G, EG), permutations),
+                          p_sim=pseudo_p(count_extreme(sims, G, EG), permutations),
                           n=n, permutations=permutations, sims=sims)

@@ -10,30 +10,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..diagnostics.moran import _label, _moran_core, _rng, _values
+from ..diagnostics.inputs import values_by_id, variable_label
+from ..diagnostics.moran import moran
 from ..errors import SpatialInnoError, preview
 from ..weights import Weights
-
-#: GeoDa LISA colours, shared with the maps
-LISA_COLORS = {"HH": "#d7191c", "LL": "#2c7bb6", "LH": "#abd9e9", "HL": "#fdae61", "ns": "#d3d3d3"}
-
-
-def _new_ax(ax, figsize):
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    _, ax = plt.subplots(figsize=figsize, layout="constrained")
-    return ax
-
-
-def _titles(ax, title: str | None, subtitle: str | None = None) -> None:
-    """Title with an optional smaller grey subtitle line beneath it."""
-    if subtitle:
-        ax.set_title(title or "", fontsize=13, pad=20)
-        ax.text(0.5, 1.012, subtitle, transform=ax.transAxes, ha="center", va="bottom", fontsize=9, color="0.35")
-    elif title:
-        ax.set_title(title, fontsize=13)
+from .layout import LISA_COLORS, new_axes, set_titles
 
 
 def _fmt_p(p: float) -> str:
@@ -43,23 +24,40 @@ def _fmt_p(p: float) -> str:
 
 
 def moran_scatter(y, w: Weights, ax=None, *, title: str | None = None, annotate=None):
-    """Moran scatterplot: standardised values against their spatial lag.
+    """Moran scatterplot: standardised values against their spatial lag (Anselin 1996).
 
     x-axis: z = (y - mean) / sd (population sd); y-axis: the spatial lag W z times n/S0 (1 for
     row-normalised W without islands), so that the slope of the least-squares line (red) is
     exactly Moran's I for any weights. Points are coloured by quadrant (HH, LH, LL, HL) with the
-    GeoDa LISA colours, regions without neighbours hollow; ``annotate`` (True, or a list of ids)
-    labels points with their ids. The subtitle gives I, its randomisation z and two-sided p.
-    ``y`` is aligned to ``w`` by id as in :func:`si.moran`.
+    GeoDa LISA colours, regions without neighbours hollow. The subtitle gives I, its randomisation z
+    and two-sided p.
+
+    Parameters
+    ----------
+    y : pd.Series
+        Values indexed by region id, aligned to ``w`` by id as in :func:`si.moran`.
+    w : Weights
+        Spatial weights (as normalised).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when None.
+    title : str, optional
+        Title (default ``"Moran scatterplot of <y>"``).
+    annotate : bool or list, optional
+        True labels every point with its id, a list labels those ids.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
     """
-    v = _values(y, w)
-    label = _label(y)
-    res = _moran_core(v, w.sparse, 0, _rng(None), label)
+    v = values_by_id(y, w)
+    label = variable_label(y)
+    res = moran(y, w, permutations=0)
     z = (v - v.mean()) / v.std()
     W = w.sparse
     S0 = float(W.sum())
     lag = (W @ z) * (w.n / S0)
-    ax = _new_ax(ax, (6.4, 6.0))
+    ax = new_axes(ax, (6.4, 6.0))
     quad = np.where(z > 0, np.where(lag > 0, "HH", "HL"), np.where(lag > 0, "LH", "LL"))
     colors = np.array([LISA_COLORS[q] for q in quad], dtype=object)
     island = np.diff(W.indptr) == 0
@@ -85,14 +83,14 @@ def moran_scatter(y, w: Weights, ax=None, *, title: str | None = None, annotate=
         ids = list(w.ids) if annotate is True else list(annotate)
         pos = w.ids.get_indexer(ids)
         if (pos < 0).any():
-            missing = [i for i, p in zip(ids, pos) if p < 0]
+            missing = [i for i, p in zip(ids, pos, strict=True) if p < 0]
             raise SpatialInnoError(f"annotate ids not in the weights: {preview(missing)}; use ids from w.ids")
-        for i, p in zip(ids, pos):
+        for i, p in zip(ids, pos, strict=True):
             ax.annotate(str(i), (z[p], lag[p]), xytext=(3, 3), textcoords="offset points", fontsize=7, color="0.2")
     ax.set_xlabel(f"{label} (standardised)", fontsize=11)
     ax.set_ylabel(f"spatial lag of {label} (standardised)", fontsize=11)
     sub = f"I = {res.I:.3f}, z = {res.z_rand:.2f}, p = {_fmt_p(res.p_rand)} (randomisation), n = {res.n}"
-    _titles(ax, title or f"Moran scatterplot of {label}", sub)
+    set_titles(ax, title or f"Moran scatterplot of {label}", sub)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize=9, ncols=2)
     ax.tick_params(labelsize=9)
     ax.set_aspect("auto")
@@ -105,11 +103,30 @@ def moran_by_period(table: pd.DataFrame, ax=None, *, moments: str = "randomisati
                     title: str | None = None, label: str = "Moran's I"):
     """Moran's I over time with the (1 - alpha) band expected without spatial autocorrelation.
 
-    ``table`` is the output of :func:`si.moran_by_period` (index: periods; columns ``I``,
-    ``expected``, ``variance_rand``/``variance_norm``). The grey band is
-    ``expected +/- z_{1-alpha/2} sqrt(variance)`` with the randomisation (default) or normality
-    moments: points outside it are significant at ``alpha`` (filled markers), points inside are
-    hollow.
+    The grey band is ``expected +/- z_{1-alpha/2} sqrt(variance)`` with the randomisation (default) or
+    normality moments: points outside it are significant at ``alpha`` (filled markers), points inside
+    are hollow.
+
+    Parameters
+    ----------
+    table : pd.DataFrame
+        Output of :func:`si.moran_by_period` (index: periods; columns ``I``, ``expected``,
+        ``variance_rand``/``variance_norm``).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when None.
+    moments : str
+        ``"randomisation"`` or ``"normality"``.
+    alpha : float
+        Significance level of the band, in (0, 1).
+    title : str, optional
+        Title (default ``"<label> by period"``).
+    label : str
+        Name of the statistic on the axis and legend.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
     """
     if moments not in ("randomisation", "normality"):
         raise SpatialInnoError(f"moments must be 'randomisation' or 'normality' (got {moments!r})")
@@ -126,7 +143,7 @@ def moran_by_period(table: pd.DataFrame, ax=None, *, moments: str = "randomisati
     I = t["I"].to_numpy(float)
     E = t["expected"].to_numpy(float)
     half = stats.norm.ppf(1 - alpha / 2) * np.sqrt(t[var].to_numpy(float))
-    ax = _new_ax(ax, (7.5, 4.2))
+    ax = new_axes(ax, (7.5, 4.2))
     level = f"{100 * (1 - alpha):g}%"
     ax.fill_between(x, E - half, E + half, color="0.85", lw=0, zorder=1,
                     label=f"{level} band under no autocorrelation ({moments})")

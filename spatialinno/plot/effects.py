@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import SpatialInnoError, preview
-from .diagnostics import _new_ax, _titles
-from .maps import _map_ids, _match
+from .ids import map_ids, match_ids
+from .layout import new_axes, set_titles
 
 EFFECTS = ("direct", "indirect", "total")
 EFFECT_COLORS = {"direct": "#1b7837", "indirect": "#d95f02", "total": "#3b528b"}
@@ -70,6 +71,10 @@ def effects_plot(impacts_or_dict, ax=None, *, effects: Sequence[str] = EFFECTS, 
                  labels: Mapping[str, str] | None = None, title: str | None = None, xlabel: str | None = None):
     """Direct, indirect and total effects with their intervals, for several variables (or models).
 
+    One frame: one row per variable, the effects side by side in colour. Several models: one panel per
+    effect, the models side by side in colour. Points are the estimates at the ML point, whiskers the
+    intervals the frames carry (simulation or delta method); filled points mark intervals excluding 0.
+
     Parameters
     ----------
     impacts_or_dict : DataFrame or dict
@@ -84,12 +89,15 @@ def effects_plot(impacts_or_dict, ax=None, *, effects: Sequence[str] = EFFECTS, 
         Variables to show, top to bottom (default: all, in the frame's order).
     labels : dict, optional
         Display names of variables, e.g. ``{"agglom": "Agglomeration (LQ)"}``.
+    title : str, optional
+        Title (a default names the effects and the model).
+    xlabel : str, optional
+        Label of the effect axis (one frame).
 
-    One frame: one row per variable, the effects side by side in colour. Several models: one panel per
-    effect, the models side by side in colour. Points are the estimates at the ML point, whiskers the
-    intervals the frames carry (simulation or delta method); filled points mark intervals excluding 0.
-
-    Returns the Axes (one panel) or the Figure (several panels).
+    Returns
+    -------
+    matplotlib.axes.Axes or matplotlib.figure.Figure
+        The Axes (one panel) or the Figure (several panels).
     """
     effects = list(effects)
     bad = [e for e in effects if e not in EFFECTS]
@@ -134,27 +142,28 @@ def effects_plot(impacts_or_dict, ax=None, *, effects: Sequence[str] = EFFECTS, 
 
     if len(frames) == 1 and "" in frames:
         f = frames[""]
-        ax = _new_ax(ax, (7.6, 1.0 + 0.75 * len(variables)))
+        ax = new_axes(ax, (7.6, 1.0 + 0.75 * len(variables)))
         k = len(effects)
         offs = (np.arange(k) - (k - 1) / 2) * (0.62 / max(k, 2))
-        for off, e in zip(offs[::-1], effects):
+        for off, e in zip(offs[::-1], effects, strict=True):
             est, lo, hi = values(f, e)
             _draw_points(ax, est, ypos + off, lo, hi, EFFECT_COLORS[e], e)
         finish(ax)
         ax.set_xlabel(xlabel)
-        h, l = ax.get_legend_handles_labels()
-        _style_legend_markers(ax, h, l, "best", title=None)
+        handles, texts = ax.get_legend_handles_labels()
+        _style_legend_markers(ax, handles, texts, "best", title=None)
         model = f.attrs.get("model")
-        _titles(ax, title or ("Direct, indirect and total effects" + (f" ({model})" if model else "")),
-                f"points: estimates; whiskers: {_level(f)}" + (f" ({f.attrs['method']})" if f.attrs.get("method") else ""))
+        set_titles(ax, title or ("Direct, indirect and total effects" + (f" ({model})" if model else "")),
+                   f"points: estimates; whiskers: {_level(f)}"
+                   + (f" ({f.attrs['method']})" if f.attrs.get("method") else ""))
         return ax
 
     import matplotlib.pyplot as plt
 
     if ax is None:
-        fig, axes = plt.subplots(1, len(effects), figsize=(3.6 * len(effects) + 1.6, 1.4 + 0.8 * len(variables)),
+        fig, grid = plt.subplots(1, len(effects), figsize=(3.6 * len(effects) + 1.6, 1.4 + 0.8 * len(variables)),
                                  sharey=True, layout="constrained", squeeze=False)
-        axes = list(axes[0])
+        axes: list[Any] = list(grid[0])
     else:
         axes = [ax] if not isinstance(ax, np.ndarray | list | tuple) else list(np.ravel(ax))
         if len(axes) != len(effects):
@@ -162,20 +171,20 @@ def effects_plot(impacts_or_dict, ax=None, *, effects: Sequence[str] = EFFECTS, 
         fig = axes[0].figure
     m = len(frames)
     offs = (np.arange(m) - (m - 1) / 2) * (0.7 / max(m, 2))
-    for a, e in zip(axes, effects):
-        for (name, f), off, col in zip(frames.items(), offs[::-1], MODEL_COLORS * 4):
+    for a, e in zip(axes, effects, strict=True):
+        for (name, f), off, col in zip(frames.items(), offs[::-1], MODEL_COLORS * 4, strict=False):
             est, lo, hi = values(f, e)
             _draw_points(a, est, ypos + off, lo, hi, col, name, size=6.0)
         finish(a)
         a.set_title(f"{e.capitalize()} effect", fontsize=11)
         a.set_xlabel("Effect")
-    h, l = axes[0].get_legend_handles_labels()
+    handles, texts = axes[0].get_legend_handles_labels()
     from matplotlib.lines import Line2D
 
-    h += [Line2D([], [], marker="o", color="0.3", ls="none", ms=6),
-          Line2D([], [], marker="o", color="0.3", mfc="white", ls="none", ms=6)]
-    l += ["interval excludes 0", "interval includes 0"]
-    fig.legend(h, l, loc="outside lower center", ncol=min(len(l), 4), fontsize=9, frameon=False)
+    handles += [Line2D([], [], marker="o", color="0.3", ls="none", ms=6),
+                Line2D([], [], marker="o", color="0.3", mfc="white", ls="none", ms=6)]
+    texts += ["interval excludes 0", "interval includes 0"]
+    fig.legend(handles, texts, loc="outside lower center", ncol=min(len(texts), 4), fontsize=9, frameon=False)
     fig.suptitle(title or f"Effects by model (points: estimates; whiskers: {_level(first)})", fontsize=13)
     return axes[0] if len(axes) == 1 else fig
 
@@ -188,14 +197,39 @@ def decay_plot(decay_result, variable, effect: str = "indirect", ax=None, *, alp
     Estimate (line and points) against the threshold in km, with the simulation interval shaded, a zero
     line, and the spillover boundary (:meth:`DecayResult.boundary`) as a vertical dashed line with its
     distance in the legend. Filled points: interval excludes 0; hollow: includes 0; grey crosses on the
-    zero line: thresholds whose fit failed (see ``decay_result.table["note"]``). ``variable`` may be a
-    list to overlay several variables. ``alpha``: level of the intervals (default: the run's).
-    ``reference``: a Series indexed by threshold (km), or a dict ``label -> Series``, drawn as black dashed
-    lines for comparison, e.g. the true spillover by distance band of a simulated process (legend label:
-    the dict key, else the Series' name, else "reference"). ``clip``: when a few intervals are far wider
-    than the others (e.g. poorly identified thresholds), limit the y axis to the estimates plus twice the
-    median half-width of the intervals and say so in the plot, so that the rest of the curve stays legible.
-    Returns the Axes.
+    zero line: thresholds whose fit failed (see ``decay_result.table["note"]``).
+
+    Parameters
+    ----------
+    decay_result : DecayResult
+        The output of :func:`spatialinno.distance_decay`.
+    variable : str or list of str
+        Regressor(s) whose effect is drawn; a list overlays several variables.
+    effect : str
+        ``"direct"``, ``"indirect"`` (default) or ``"total"``.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when None.
+    alpha : float, optional
+        Level of the intervals (default: the run's).
+    title : str, optional
+        Title (a default names the effect and variable).
+    label : str, optional
+        Legend name of a single variable.
+    show_boundary : bool
+        Draw the spillover boundary.
+    reference : pd.Series or dict, optional
+        A Series indexed by threshold (km), or a dict ``label -> Series``, drawn as black dashed lines
+        for comparison, e.g. the true spillover by distance band of a simulated process (legend label:
+        the dict key, else the Series' name, else "reference").
+    clip : bool
+        When a few intervals are far wider than the others (e.g. poorly identified thresholds), limit
+        the y axis to the estimates plus twice the median half-width of the intervals and say so in the
+        plot, so that the rest of the curve stays legible.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
     """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -203,13 +237,14 @@ def decay_plot(decay_result, variable, effect: str = "indirect", ax=None, *, alp
     variables = [variable] if isinstance(variable, str) else list(variable)
     if not variables:
         raise SpatialInnoError("give at least one variable")
-    ax = _new_ax(ax, (8.4, 4.8))
+    ax = new_axes(ax, (8.4, 4.8))
     colors = ["#d95f02", "#1f78b4", "#33a02c", "#6a3d9a", "#e31a1c", "#b15928"]
     a = decay_result.alpha if alpha is None else alpha
-    handles, labels_ = [], []
+    handles: list[Any] = []
+    labels_: list[str] = []
     failed_any = False
     ests, los, his = [], [], []
-    for v, col in zip(variables, colors * 4):
+    for v, col in zip(variables, colors * 4, strict=False):
         c = decay_result.curve(v, effect, alpha)
         ests.append(c["estimate"].to_numpy(float))
         los.append(c["ci_lower"].to_numpy(float))
@@ -239,7 +274,7 @@ def decay_plot(decay_result, variable, effect: str = "indirect", ax=None, *, alp
                             textcoords="offset points", fontsize=9, color="0.15", ha="left")
     if reference is not None:
         refs = reference if isinstance(reference, Mapping) else {reference.name or "reference": reference}
-        for (name, ref), ls in zip(refs.items(), ["--", ":", "-."] * 4):
+        for (name, ref), ls in zip(refs.items(), ["--", ":", "-."] * 4, strict=False):
             if not isinstance(ref, pd.Series):
                 raise SpatialInnoError("reference must be a pd.Series indexed by threshold (km) or a dict of them")
             ref = ref.sort_index()
@@ -287,7 +322,7 @@ def decay_plot(decay_result, variable, effect: str = "indirect", ax=None, *, alp
     ax.grid(color="0.92", lw=0.6)
     ax.set_axisbelow(True)
     what = variables[0] if len(variables) == 1 else ", ".join(variables)
-    _titles(ax, title or f"Distance decay of the {effect} effect of {what}",
+    set_titles(ax, title or f"Distance decay of the {effect} effect of {what}",
             f"{decay_result.model}, one model per threshold, scheme '{scheme}', {decay_result.weight} weights, "
             f"row-normalised")
     return ax
@@ -310,11 +345,39 @@ def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Ha
     Regions are coloured by the effect they receive from a unit change of the variable in ``source``
     (a continuous scale: sequential when all effects share a sign, diverging around 0 otherwise); the
     source itself, whose own (much larger) effect would swamp the scale, is drawn dark grey with a thick
-    outline and labelled (text offset ``source_offset`` in points). The ``top`` largest recipients are
-    outlined and listed with their values, with the source's own effect and the sum over the other
-    regions, in a box in the lower left corner. ``source`` defaults to the id named in the Series' name ("... from <id>"), else the region
-    with the largest absolute value. Names come from column ``label_col`` of ``gdf`` (ids if absent).
-    Values are matched to the map by id (``id=``: the map's id column). Returns the Axes.
+    outline and labelled. The ``top`` largest recipients are outlined and listed with their values, with
+    the source's own effect and the sum over the other regions, in a box in the lower left corner.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The map.
+    series : pd.Series
+        Effects indexed by region id, matched to the map by id.
+    source : hashable, optional
+        Id of the source region; defaults to the id named in the Series' name ("... from <id>"), else
+        the region with the largest absolute value.
+    id : hashable, optional
+        The map's id column (None: its index).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when None.
+    title : str, optional
+        Title (a default names the variable and the source).
+    label_col : str or None
+        Column of ``gdf`` with region names (ids if absent).
+    top : int
+        Number of largest recipients outlined and listed.
+    cmap : str, optional
+        Colormap (default by the signs of the effects: ``RdBu_r``, ``Blues_r`` or ``YlOrRd``).
+    legend_label : str, optional
+        Label of the colour bar.
+    source_offset : (float, float)
+        Offset of the source's label in points.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
     """
     import matplotlib.patheffects as pe
     from matplotlib import colormaps
@@ -323,8 +386,8 @@ def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Ha
 
     if not isinstance(series, pd.Series):
         raise SpatialInnoError("series must be a pd.Series indexed by region id, e.g. result.spillover_from(id, 'x')")
-    ids = _map_ids(gdf, id)
-    pos = _match(ids, series, "spillover series")
+    ids = map_ids(gdf, id)
+    pos = match_ids(ids, series, "spillover series")
     vals = np.full(len(ids), np.nan)
     vals[pos >= 0] = series.to_numpy(dtype=float)[pos[pos >= 0]]
     if not np.isfinite(vals).any():
@@ -343,12 +406,13 @@ def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Ha
     lo, hi = (float(ov.min()), float(ov.max())) if ov.size else (0.0, 1.0)
     if lo < 0 < hi:
         m = max(-lo, hi)
-        norm, cm = TwoSlopeNorm(0.0, -m, m), colormaps[cmap or "RdBu_r"]
+        norm: Normalize = TwoSlopeNorm(0.0, -m, m)
+        cm = colormaps[cmap or "RdBu_r"]
     elif hi <= 0:
         norm, cm = Normalize(lo, 0.0 if lo < 0 else 1.0), colormaps[cmap or "Blues_r"]
     else:
         norm, cm = Normalize(0.0, hi if hi > 0 else 1.0), colormaps[cmap or "YlOrRd"]
-    ax = _new_ax(ax, (8.4, 6.6))
+    ax = new_axes(ax, (8.4, 6.6))
     geo = gdf.geometry.reset_index(drop=True)
     colors = [cm(norm(v)) if others[i] else (0.97, 0.97, 0.97, 1.0) for i, v in enumerate(vals)]
     geo.plot(ax=ax, color=colors, edgecolor="white", linewidth=0.5)
@@ -373,13 +437,13 @@ def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Ha
     ax.text(0.01, 0.02, "\n".join(lines), transform=ax.transAxes, ha="left", va="bottom", fontsize=8.5, zorder=7,
             bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "0.75", "alpha": 0.92})
     ax.set_axis_off()
-    var = re.search(r"spillover of (.+) from ", str(series.name or ""))
-    var = var.group(1) if var else None
+    found = re.search(r"spillover of (.+) from ", str(series.name or ""))
+    var = found.group(1) if found else None
     sm = ScalarMappable(norm=norm, cmap=cm)
     cb = ax.figure.colorbar(sm, ax=ax, orientation="horizontal", shrink=0.6, pad=0.02, aspect=35)
     cb.set_label(legend_label or ("Effect received from a unit increase" + (f" in {var}" if var else "") +
                                   f" in {names[s]}"), fontsize=9.5)
     cb.ax.tick_params(labelsize=8.5)
-    _titles(ax, title or (f"Spillovers of {var} from {names[s]}" if var else f"Spillovers from {names[s]}"),
+    set_titles(ax, title or (f"Spillovers of {var} from {names[s]}" if var else f"Spillovers from {names[s]}"),
             r"column of $S(W) = (I - \rho W)^{-1}(I\beta + W\theta)$ for the source region")
     return ax

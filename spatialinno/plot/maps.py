@@ -14,8 +14,9 @@ from collections.abc import Hashable
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, IdError, SpatialInnoError, preview
-from .diagnostics import LISA_COLORS, _new_ax, _titles
+from ..errors import DataError, SpatialInnoError, preview
+from .ids import map_ids, match_ids
+from .layout import LISA_COLORS, new_axes, set_titles
 
 NODATA_COLOR = "#f7f7f7"
 ISLAND_STYLE = {"facecolor": "white", "edgecolor": "0.45"}
@@ -24,37 +25,6 @@ LISA_LABELS = {"HH": "High-High", "LL": "Low-Low", "LH": "Low-High", "HL": "High
 HOTSPOT_COLORS = {"hot": "#d7191c", "cold": "#2c7bb6", "ns": "#d3d3d3"}
 HOTSPOT_LABELS = {"hot": "Hot spot", "cold": "Cold spot", "ns": "Not significant", "island": "No neighbours",
                   "nodata": "No data"}
-
-
-def _map_ids(gdf, id: Hashable | None) -> pd.Index:
-    try:
-        import geopandas as gpd
-    except ImportError as exc:  # pragma: no cover - geopandas is a dependency
-        raise SpatialInnoError("maps need geopandas") from exc
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raise SpatialInnoError(f"gdf must be a GeoDataFrame (got {type(gdf).__name__}); "
-                               f"e.g. si.datasets.load_provinces()")
-    if id is None:
-        ids = pd.Index(gdf.index)
-    else:
-        if id not in gdf.columns:
-            raise IdError(f"id column {id!r} not in the map; columns are {preview(gdf.columns)}")
-        ids = pd.Index(gdf[id].to_numpy())
-    if ids.has_duplicates:
-        raise IdError(f"the map has duplicated ids {preview(ids[ids.duplicated()].unique())}; dissolve them first")
-    return ids
-
-
-def _match(ids: pd.Index, values: pd.Series, what: str) -> np.ndarray:
-    """Positions in ``values`` of each map id (-1 where the map region has no value)."""
-    vid = pd.Index(values.index)
-    if vid.has_duplicates:
-        raise IdError(f"{what} has duplicated ids {preview(vid[vid.duplicated()].unique())}")
-    extra = vid.difference(ids, sort=False)
-    if len(extra):
-        raise IdError(f"ids in the {what} but not on the map: {preview(extra)}; pass id= naming the map's id column "
-                      f"(e.g. id='code') or drop those values")
-    return vid.get_indexer(ids)
 
 
 def _style_map(ax, title):
@@ -91,29 +61,48 @@ def choropleth(gdf, values, id: Hashable | None = None, scheme: str = "quantiles
                legend_loc: str = "lower right", edgecolor: str = "white", linewidth: float = 0.4):
     """Classified choropleth of ``values`` on the regions of ``gdf``.
 
+    The legend lists each class's bounds and number of regions; regions without a value are
+    "no data". Axis ticks are removed.
+
     Parameters
     ----------
     gdf : GeoDataFrame
         The map; its regions are identified by column ``id`` (or the index when None).
     values : pd.Series or str
         Values indexed by region id (aligned by id), or the name of a column of ``gdf``.
+    id : hashable, optional
+        The map's id column.
     scheme : str
         A mapclassify scheme: ``"quantiles"``, ``"equal_interval"``, ``"natural_breaks"``,
         ``"fisher_jenks"``, ``"box_plot"``, ``"std_mean"``, ``"user_defined"`` (with ``bins``) ...
     k : int
         Number of classes (schemes that take one).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when None.
+    legend : bool
+        Draw the legend.
+    title : str, optional
+        Title (default: the variable, scheme and number of classes).
     cmap : str
         Matplotlib colormap for the classes.
+    bins : sequence of float, optional
+        Upper class bounds; implies ``scheme="user_defined"``.
+    legend_loc : str
+        Matplotlib legend location.
+    edgecolor, linewidth
+        Style of the region borders.
 
-    The legend lists each class's bounds and number of regions; regions without a value are
-    "no data". Axis ticks are removed.
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
     """
     import mapclassify
     from matplotlib import colormaps
     from matplotlib.colors import to_rgba
     from matplotlib.patches import Patch
 
-    ids = _map_ids(gdf, id)
+    ids = map_ids(gdf, id)
     name = None
     if isinstance(values, str) and values in gdf.columns:
         name = values
@@ -121,7 +110,7 @@ def choropleth(gdf, values, id: Hashable | None = None, scheme: str = "quantiles
     if not isinstance(values, pd.Series):
         raise SpatialInnoError("values must be a pd.Series indexed by region id (or a column name of gdf)")
     name = name or (str(values.name) if values.name is not None else None)
-    pos = _match(ids, values, "values")
+    pos = match_ids(ids, values, "values")
     try:
         vals = np.full(len(ids), np.nan)
         vals[pos >= 0] = values.to_numpy(dtype=float, na_value=np.nan)[pos[pos >= 0]]
@@ -146,7 +135,7 @@ def choropleth(gdf, values, id: Hashable | None = None, scheme: str = "quantiles
     kk = len(cls.bins)
     cm = colormaps[cmap]
     palette = [cm(x) for x in (np.linspace(0.12, 0.92, kk) if kk > 1 else [0.6])]
-    ax = _new_ax(ax, (8.0, 6.4))
+    ax = new_axes(ax, (8.0, 6.4))
     cls_of = np.full(len(ids), -1)
     cls_of[has] = cls.yb
     colors = np.array([to_rgba(palette[c]) if c >= 0 else to_rgba(NODATA_COLOR) for c in cls_of])
@@ -174,14 +163,36 @@ def choropleth(gdf, values, id: Hashable | None = None, scheme: str = "quantiles
 def lisa_map(gdf, local_moran_result: pd.DataFrame, id: Hashable | None = None, ax=None, *,
              title: str | None = None, legend: bool = True, legend_loc: str = "lower right",
              edgecolor: str = "white", linewidth: float = 0.4):
-    """LISA cluster map of a :func:`si.local_moran` (or ``local_bivariate_moran`` /
-    ``local_getis_ord``) result, with GeoDa's colours.
+    """LISA cluster map of a :func:`si.local_moran` (or ``local_bivariate_moran`` / ``local_getis_ord``) result.
 
-    High-High red ``#d7191c``, Low-Low blue ``#2c7bb6``, Low-High light blue ``#abd9e9``,
-    High-Low light red ``#fdae61``, not significant light grey ``#d3d3d3``, regions without
-    neighbours white with a grey edge, regions missing from the result hatched "no data". For
-    local G results: hot spots red, cold spots blue. The legend gives the number of regions in each
-    class; the default title states the variable, the p-value used and alpha.
+    GeoDa's colours: High-High red ``#d7191c``, Low-Low blue ``#2c7bb6``, Low-High light blue
+    ``#abd9e9``, High-Low light red ``#fdae61``, not significant light grey ``#d3d3d3``, regions
+    without neighbours white with a grey edge, regions missing from the result hatched "no data". For
+    local G results: hot spots red, cold spots blue.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The map.
+    local_moran_result : pd.DataFrame
+        Output of a local statistic, indexed by region id (matched to the map by id).
+    id : hashable, optional
+        The map's id column (None: its index).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when None.
+    title : str, optional
+        Title (default: the statistic and variable; the subtitle states the p-value used and alpha).
+    legend : bool
+        Draw the legend (number of regions in each class).
+    legend_loc : str
+        Matplotlib legend location.
+    edgecolor, linewidth
+        Style of the region borders.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
     """
     from matplotlib.colors import to_rgba
     from matplotlib.patches import Patch
@@ -189,9 +200,9 @@ def lisa_map(gdf, local_moran_result: pd.DataFrame, id: Hashable | None = None, 
     if not isinstance(local_moran_result, pd.DataFrame) or "cluster" not in local_moran_result.columns:
         raise SpatialInnoError("local_moran_result must be the DataFrame returned by si.local_moran "
                                "(with a 'cluster' column)")
-    ids = _map_ids(gdf, id)
+    ids = map_ids(gdf, id)
     res = local_moran_result
-    pos = _match(ids, res["cluster"], "local Moran result")
+    pos = match_ids(ids, res["cluster"], "local Moran result")
     lab = np.array(["nodata"] * len(ids), dtype=object)
     lab[pos >= 0] = res["cluster"].astype(str).to_numpy()[pos[pos >= 0]]
     hot = bool(np.isin(lab, ["hot", "cold"]).any()) or "Getis" in str(res.attrs.get("statistic", ""))
@@ -199,7 +210,7 @@ def lisa_map(gdf, local_moran_result: pd.DataFrame, id: Hashable | None = None, 
     unknown = sorted(set(lab) - set(colors_map) - {"island", "nodata"})
     if unknown:
         raise SpatialInnoError(f"unknown cluster labels {preview(unknown)}; expected {', '.join(colors_map)}")
-    ax = _new_ax(ax, (8.0, 6.4))
+    ax = new_axes(ax, (8.0, 6.4))
     geo = gdf.geometry.reset_index(drop=True)
     face = np.array([to_rgba(colors_map.get(c, NODATA_COLOR if c == "nodata" else ISLAND_STYLE["facecolor"]))
                      for c in lab])
@@ -222,7 +233,7 @@ def lisa_map(gdf, local_moran_result: pd.DataFrame, id: Hashable | None = None, 
         if a.get("permutations"):
             note += f", {a['permutations']:,} permutations"
     _style_map(ax, None)
-    _titles(ax, title, note)
+    set_titles(ax, title, note)
     if legend:
         counts = pd.Series(lab).value_counts()
         handles = []

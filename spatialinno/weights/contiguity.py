@@ -24,7 +24,40 @@ _ROOK_MIN_LENGTH_M = 1.0
 
 def contiguity(gdf, id: Hashable | None = None, rule: str = "queen", islands: str = "nearest",
                normalize: str = "row") -> Weights:
-    """Queen or rook contiguity weights, binary before normalisation."""
+    """Queen or rook contiguity weights, binary before normalisation.
+
+    Two regions are queen neighbours when their geometries intersect (share a point), rook neighbours
+    when their shared boundary is longer than 1 m in a Lambert equal-area projection of the layer.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Regions with polygon geometries and a CRS; not modified.
+    id : hashable, optional
+        Column holding the region ids; None uses the index.
+    rule : str
+        ``"queen"`` or ``"rook"``.
+    islands : str
+        Regions without a contiguous neighbour: ``"nearest"`` links each to its nearest region
+        (recorded in ``w.meta["island_links"]`` and ``w.meta["island_link_km"]``), ``"keep"`` leaves
+        them as islands, ``"error"`` raises :class:`IslandError`.
+    normalize : str
+        ``"row"`` (default), ``"spectral"``, ``"minmax"`` or ``"none"`` (see :mod:`spatialinno.weights.normalize`).
+
+    Returns
+    -------
+    Weights
+        Symmetric binary contiguity weights, normalised by ``normalize``.
+
+    Raises
+    ------
+    SpatialInnoError
+        For an unknown ``rule`` or ``islands``.
+    GeometryError
+        For missing, empty or invalid geometries or an unusable CRS.
+    IslandError
+        With ``islands="error"`` when a region has no contiguous neighbour.
+    """
     if rule not in ("queen", "rook"):
         raise SpatialInnoError(f"rule must be 'queen' or 'rook' (got {rule!r})")
     if islands not in ("nearest", "keep", "error"):
@@ -58,7 +91,8 @@ def contiguity(gdf, id: Hashable | None = None, rule: str = "queen", islands: st
             d = shapely.distance(geoms[a], geoms)
             d[a] = np.inf
             b = int(np.argmin(d))
-            ii.append(min(a, b)), jj.append(max(a, b))
+            ii.append(min(a, b))
+            jj.append(max(a, b))
             added.append((ids[a], ids[b], float(d[b] / 1000.0)))
         i, j = np.array(ii), np.array(jj)
     pairs = np.unique(np.column_stack([i, j]), axis=0) if len(i) else np.zeros((0, 2), int)

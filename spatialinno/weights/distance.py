@@ -16,13 +16,10 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
+from ..constants import DENSE_DISTANCE_MAX
 from ..errors import IslandError, SpatialInnoError
-from .geometry import (check_distinct, chord_to_km, great_circle_km, km_to_chord, lonlat_points, region_ids,
-                       unit_vectors)
+from .geometry import check_distinct, chord_to_km, great_circle_km, km_to_chord, lonlat_points, region_ids, unit_vectors
 from .weights import Weights
-
-#: above this many regions, pairwise distances come from a KD-tree instead of a dense matrix
-DENSE_MAX = 5000
 
 
 def _check_power(power: float) -> None:
@@ -33,7 +30,7 @@ def _check_power(power: float) -> None:
 def _pairs_within(lonlat: np.ndarray, upper_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(i, j, d_ij km) for i != j with d_ij < upper_km."""
     n = len(lonlat)
-    if n <= DENSE_MAX:
+    if n <= DENSE_DISTANCE_MAX:
         d = great_circle_km(lonlat)
         np.fill_diagonal(d, np.inf)
         i, j = np.nonzero(d < upper_km)
@@ -56,29 +53,94 @@ def _build(ids, i, j, vals, normalize: str, kind: str, meta: dict | None = None)
 
 def inverse_distance(gdf, id: Hashable | None = None, power: float = 1.0, cutoff_km: float | None = None,
                      points="centroid", normalize: str = "row") -> Weights:
-    """Inverse-distance weights w_ij = d_ij^-power on great-circle km, optionally only for d_ij < cutoff_km."""
+    """Inverse-distance weights ``w_ij = d_ij^-power`` on great-circle km, optionally only for d_ij < cutoff_km.
+
+    Distances are great-circle (haversine) km between the regions' points (:func:`great_circle_km`).
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame or pd.DataFrame
+        One row per region (a plain DataFrame only with ``points=(lon_col, lat_col)``); not modified.
+    id : hashable, optional
+        Column holding the region ids; None uses the index.
+    power : float
+        Positive exponent of the distance decay.
+    cutoff_km : float, optional
+        Keep only pairs closer than this (km). Without it W is dense, refused above
+        :data:`spatialinno.constants.DENSE_DISTANCE_MAX` regions.
+    points : "centroid" or (str, str)
+        Location of each region: equal-area centroids, or a (lon_col, lat_col) pair of columns in degrees.
+    normalize : str
+        ``"row"`` (default), ``"spectral"``, ``"minmax"`` or ``"none"`` (see :mod:`spatialinno.weights.normalize`).
+
+    Returns
+    -------
+    Weights
+        Raw weights ``d_ij^-power`` (zero diagonal), normalised by ``normalize``.
+
+    Raises
+    ------
+    SpatialInnoError
+        For a non-positive ``power`` or ``cutoff_km``, or no cutoff on a large map.
+    IslandError
+        If no pair of regions is closer than ``cutoff_km``.
+    GeometryError
+        If two regions sit at the same point.
+    """
     _check_power(power)
     ids = region_ids(gdf, id)
     ll = lonlat_points(gdf, ids, points)
     check_distinct(ll, ids)
     if cutoff_km is None:
-        if len(ids) > DENSE_MAX:
-            raise SpatialInnoError(f"an inverse-distance W without cutoff on {len(ids)} regions is dense; give cutoff_km")
+        if len(ids) > DENSE_DISTANCE_MAX:
+            raise SpatialInnoError(f"an inverse-distance W without cutoff on {len(ids)} regions is dense; "
+                                   f"give cutoff_km")
         i, j, d = _pairs_within(ll, np.inf)
     else:
         if cutoff_km <= 0:
             raise SpatialInnoError(f"cutoff_km must be positive (got {cutoff_km})")
         i, j, d = _pairs_within(ll, cutoff_km)
         if len(i) == 0:
-            raise IslandError(f"no pair of regions is closer than cutoff_km={cutoff_km}: every region would be an island; "
-                              f"raise the cutoff (smallest distance is {np.sort(great_circle_km(ll[:2000]).ravel())[min(len(ids), 2000)]:.0f} km or more)")
+            smallest = np.sort(great_circle_km(ll[:2000]).ravel())[min(len(ids), 2000)]
+            raise IslandError(f"no pair of regions is closer than cutoff_km={cutoff_km}: every region would be an "
+                              f"island; raise the cutoff (smallest distance is {smallest:.0f} km or more)")
     kind = f"inverse distance (power {power:g}" + (f", cutoff {cutoff_km:g} km)" if cutoff_km else ")")
     return _build(ids, i, j, d ** -power, normalize, kind, {"points": points, "power": power, "cutoff_km": cutoff_km})
 
 
 def distance_band(gdf, id: Hashable | None = None, lower_km: float = 0.0, upper_km: float = np.inf,
                   weight: str = "binary", power: float = 1.0, points="centroid", normalize: str = "row") -> Weights:
-    """Band weights for lower_km <= d_ij < upper_km: binary, or inverse distance d_ij^-power."""
+    """Band weights for ``lower_km <= d_ij < upper_km``: binary, or inverse distance ``d_ij^-power``.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame or pd.DataFrame
+        One row per region (a plain DataFrame only with ``points=(lon_col, lat_col)``); not modified.
+    id : hashable, optional
+        Column holding the region ids; None uses the index.
+    lower_km, upper_km : float
+        The band in great-circle km, ``0 <= lower_km < upper_km``.
+    weight : str
+        ``"binary"`` (w_ij = 1 in the band) or ``"inverse"`` (w_ij = d_ij^-power in the band).
+    power : float
+        Positive exponent for ``weight="inverse"``.
+    points : "centroid" or (str, str)
+        Location of each region: equal-area centroids, or a (lon_col, lat_col) pair of columns in degrees.
+    normalize : str
+        ``"row"`` (default), ``"spectral"``, ``"minmax"`` or ``"none"`` (see :mod:`spatialinno.weights.normalize`).
+
+    Returns
+    -------
+    Weights
+        Weights linking the pairs in the band (regions without such a pair are islands).
+
+    Raises
+    ------
+    SpatialInnoError
+        For an invalid band, ``weight`` or ``power``.
+    IslandError
+        If no pair of regions lies in the band.
+    """
     if weight not in ("binary", "inverse"):
         raise SpatialInnoError(f"weight must be 'binary' or 'inverse' (got {weight!r})")
     _check_power(power)
@@ -92,15 +154,39 @@ def distance_band(gdf, id: Hashable | None = None, lower_km: float = 0.0, upper_
     keep = d >= lower_km
     i, j, d = i[keep], j[keep], d[keep]
     if len(i) == 0:
-        raise IslandError(f"no pair of regions lies in [{lower_km:g}, {upper_km:g}) km: every region would be an island; "
-                          f"widen the band")
+        raise IslandError(f"no pair of regions lies in [{lower_km:g}, {upper_km:g}) km: every region would be an "
+                          f"island; widen the band")
     vals = np.ones_like(d) if weight == "binary" else d ** -power
     kind = f"distance band [{lower_km:g}, {upper_km:g}) km, {weight}"
     return _build(ids, i, j, vals, normalize, kind, {"lower_km": lower_km, "upper_km": upper_km, "weight": weight})
 
 
 def knn(gdf, id: Hashable | None = None, k: int = 4, points="centroid", normalize: str = "row") -> Weights:
-    """k-nearest-neighbour weights on great-circle distance (w_ij = 1 for the k closest j)."""
+    """k-nearest-neighbour weights on great-circle distance (``w_ij = 1`` for the k closest j).
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame or pd.DataFrame
+        One row per region (a plain DataFrame only with ``points=(lon_col, lat_col)``); not modified.
+    id : hashable, optional
+        Column holding the region ids; None uses the index.
+    k : int
+        Number of neighbours, ``1 <= k < n``.
+    points : "centroid" or (str, str)
+        Location of each region: equal-area centroids, or a (lon_col, lat_col) pair of columns in degrees.
+    normalize : str
+        ``"row"`` (default), ``"spectral"``, ``"minmax"`` or ``"none"`` (see :mod:`spatialinno.weights.normalize`).
+
+    Returns
+    -------
+    Weights
+        Binary k-nearest-neighbour weights before normalisation (not symmetric in general).
+
+    Raises
+    ------
+    SpatialInnoError
+        If ``k`` is not an integer in ``[1, n)``.
+    """
     ids = region_ids(gdf, id)
     n = len(ids)
     if int(k) != k or k < 1 or k >= n:

@@ -17,10 +17,31 @@ from .weights import Weights
 
 
 def economic_distance(values: pd.Series, normalize: str = "row", by_period: bool = False) -> Weights | PeriodWeights:
-    """w_ij = 1/|v_i - v_j| (i != j) from ``values`` indexed by region id.
+    """Economic-distance weights ``w_ij = 1 / |v_i - v_j|`` (i != j) from ``values`` indexed by region id.
 
-    With ``by_period=True``, ``values`` is indexed by (id, period) and one matrix is built per period
-    (see :func:`economic_distance_by_period`).
+    Parameters
+    ----------
+    values : pd.Series
+        One numeric value per region (e.g. mean GDP per capita), indexed by region id; with
+        ``by_period=True`` indexed by (id, period), one value per region and period.
+    normalize : str
+        ``"row"`` (default), ``"spectral"``, ``"minmax"`` or ``"none"`` (see :mod:`spatialinno.weights.normalize`).
+    by_period : bool
+        Build one matrix per period (see :func:`economic_distance_by_period`). A W built from a regressor of
+        the model is endogenous; the static W from sample means is the conventional choice.
+
+    Returns
+    -------
+    Weights or PeriodWeights
+        Dense inverse-difference weights with zero diagonal, normalised by ``normalize`` (one per period with
+        ``by_period=True``).
+
+    Raises
+    ------
+    SpatialInnoError
+        For a non-Series, NaN/infinite values, or two regions with equal values.
+    IdError
+        For duplicated ids.
     """
     if by_period:
         return economic_distance_by_period(values, normalize=normalize)
@@ -46,7 +67,34 @@ def economic_distance(values: pd.Series, normalize: str = "row", by_period: bool
 
 
 def nested(geo: Weights, econ: Weights, phi: float = 0.5, normalize: str = "row") -> Weights:
-    """phi * geo + (1 - phi) * econ on the same ids (aligned by id), normalised by ``normalize``."""
+    """Nested weights ``phi * geo + (1 - phi) * econ`` on the same ids (aligned by id).
+
+    Both parts enter as normalised (``geo.sparse``, ``econ.sparse`` reordered to ``geo.ids``); the
+    sum is normalised again by ``normalize``.
+
+    Parameters
+    ----------
+    geo : Weights
+        Geographic weights.
+    econ : Weights
+        Economic weights on the same set of ids.
+    phi : float
+        Weight of the geographic part, in [0, 1].
+    normalize : str
+        ``"row"`` (default), ``"spectral"``, ``"minmax"`` or ``"none"`` (see :mod:`spatialinno.weights.normalize`).
+
+    Returns
+    -------
+    Weights
+        The combined weights, in ``geo.ids`` order.
+
+    Raises
+    ------
+    SpatialInnoError
+        If ``phi`` is outside [0, 1].
+    IdError
+        If the two weights have different ids.
+    """
     if not 0.0 <= phi <= 1.0:
         raise SpatialInnoError(f"phi must be in [0, 1] (got {phi})")
     if set(geo.ids) != set(econ.ids):

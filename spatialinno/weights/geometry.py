@@ -16,7 +16,25 @@ EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
 
 
 def region_ids(df: pd.DataFrame, id: Hashable | None) -> pd.Index:
-    """The ids of ``df``: column ``id`` or (``id=None``) the index; checked for gaps and duplicates."""
+    """The ids of ``df``: column ``id`` or (``id=None``) the index, checked for gaps and duplicates.
+
+    Parameters
+    ----------
+    df : pd.DataFrame or GeoDataFrame
+        The regions, one per row.
+    id : hashable or None
+        Column holding the ids; None uses the index.
+
+    Returns
+    -------
+    pd.Index
+        One id per row, in row order (named ``id`` when taken from a column).
+
+    Raises
+    ------
+    IdError
+        If the column is missing, or ids are missing or duplicated.
+    """
     if id is None:
         ids = pd.Index(df.index)
         where = "index"
@@ -26,14 +44,34 @@ def region_ids(df: pd.DataFrame, id: Hashable | None) -> pd.Index:
         ids = pd.Index(df[id].to_numpy(), name=id)
         where = f"column {id!r}"
     if ids.hasnans:
-        raise IdError(f"the id {where} has missing values at rows {preview(np.flatnonzero(ids.isna()))}; give every region an id")
+        raise IdError(f"the id {where} has missing values at rows {preview(np.flatnonzero(ids.isna()))}; "
+                      f"give every region an id")
     if ids.has_duplicates:
-        raise IdError(f"the id {where} has duplicated values: {preview(ids[ids.duplicated()].unique())}; ids must be unique")
+        raise IdError(f"the id {where} has duplicated values: {preview(ids[ids.duplicated()].unique())}; "
+                      f"ids must be unique")
     return ids
 
 
 def check_geometries(gdf, ids: pd.Index) -> None:
-    """Error naming the ids whose geometry is missing, empty or invalid."""
+    """Raise an error naming the ids whose geometry is missing, empty or invalid.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The regions.
+    ids : pd.Index
+        Their ids, in row order (from :func:`region_ids`).
+
+    Returns
+    -------
+    None
+        Returns only when every geometry is present, non-empty and valid.
+
+    Raises
+    ------
+    GeometryError
+        Naming the ids with missing, empty or invalid geometries.
+    """
     if not hasattr(gdf, "geometry"):
         raise GeometryError("expected a GeoDataFrame with a geometry column")
     geom = gdf.geometry
@@ -57,7 +95,23 @@ def _looks_like_degrees(gdf) -> bool:
 
 
 def to_geographic(gdf):
-    """The GeoDataFrame in EPSG:4326 (lon/lat degrees); errors for a missing or implausible CRS."""
+    """The GeoDataFrame in EPSG:4326 (lon/lat degrees).
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Regions with a CRS; not modified.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``gdf`` itself when already in EPSG:4326, else a reprojected copy.
+
+    Raises
+    ------
+    GeometryError
+        If the CRS is missing, or a projected CRS holds coordinates that look like degrees.
+    """
     if gdf.crs is None:
         raise GeometryError("the GeoDataFrame has no CRS; set it first, e.g. gdf.set_crs(4326) for lon/lat degrees")
     if gdf.crs.is_projected and _looks_like_degrees(gdf) and (gdf.total_bounds[2] - gdf.total_bounds[0]) < 361:
@@ -66,18 +120,53 @@ def to_geographic(gdf):
         if span < 200:
             raise GeometryError(
                 f"coordinates look like degrees (bounds {np.round(gdf.total_bounds, 3).tolist()}) but the CRS "
-                f"{gdf.crs.name!r} is projected (metres); set the right CRS, e.g. gdf.set_crs(4326, allow_override=True)")
+                f"{gdf.crs.name!r} is projected (metres); set the right CRS, "
+                f"e.g. gdf.set_crs(4326, allow_override=True)")
     return gdf if gdf.crs.equals("EPSG:4326") else gdf.to_crs(4326)
 
 
 def equal_area_crs(geo_gdf) -> str:
-    """Lambert azimuthal equal-area CRS centred on the layer (input in EPSG:4326)."""
+    """Lambert azimuthal equal-area CRS centred on the layer.
+
+    Parameters
+    ----------
+    geo_gdf : GeoDataFrame
+        Regions in EPSG:4326.
+
+    Returns
+    -------
+    str
+        A PROJ string ``+proj=laea`` centred on the middle of the layer's bounds (WGS84, metres).
+    """
     xmin, ymin, xmax, ymax = geo_gdf.total_bounds
     return f"+proj=laea +lat_0={(ymin + ymax) / 2:.6f} +lon_0={(xmin + xmax) / 2:.6f} +datum=WGS84 +units=m +no_defs"
 
 
 def lonlat_points(gdf, ids: pd.Index, points: str | tuple[str, str] = "centroid") -> np.ndarray:
-    """(n, 2) lon/lat degrees of each region: equal-area centroids or two named columns."""
+    """Longitude/latitude (degrees) of one point per region: equal-area centroids or two named columns.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame or pd.DataFrame
+        The regions (a plain DataFrame only with ``points`` naming columns).
+    ids : pd.Index
+        Their ids, in row order, for error messages.
+    points : "centroid" or (str, str)
+        ``"centroid"``: centroids computed in an equal-area projection (:func:`equal_area_crs`) and
+        returned in EPSG:4326; a pair ``(lon_col, lat_col)``: columns in degrees.
+
+    Returns
+    -------
+    np.ndarray
+        Shape (n, 2): longitude, latitude.
+
+    Raises
+    ------
+    GeometryError
+        For missing or out-of-range coordinates or unusable geometries.
+    IdError
+        If a named column is missing.
+    """
     if isinstance(points, tuple | list):
         if len(points) != 2:
             raise GeometryError("points must be 'centroid' or a (lon_col, lat_col) pair")
@@ -89,7 +178,8 @@ def lonlat_points(gdf, ids: pd.Index, points: str | tuple[str, str] = "centroid"
             bad = ids[~np.isfinite(xy).all(axis=1)]
             raise GeometryError(f"missing coordinates in {points} for ids {preview(bad)}")
         if (np.abs(xy[:, 0]) > 180).any() or (np.abs(xy[:, 1]) > 90).any():
-            raise GeometryError(f"columns {points} must be longitude/latitude in degrees; got values outside [-180, 180] x [-90, 90]")
+            raise GeometryError(f"columns {points} must be longitude/latitude in degrees; "
+                                f"got values outside [-180, 180] x [-90, 90]")
         return xy
     if points != "centroid":
         raise GeometryError(f"points must be 'centroid' or a (lon_col, lat_col) pair, got {points!r}")
@@ -100,21 +190,76 @@ def lonlat_points(gdf, ids: pd.Index, points: str | tuple[str, str] = "centroid"
 
 
 def unit_vectors(lonlat: np.ndarray) -> np.ndarray:
-    """Points on the unit sphere; chord distance is monotone in great-circle distance."""
+    """Points on the unit sphere, ``(cos(lat) cos(lon), cos(lat) sin(lon), sin(lat))``.
+
+    The chord distance between two such points is monotone in their great-circle distance, so a
+    KD-tree over them finds neighbours within a great-circle radius (:func:`km_to_chord`).
+
+    Parameters
+    ----------
+    lonlat : np.ndarray
+        Shape (n, 2), longitude and latitude in degrees.
+
+    Returns
+    -------
+    np.ndarray
+        Shape (n, 3) unit vectors.
+    """
     lon, lat = np.radians(lonlat[:, 0]), np.radians(lonlat[:, 1])
     return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
 
 
 def chord_to_km(chord: np.ndarray) -> np.ndarray:
+    """Great-circle distance (km) of a chord of the unit sphere: ``d = 2 R arcsin(c / 2)``.
+
+    Parameters
+    ----------
+    chord : np.ndarray
+        Chord lengths between unit vectors (clipped to [0, 2]).
+
+    Returns
+    -------
+    np.ndarray
+        Distances in km on a sphere of radius :data:`EARTH_RADIUS_KM`.
+    """
     return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord / 2.0, 0.0, 1.0))
 
 
 def km_to_chord(km: float) -> float:
+    """Chord of the unit sphere for a great-circle distance: ``c = 2 sin(min(d / R, pi) / 2)``.
+
+    Parameters
+    ----------
+    km : float
+        Great-circle distance in km.
+
+    Returns
+    -------
+    float
+        The chord length (inverse of :func:`chord_to_km`; 2 for distances beyond half the circumference).
+    """
     return float(2.0 * np.sin(min(km / EARTH_RADIUS_KM, np.pi) / 2.0))
 
 
 def great_circle_km(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
-    """Haversine distances in km between lon/lat rows of ``a`` and ``b`` (default ``a``)."""
+    """Great-circle (haversine) distances in km between lon/lat rows of ``a`` and ``b``.
+
+    ``d = 2 R arcsin(sqrt(sin^2((phi2 - phi1)/2) + cos(phi1) cos(phi2) sin^2((l2 - l1)/2)))`` with
+    R = :data:`EARTH_RADIUS_KM` (IUGG mean radius, 6371.0088 km) and latitudes phi, longitudes l in
+    radians (Sinnott 1984, "Virtues of the haversine", Sky & Telescope 68(2): 159).
+
+    Parameters
+    ----------
+    a : np.ndarray
+        Shape (n, 2), longitude and latitude in degrees.
+    b : np.ndarray, optional
+        Shape (m, 2); defaults to ``a``.
+
+    Returns
+    -------
+    np.ndarray
+        Shape (n, m) distances in km.
+    """
     b = a if b is None else b
     lon1, lat1 = np.radians(a[:, 0])[:, None], np.radians(a[:, 1])[:, None]
     lon2, lat2 = np.radians(b[:, 0])[None, :], np.radians(b[:, 1])[None, :]
@@ -123,7 +268,25 @@ def great_circle_km(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
 
 
 def check_distinct(lonlat: np.ndarray, ids: pd.Index) -> None:
-    """Error naming two regions that sit at the same point."""
+    """Raise an error naming regions that sit at the same point.
+
+    Parameters
+    ----------
+    lonlat : np.ndarray
+        Shape (n, 2) points in degrees (compared after rounding to 9 decimals).
+    ids : pd.Index
+        Region ids in the same order.
+
+    Returns
+    -------
+    None
+        Returns only when all points are distinct.
+
+    Raises
+    ------
+    GeometryError
+        Naming the first group of regions at one point.
+    """
     key = pd.DataFrame(np.round(lonlat, 9)).duplicated(keep=False).to_numpy()
     if key.any():
         dup = pd.DataFrame(np.round(lonlat, 9), index=ids)[key]

@@ -8,8 +8,17 @@ import pytest
 import scipy.sparse as sp
 
 import spatialinno as si
-from spatialinno.diagnostics import (bivariate_moran, geary, getis_ord, lm_tests, local_bivariate_moran,
-                                     local_getis_ord, local_moran, moran, moran_by_period)
+from spatialinno.diagnostics import (
+    bivariate_moran,
+    geary,
+    getis_ord,
+    lm_tests,
+    local_bivariate_moran,
+    local_getis_ord,
+    local_moran,
+    moran,
+    moran_by_period,
+)
 from spatialinno.errors import DataError, IdError, PanelError, SpatialInnoError
 
 
@@ -101,11 +110,37 @@ def test_fewer_than_three_regions(fn):
         fn(pd.Series([1.0, 2.0], index=["a", "b"]), w2)
 
 
+def _dense_moments(v, W):
+    """Moran's I, Geary's C and their normality variances by double loops over a dense W (textbook
+    formulas: Cliff & Ord 1981, eqs. 1.35, 1.36, 1.46; no code shared with spatialinno)."""
+    n = len(v)
+    z = [vi - sum(v) / n for vi in v]
+    S0 = sum(W[i][j] for i in range(n) for j in range(n))
+    S1 = 0.5 * sum((W[i][j] + W[j][i]) ** 2 for i in range(n) for j in range(n))
+    S2 = sum((sum(W[i][j] for j in range(n)) + sum(W[j][i] for j in range(n))) ** 2 for i in range(n))
+    zz = sum(zi * zi for zi in z)
+    I = n / S0 * sum(W[i][j] * z[i] * z[j] for i in range(n) for j in range(n)) / zz
+    C = (n - 1) * sum(W[i][j] * (v[i] - v[j]) ** 2 for i in range(n) for j in range(n)) / (2 * S0 * zz)
+    var_I = (n * n * S1 - n * S2 + 3 * S0 ** 2) / ((n * n - 1) * S0 ** 2) - 1 / (n - 1) ** 2
+    var_C = ((2 * S1 + S2) * (n - 1) - 4 * S0 ** 2) / (2 * (n + 1) * S0 ** 2)
+    return I, C, var_I, var_C
+
+
 def test_three_regions_work_without_randomisation_variance():
-    w3 = si.Weights.from_sparse(sp.csr_matrix(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], float)), list("abc"),
-                                normalization="row")
-    r = moran(pd.Series([1.0, 2.0, 4.0], index=list("abc")), w3, permutations=9)
-    assert np.isfinite(r.I) and np.isfinite(r.variance_norm) and np.isnan(r.variance_rand)
+    """n = 3: I, C and their normality variances equal a brute-force dense computation; the
+    randomisation variance (denominator (n-1)(n-2)(n-3)) is NaN; p_sim is a multiple of 1/(P+1)."""
+    A = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], float)
+    w3 = si.Weights.from_sparse(sp.csr_matrix(A), list("abc"), normalization="row")
+    v = [1.0, 2.0, 4.0]
+    r = moran(pd.Series(v, index=list("abc")), w3, permutations=9)
+    g = geary(pd.Series(v, index=list("abc")), w3, permutations=0)
+    Wrow = (A / A.sum(axis=1, keepdims=True)).tolist()
+    I, C, var_I, var_C = _dense_moments(v, Wrow)
+    assert r.I == pytest.approx(I, rel=1e-12) and r.expected == pytest.approx(-0.5, rel=1e-15)
+    assert r.variance_norm == pytest.approx(var_I, rel=1e-12)
+    assert g.C == pytest.approx(C, rel=1e-12) and g.variance_norm == pytest.approx(var_C, rel=1e-12)
+    assert np.isnan(r.variance_rand) and np.isnan(g.variance_rand)
+    assert r.p_sim * 10 == pytest.approx(round(r.p_sim * 10), abs=1e-12)
 
 
 def test_non_weights_and_bad_arguments(w, y):
@@ -174,10 +209,16 @@ def test_local_moran_identities(w, y):
 
 
 def test_geary_sign_convention(w, y):
+    """spdep's sign: z = (1 - C) / sd, positive under positive autocorrelation; C, I and the normality
+    variances against the brute-force dense computation."""
     g = geary(y, w, permutations=0)
     assert g.C < 1 and g.z_norm > 0 and g.z_rand > 0  # positive autocorrelation -> positive z
     m = moran(y, w, permutations=0)
     assert m.I > 0
+    I, C, var_I, var_C = _dense_moments(y.loc[w.ids].tolist(), w.sparse.toarray().tolist())
+    assert g.C == pytest.approx(C, rel=1e-12) and m.I == pytest.approx(I, rel=1e-12)
+    assert g.z_norm == pytest.approx((1 - C) / np.sqrt(var_C), rel=1e-10)
+    assert m.z_norm == pytest.approx((I + 1 / (len(y) - 1)) / np.sqrt(var_I), rel=1e-10)
 
 
 def test_bivariate_is_directional(w, y):

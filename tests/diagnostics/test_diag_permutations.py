@@ -11,8 +11,16 @@ import pytest
 import scipy.sparse as sp
 
 import spatialinno as si
-from spatialinno.diagnostics import (bivariate_moran, geary, getis_ord, local_bivariate_moran, local_getis_ord,
-                                     local_moran, moran, moran_by_period)
+from spatialinno.diagnostics import (
+    bivariate_moran,
+    geary,
+    getis_ord,
+    local_bivariate_moran,
+    local_getis_ord,
+    local_moran,
+    moran,
+    moran_by_period,
+)
 
 REF_DIR = Path(__file__).resolve().parents[1] / "reference" / "diagnostics"
 
@@ -20,7 +28,7 @@ REF_DIR = Path(__file__).resolve().parents[1] / "reference" / "diagnostics"
 @pytest.fixture(scope="module")
 def columbus():
     d = pd.read_csv(REF_DIR / "columbus_data.csv").set_index("id")
-    e = pd.read_csv(REF_DIR / "columbus_neighbors.csv")
+    e = pd.read_csv(REF_DIR.parent / "crosssection" / "columbus_neighbors.csv")
     ids = d.index
     m = sp.csr_matrix((np.ones(len(e)), (ids.get_indexer(e.from_id), ids.get_indexer(e.to_id))), shape=(49, 49))
     return d, si.Weights.from_sparse(m, ids, normalization="row")

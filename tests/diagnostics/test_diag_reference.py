@@ -17,10 +17,13 @@ import pytest
 import scipy.sparse as sp
 
 import spatialinno as si
-from spatialinno.diagnostics import (bivariate_moran, geary, getis_ord, lm_tests, local_getis_ord, local_moran,
-                                     moran)
+from spatialinno.diagnostics import bivariate_moran, geary, getis_ord, lm_tests, local_getis_ord, local_moran, moran
 
 REF_DIR = Path(__file__).resolve().parents[1] / "reference" / "diagnostics"
+#: the neighbour lists are kept once, with the model references (columns: from, to)
+NB_FILES = {"columbus": REF_DIR.parent / "crosssection" / "columbus_neighbors.csv",
+            "boston": REF_DIR.parent / "crosssection" / "boston_neighbors.csv",
+            "produc": REF_DIR.parent / "panel" / "produc_neighbors.csv"}
 REF = json.loads((REF_DIR / "reference.json").read_text())
 RTOL = 1e-8
 
@@ -38,8 +41,8 @@ def data(ds: str) -> pd.DataFrame:
 @cache
 def weights(ds: str, style: str, ids: tuple | None = None) -> si.Weights:
     ids = pd.Index(ids if ids is not None else data(ds).index)
-    e = pd.read_csv(REF_DIR / f"{ds}_neighbors.csv")
-    m = sp.csr_matrix((np.ones(len(e)), (ids.get_indexer(e["from_id"]), ids.get_indexer(e["to_id"]))),
+    e = pd.read_csv(NB_FILES[ds])
+    m = sp.csr_matrix((np.ones(len(e)), (ids.get_indexer(e.iloc[:, 0]), ids.get_indexer(e.iloc[:, 1]))),
                       shape=(len(ids), len(ids)))
     return si.Weights.from_sparse(m, ids, normalization="row" if style == "W" else "none")
 

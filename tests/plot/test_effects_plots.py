@@ -50,7 +50,7 @@ def test_effects_plot_single(sdm, tmp_path):
     imp = sdm.impacts(draws=200)
     ax = splot.effects_plot(imp, labels={"agglom": "Agglomeration (LQ)"})
     assert isinstance(ax, plt.Axes)
-    ticks = dict(zip([t.get_text() for t in ax.get_yticklabels()], ax.get_yticks()))
+    ticks = dict(zip([t.get_text() for t in ax.get_yticklabels()], ax.get_yticks(), strict=True))
     assert set(ticks) == {"Agglomeration (LQ)", "coagg", "rd"}
     assert ticks["Agglomeration (LQ)"] > ticks["coagg"] > ticks["rd"]  # first variable on top
     assert ax.get_legend() is not None

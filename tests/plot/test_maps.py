@@ -11,12 +11,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
 from shapely.geometry import box  # noqa: E402
 
 import spatialinno as si  # noqa: E402
 from spatialinno import plot as splot  # noqa: E402
 from spatialinno.diagnostics import local_getis_ord, local_moran, moran_by_period  # noqa: E402
 from spatialinno.errors import IdError, SpatialInnoError  # noqa: E402
+from spatialinno.plot.layout import LISA_COLORS  # noqa: E402
 
 
 def _grid_map():
@@ -152,8 +154,26 @@ def test_choropleth_bad_input(geo):
 
 
 def test_synthetic_grid_map(tmp_path):
-    g = _grid_map()
+    """Every polygon is filled with the colour of its own region, looked up by id although the map rows
+    are shuffled against the values: LISA clusters from the local Moran result, and quantile classes
+    computed here with np.quantile (regions share a colour exactly when they share a class)."""
+    g = _grid_map().sample(frac=1, random_state=7).reset_index(drop=True)
     w = si.weights.contiguity(g, id="code", islands="keep")
-    y = pd.Series(np.arange(len(g), dtype=float), index=g["code"].to_numpy(), name="v")
-    _saved(splot.lisa_map(g, local_moran(y, w, permutations=49), id="code"), tmp_path / "grid_lisa.png")
-    _saved(splot.choropleth(g, y, id="code"), tmp_path / "grid_choro.png")
+    codes = sorted(g["code"])
+    y = pd.Series(np.arange(len(codes), dtype=float), index=codes, name="v")  # rises along the grid
+    lm = local_moran(y, w, permutations=49)
+    assert {"HH", "LL", "island"} <= set(lm["cluster"].astype(str))
+    ax = splot.lisa_map(g, lm, id="code")
+    _saved(ax, tmp_path / "grid_lisa.png")
+    cluster = lm["cluster"].astype(str).loc[g["code"]]
+    expected = [to_rgba(LISA_COLORS.get(c, "white")) for c in cluster]
+    np.testing.assert_allclose(ax.collections[0].get_facecolor(), expected)
+
+    ax = splot.choropleth(g, y, id="code", k=5, legend=False)
+    _saved(ax, tmp_path / "grid_choro.png")
+    v = y.loc[g["code"]].to_numpy()
+    klass = np.searchsorted(np.quantile(y.to_numpy(), [0.2, 0.4, 0.6, 0.8, 1.0]), v, side="left")
+    face = [tuple(np.round(f, 6)) for f in ax.collections[0].get_facecolor()]
+    colour_id = pd.Series(face).map({f: k for k, f in enumerate(dict.fromkeys(face))}).to_numpy()
+    table = pd.crosstab(colour_id, klass)
+    assert table.shape == (5, 5) and ((table > 0).sum(axis=1) == 1).all() and ((table > 0).sum(axis=0) == 1).all()

@@ -25,12 +25,12 @@ def haversine_km(lon1, lat1, lon2, lat2, r=6371.0088):
 
 def pairs(w: si.Weights) -> set:
     c = w.raw.tocoo()
-    return {(min(w.ids[i], w.ids[j]), max(w.ids[i], w.ids[j])) for i, j in zip(c.row, c.col)}
+    return {(min(w.ids[i], w.ids[j]), max(w.ids[i], w.ids[j])) for i, j in zip(c.row, c.col, strict=True)}
 
 
 def test_queen_contiguity_equals_true_borders(provinces):
     w = si.weights.contiguity(provinces, id="code", islands="keep")
-    truth = {(min(a, b), max(a, b)) for a, b in zip(BORDERS.code_a, BORDERS.code_b)}
+    truth = {(min(a, b), max(a, b)) for a, b in zip(BORDERS.code_a, BORDERS.code_b, strict=True)}
     assert len(truth) == 68
     assert pairs(w) == truth
     assert list(w.islands) == [460000]

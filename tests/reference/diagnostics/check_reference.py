@@ -48,7 +48,8 @@ def binary_w(edges_file, ids):
     e = read_csv(edges_file)
     pos = {v: i for i, v in enumerate(ids)}
     W = np.zeros((len(ids), len(ids)))
-    for f, t in zip(e["from_id"], e["to_id"]):
+    from_col, to_col = list(e)[:2]  # by position: the shared files name them from_id/to_id or from_state/to_state
+    for f, t in zip(e[from_col], e[to_col], strict=True):
         W[pos[f], pos[t]] = 1.0
     return W
 
@@ -231,7 +232,7 @@ def main():
     ref = json.loads((HERE / "reference.json").read_text())
 
     # Columbus
-    d, Ws = check_cross_section(ref, "columbus", "columbus_data.csv", "columbus_neighbors.csv",
+    d, Ws = check_cross_section(ref, "columbus", "columbus_data.csv", "../crosssection/columbus_neighbors.csv",
                                 ["CRIME", "HOVAL", "INC"], ["W", "B"])
     col = {k: np.array(d[k], dtype=float) for k in ("CRIME", "INC", "HOVAL")}
     n = len(col["CRIME"])
@@ -247,7 +248,7 @@ def main():
     close(b, list(ref["columbus"]["ols"]["coefficients"].values()), "columbus coef")
 
     # Boston
-    d, Ws = check_cross_section(ref, "boston", "boston_data.csv", "boston_neighbors.csv",
+    d, Ws = check_cross_section(ref, "boston", "boston_data.csv", "../crosssection/boston_neighbors.csv",
                                 ["CMEDV", "logCMEDV"], ["W"])
     g = {k: np.array(v, dtype=float) for k, v in d.items()}
     close(np.log(g["CMEDV"]), g["logCMEDV"], "boston logCMEDV column", rtol=0, atol=0)
@@ -264,7 +265,7 @@ def main():
     states = pr["states"]
     N, T = pr["N"], pr["T"]
     assert d["state"] == states * T, "produc_data.csv is not time-major"
-    WN = rowstd(binary_w("produc_neighbors.csv", states))
+    WN = rowstd(binary_w("../panel/produc_neighbors.csv", states))
     close(np.trace(WN.T @ WN + WN @ WN), pr["fixed_effects"]["entity"]["T_W"], "produc T_W")
     num = {k: np.array(d[k], dtype=float) for k in ("gsp", "pcap", "pc", "emp", "unemp")}
     y = np.log(num["gsp"]).reshape(T, N)

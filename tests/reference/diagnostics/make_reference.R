@@ -7,15 +7,17 @@
 # r-cran-spdata r-cran-plm r-cran-sf r-cran-jsonlite).
 #
 # Writes into tests/reference/diagnostics/:
-#   columbus_data.csv, columbus_neighbors.csv     (spData columbus + col.gal.nb)
-#   boston_data.csv,   boston_neighbors.csv       (spData boston.c + boston.soi)
-#   produc_data.csv,   produc_neighbors.csv       (plm Produc + queen contiguity
+#   columbus_data.csv                             (spData columbus; links col.gal.nb)
+#   boston_data.csv                               (spData boston.c; links boston.soi)
+#   produc_data.csv                               (plm Produc; links: queen contiguity
 #                                                  of spData us_states)
 #   reference.json                                 (all reference numbers,
 #                                                  doubles written with %.17g)
 #
 # Neighbour files are binary edge lists `from_id,to_id`, one row per directed
-# link (every symmetric pair appears twice).  Style "W" = row-standardised,
+# link (every symmetric pair appears twice).  The Columbus and Boston lists are
+# the ones in tests/reference/crosssection/ (one copy, written by the script
+# there): this script checks that they hold exactly the links built here.  Style "W" = row-standardised,
 # style "B" = binary (unit weights), both built here with spdep::nb2listw.
 
 suppressPackageStartupMessages({
@@ -31,6 +33,18 @@ if (!dir.exists(out_dir)) {
   stop("run from the repository root (", out_dir, " not found)")
 }
 set.seed(20240101)
+
+# the neighbour lists live once: Columbus and Boston in tests/reference/crosssection, Produc in
+# tests/reference/panel (written by the scripts there); check they hold the links built here
+shared_nb_dir <- file.path("tests", "reference", "crosssection")
+check_shared_edges <- function(edges, file, dir = shared_nb_dir) {
+  stored <- read.csv(file.path(dir, file), stringsAsFactors = FALSE)
+  if (!identical(dim(stored), dim(edges)) ||
+      !all(unname(as.matrix(stored)) == unname(as.matrix(edges)))) {
+    stop(file, " in ", dir, " differs from the links built here")
+  }
+  invisible(TRUE)
+}
 
 has_fun <- function(name) exists(name, envir = asNamespace("spdep"), inherits = FALSE)
 num <- function(x) as.numeric(unname(x))
@@ -161,8 +175,7 @@ col_df <- data.frame(id = col_ids, col[, c("CRIME", "HOVAL", "INC", "OPEN",
                                            "PLUMB", "DISCBD", "X", "Y", "NSA",
                                            "NSB", "EW", "CP")])
 write_csv_exact(col_df, file.path(out_dir, "columbus_data.csv"))
-write.csv(nb_edges(col.gal.nb, col_ids), file.path(out_dir, "columbus_neighbors.csv"),
-          row.names = FALSE)
+check_shared_edges(nb_edges(col.gal.nb, col_ids), "columbus_neighbors.csv")
 
 col_lw <- list(W = nb2listw(col.gal.nb, style = "W"),
                B = nb2listw(col.gal.nb, style = "B"))
@@ -204,7 +217,7 @@ col_lm <- list(
 )
 
 columbus_out <- list(
-  n = 49L, data_file = "columbus_data.csv", neighbors_file = "columbus_neighbors.csv",
+  n = 49L, data_file = "columbus_data.csv", neighbors_file = "../crosssection/columbus_neighbors.csv",
   source = "spData::columbus (rows in POLYID order, id = POLYID = row number) with spData col.gal.nb",
   n_directed_links = sum(card(col.gal.nb)),
   variables = col_vars,
@@ -225,8 +238,7 @@ bos_df <- data.frame(id = bos_ids,
                              "CHAS", "NOX", "RM", "AGE", "DIS", "RAD", "TAX",
                              "PTRATIO", "B", "LSTAT", "LON", "LAT", "TOWNNO", "TRACT")])
 write_csv_exact(bos_df, file.path(out_dir, "boston_data.csv"))
-write.csv(nb_edges(boston.soi, bos_ids), file.path(out_dir, "boston_neighbors.csv"),
-          row.names = FALSE)
+check_shared_edges(nb_edges(boston.soi, bos_ids), "boston_neighbors.csv")
 
 bos_lw <- list(W = nb2listw(boston.soi, style = "W"),
                B = nb2listw(boston.soi, style = "B"))
@@ -248,7 +260,7 @@ bos_lm <- list(
   residual_moran = list(W = lmmoran_block(bos_fit, bos_lw$W))
 )
 boston_out <- list(
-  n = 506L, data_file = "boston_data.csv", neighbors_file = "boston_neighbors.csv",
+  n = 506L, data_file = "boston_data.csv", neighbors_file = "../crosssection/boston_neighbors.csv",
   source = "spData::boston.c (id = row number) with spData boston.soi (sphere-of-influence graph)",
   n_directed_links = sum(card(boston.soi)),
   variables = bos_vars,
@@ -286,8 +298,8 @@ pr_out <- data.frame(state = pr$state, year = pr$year,
                      pr[, c("pcap", "hwy", "water", "util", "pc", "gsp", "emp", "unemp")])
 write_csv_exact(pr_out, file.path(out_dir, "produc_data.csv"))
 pe <- nb_edges(st_nb, seq_len(N))
-write.csv(data.frame(from_id = state_levels[pe$from_id], to_id = state_levels[pe$to_id]),
-          file.path(out_dir, "produc_neighbors.csv"), row.names = FALSE)
+check_shared_edges(data.frame(from_id = state_levels[pe$from_id], to_id = state_levels[pe$to_id]),
+                   "produc_neighbors.csv", dir = file.path("tests", "reference", "panel"))
 
 B_N <- nb2mat(st_nb, style = "B")
 W_N <- nb2mat(st_nb, style = "W")
@@ -357,7 +369,7 @@ for (fe in c("entity", "time", "twoway")) {
 
 produc_out <- list(
   N = N, T = TT, years = years, states = state_levels,
-  data_file = "produc_data.csv", neighbors_file = "produc_neighbors.csv",
+  data_file = "produc_data.csv", neighbors_file = "../panel/produc_neighbors.csv",
   source = paste("plm::Produc; W_N = queen contiguity (spdep::poly2nb(queen=TRUE),",
                  "default snap) of spData::us_states without District of Columbia;",
                  "polygon NAME mapped to Produc state by toupper + spaces->underscores,",
