@@ -10,7 +10,7 @@ from .diagnostics import (bivariate_moran, geary, getis_ord, lm_tests, local_biv
 from .errors import SpatialInnoError
 from .models import ols, sac, sar, sdem, sdm, sem, slx
 from .decay import distance_decay
-from .models.tests import fixed_effects_lr, hausman
+from .models import fixed_effects_lr, hausman
 from .tables import compare
 from .weights import Weights
 

@@ -31,9 +31,9 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from ..constants import DENSE_INFORMATION_MAX as DENSE_MAX
 from .likelihood import Problem
 
-DENSE_MAX = 1500
 PROBES = 50
 
 

@@ -25,6 +25,7 @@ All cross-products needed for any (rho, lambda) come from one Gram matrix of the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,6 +70,80 @@ def scaling(design: Design, bias_correction: str) -> Scaling:
     if fe == "time":
         return Scaling((N - 1) * T, T, True, "lee-yu")
     return Scaling((N - 1) * (T - 1), T - 1, True, "lee-yu")
+
+
+def check_interior(value: float, name: str, bounds: tuple[float, float]) -> None:
+    """Refuse a spatial parameter at (within 1e-4 of the width of) a bound of its admissible interval.
+
+    Parameters
+    ----------
+    value : float
+        The estimate.
+    name : str
+        ``"rho"`` or ``"lambda"`` (named in the error).
+    bounds : (float, float)
+        The admissible interval.
+
+    Raises
+    ------
+    EstimationError
+    """
+    lo, hi = bounds
+    span = hi - lo
+    if value - lo < 1e-4 * span or hi - value < 1e-4 * span:
+        raise EstimationError(
+            f"{name} = {value:.6f} is at the bound of its admissible interval ({lo:.4f}, {hi:.4f}); the model is "
+            f"likely misspecified (try another W, model or fixed effects) and standard errors would be invalid")
+
+
+def newton_polish(g: Callable[[np.ndarray], float], x: np.ndarray, lo: float, hi: float, h: float = 1e-5
+                  ) -> tuple[np.ndarray, bool]:
+    """Polish a maximum of ``g`` with Newton steps on central-difference derivatives.
+
+    Brent and quasi-Newton searches stop where the flat top of the likelihood hides further gains
+    (~1e-7 in rho); the score, however, is still well resolved there, so a few Newton steps on it
+    locate the root to ~1e-10. Steps stop when the Hessian is not negative definite, a step exceeds
+    1e-2 or leaves (lo, hi).
+
+    Parameters
+    ----------
+    g : callable
+        Function to maximise.
+    x : ndarray
+        Starting point.
+    lo, hi : float
+        Open interval every coordinate must stay in.
+    h : float
+        Difference step.
+
+    Returns
+    -------
+    (ndarray, bool)
+        The polished point and whether the last step was below 1e-9.
+    """
+    x = x.astype(float).copy()
+    p = len(x)
+    E = np.eye(p) * h
+    for _ in range(8):
+        f0 = g(x)
+        fp = [g(x + E[i]) for i in range(p)]
+        fm = [g(x - E[i]) for i in range(p)]
+        grad = np.array([(fp[i] - fm[i]) / (2 * h) for i in range(p)])
+        H = np.empty((p, p))
+        for i in range(p):
+            H[i, i] = (fp[i] - 2 * f0 + fm[i]) / h ** 2
+            for j in range(i + 1, p):
+                H[i, j] = H[j, i] = (g(x + E[i] + E[j]) - g(x + E[i] - E[j]) - g(x - E[i] + E[j])
+                                     + g(x - E[i] - E[j])) / (4 * h ** 2)
+        if not np.all(np.linalg.eigvalsh(H) < 0):
+            break
+        step = -np.linalg.solve(H, grad)
+        if np.max(np.abs(step)) > 1e-2 or np.any(x + step <= lo) or np.any(x + step >= hi):
+            break
+        x = x + step
+        if np.max(np.abs(step)) < 1e-9:
+            return x, True
+    return x, False
 
 
 class Problem:
@@ -145,14 +220,6 @@ class Problem:
         span = hi - lo
         return lo + BOUND_TOL * span, hi - BOUND_TOL * span
 
-    def _check_interior(self, value: float, name: str) -> None:
-        lo, hi = self.bounds
-        span = hi - lo
-        if value - lo < 1e-4 * span or hi - value < 1e-4 * span:
-            raise EstimationError(
-                f"{name} = {value:.6f} is at the bound of its admissible interval ({lo:.4f}, {hi:.4f}); the model is "
-                f"likely misspecified (try another W, model or fixed effects) and standard errors would be invalid")
-
     def optimise(self) -> tuple[float, float]:
         """ML estimates of (rho, lambda) (zeros where the model has none).
 
@@ -178,46 +245,14 @@ class Problem:
                                        options={"xatol": 1e-10 if not cheap else 1e-7, "maxiter": 500})
         if not res.success:
             raise EstimationError(f"the optimiser did not converge: {res.message}")
-        x = self._newton(lambda v: -neg(v[0]), np.array([res.x]), lo, hi)[0]
-        if cheap and not self._newton_converged:
+        x, converged = newton_polish(lambda v: -neg(v[0]), np.array([res.x]), lo, hi)
+        if cheap and not converged:
             res = optimize.minimize_scalar(neg, bounds=(lo, hi), method="bounded",
                                            options={"xatol": 1e-10, "maxiter": 500})
-            x = self._newton(lambda v: -neg(v[0]), np.array([res.x]), lo, hi)[0]
-        self._check_interior(x, name)
+            x, _ = newton_polish(lambda v: -neg(v[0]), np.array([res.x]), lo, hi)
+        x = x[0]
+        check_interior(x, name, self.bounds)
         return pack(float(x))
-
-    def _newton(self, g, x: np.ndarray, lo: float, hi: float, h: float = 1e-5) -> np.ndarray:
-        """Polish a maximum of ``g`` with Newton steps on central-difference derivatives.
-
-        Brent and quasi-Newton searches stop where the flat top of the likelihood hides further gains
-        (~1e-7 in rho); the score, however, is still well resolved there, so a few Newton steps on it
-        locate the root to ~1e-10.
-        """
-        x = x.astype(float).copy()
-        p = len(x)
-        E = np.eye(p) * h
-        self._newton_converged = False
-        for _ in range(8):
-            f0 = g(x)
-            fp = [g(x + E[i]) for i in range(p)]
-            fm = [g(x - E[i]) for i in range(p)]
-            grad = np.array([(fp[i] - fm[i]) / (2 * h) for i in range(p)])
-            H = np.empty((p, p))
-            for i in range(p):
-                H[i, i] = (fp[i] - 2 * f0 + fm[i]) / h ** 2
-                for j in range(i + 1, p):
-                    H[i, j] = H[j, i] = (g(x + E[i] + E[j]) - g(x + E[i] - E[j]) - g(x - E[i] + E[j])
-                                         + g(x - E[i] - E[j])) / (4 * h ** 2)
-            if not np.all(np.linalg.eigvalsh(H) < 0):
-                break
-            step = -np.linalg.solve(H, grad)
-            if np.max(np.abs(step)) > 1e-2 or np.any(x + step <= lo) or np.any(x + step >= hi):
-                break
-            x = x + step
-            if np.max(np.abs(step)) < 1e-9:
-                self._newton_converged = True
-                break
-        return x
 
     def _optimise_2d(self, lo: float, hi: float) -> tuple[float, float]:
         def f(p):
@@ -233,11 +268,11 @@ class Problem:
                                 options={"xatol": 1e-11, "fatol": 1e-14, "maxiter": 4000,
                                          "initial_simplex": best.x + np.array([[0, 0], [1e-3, 0], [0, 1e-3]])})
         x = res.x if res.fun <= best.fun else best.x
-        x = self._newton(lambda v: -f(v), np.asarray(x), lo, hi)
+        x, _ = newton_polish(lambda v: -f(v), np.asarray(x), lo, hi)
         if not (lo <= x[0] <= hi and lo <= x[1] <= hi):
             raise EstimationError("the 2-D optimiser left the admissible region for (rho, lambda)")
-        self._check_interior(x[0], "rho")
-        self._check_interior(x[1], "lambda")
+        check_interior(x[0], "rho", self.bounds)
+        check_interior(x[1], "lambda", self.bounds)
         return float(x[0]), float(x[1])
 
     # -- the fit at given spatial parameters ----------------------------------------------------

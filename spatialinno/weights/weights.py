@@ -7,7 +7,7 @@ and the normalisation applied. Every transformation returns a new object.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 import numpy as np
@@ -75,7 +75,7 @@ class Weights:
         self._sparse = _freeze(normalize_matrix(self._raw, normalization))
         self._kind = kind
         self._meta = dict(meta or {})
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[Hashable, Any] = {}
 
     # -- constructors ---------------------------------------------------------------------
     @classmethod
@@ -155,13 +155,56 @@ class Weights:
     @property
     def is_symmetric(self) -> bool:
         """Whether the *raw* weights are symmetric (the normalised matrix is then similar to a symmetric one)."""
-        if "symmetric" not in self._cache:
+        def check() -> bool:
             d = self._raw - self._raw.T
-            self._cache["symmetric"] = bool(d.nnz == 0 or np.abs(d.data).max() <= 1e-12 * max(1.0, np.abs(self._raw.data).max()))
-        return self._cache["symmetric"]
+            return bool(d.nnz == 0 or np.abs(d.data).max() <= 1e-12 * max(1.0, np.abs(self._raw.data).max()))
+
+        return self.memo("symmetric", check)
+
+    # -- per-W cache ---------------------------------------------------------------------
+    def memo(self, key: Hashable, factory: Callable[[], Any]) -> Any:
+        """The value stored under ``key`` for this weights object, computed by ``factory()`` on first use.
+
+        Derived quantities of W (eigenvalues, trace moments, effect kernels) are computed once per
+        Weights object and shared by every model fitted with it. The public state of the object is never
+        changed. When two threads compute the same key at once, both get the value stored first.
+
+        Parameters
+        ----------
+        key : hashable
+            Name of the derived quantity (include every argument it depends on, e.g. ``("moments", 64)``).
+        factory : callable
+            Computes the value from this object alone; called at most once per key unless threads race.
+
+        Returns
+        -------
+        object
+            The stored value (the caller must not mutate it).
+        """
+        missing = object()
+        value = self._cache.get(key, missing)
+        if value is missing:
+            value = self._cache.setdefault(key, factory())
+        return value
 
     # -- queries -------------------------------------------------------------------------
-    def _pos(self, ids: Iterable[Hashable]) -> np.ndarray:
+    def positions(self, ids: Iterable[Hashable]) -> np.ndarray:
+        """Row (and column) positions in this matrix of the regions ``ids``, in the order given.
+
+        Parameters
+        ----------
+        ids : iterable of hashable
+            Region ids, each one of ``w.ids``.
+
+        Returns
+        -------
+        ndarray of int
+
+        Raises
+        ------
+        IdError
+            Naming the ids that are not in the weights.
+        """
         ids = list(ids)
         pos = self._ids.get_indexer(ids)
         if (pos < 0).any():
@@ -171,7 +214,7 @@ class Weights:
 
     def neighbors(self, id: Hashable) -> pd.Series:
         """Neighbours of region ``id`` and their (normalised) weights, indexed by id."""
-        i = self._pos([id])[0]
+        i = self.positions([id])[0]
         row = self._sparse.getrow(i)
         return pd.Series(row.data, index=self._ids[row.indices], name=f"w[{id}]")
 
@@ -183,7 +226,7 @@ class Weights:
 
     def subset(self, ids: Iterable[Hashable], normalize: str | None = None) -> Weights:
         """Weights restricted to ``ids`` (in that order), re-normalised (default: as now)."""
-        pos = self._pos(ids)
+        pos = self.positions(ids)
         if len(set(pos)) != len(pos):
             raise IdError("subset ids must be unique")
         raw = self._raw[pos][:, pos]
