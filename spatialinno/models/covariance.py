@@ -180,6 +180,17 @@ class InformationCovariance(Covariance):
 
     @classmethod
     def for_estimate(cls, estimate: Estimate, base: Covariance | None = None) -> Covariance:
+        """``base`` if given, else the analytic information form (OLS form without spatial parameters).
+
+        Parameters
+        ----------
+        estimate : Estimate
+        base : Covariance, optional
+
+        Returns
+        -------
+        Covariance
+        """
         if base is not None:
             return base
         if estimate.spec.lag or estimate.spec.error:
@@ -250,6 +261,18 @@ class SmallSample(Covariance):
 
     @classmethod
     def for_estimate(cls, estimate: Estimate, base: Covariance | None = None) -> Covariance:
+        """The small-sample form of the estimator's ML covariance.
+
+        Parameters
+        ----------
+        estimate : Estimate
+        base : Covariance, optional
+            The estimator's own ML covariance (default: the information form).
+
+        Returns
+        -------
+        SmallSample
+        """
         return cls(InformationCovariance.for_estimate(estimate, base))
 
     @property
@@ -259,6 +282,7 @@ class SmallSample(Covariance):
 
     @property
     def name(self) -> str:
+        """The base estimator's name with the scaling and t degrees of freedom."""
         if self._df is None:
             return f"{self._base.name} (no small-sample scaling needed)"
         return f"{self._base.name}, small-sample: scaled by n/(n-p), t({self._df:g}) inference"

@@ -43,6 +43,12 @@ class EffectsKernel:
       matrix), totals n/(1 - rho) when every row sums to one, else from the complex Schur form
       W = Q T Q* by a triangular solve, O(N^2) per rho.
     - ``series``: above ``EIGEN_MAX`` regions, power series with trace moments (see module docstring).
+
+    Parameters
+    ----------
+    w : Weights
+    rho_max : float
+        Largest |rho| the kernel is evaluated at (sets the number of power-series terms).
     """
 
     def __init__(self, w: Weights, rho_max: float = 0.99) -> None:
@@ -69,7 +75,8 @@ class EffectsKernel:
         T, Q = sla.schur(Wd, output="complex")
         return "schur", (np.diag(T).copy(), T, Q.conj().T @ one, Q.conj().T @ (Wd @ one))
 
-    def __call__(self, rho) -> np.ndarray:
+    def __call__(self, rho: float | np.ndarray) -> np.ndarray:
+        """Kernel rows [tr(A^-1)/n, tr(A^-1 W)/n, 1'A^-1 1/n, 1'A^-1 W 1/n], one per rho."""
         rho = np.atleast_1d(np.asarray(rho, dtype=float))
         n = self.n
         if self._mode == "eigen":
@@ -100,7 +107,18 @@ class EffectsKernel:
     def by_order(self, rho: float, orders: int) -> np.ndarray:
         """(orders+1, 4) matrix: the j-th power-series term rho^j [tr(W^j), tr(W^j+1), 1'W^j 1, 1'W^j+1 1]/n.
 
-        Traces from the eigenvalues where they are known (else trace moments); totals exact by products."""
+        Traces from the eigenvalues where they are known (else trace moments); totals exact by products.
+
+        Parameters
+        ----------
+        rho : float
+        orders : int
+            Highest power j.
+
+        Returns
+        -------
+        ndarray
+        """
         Wm = self.w.sparse
         tot = np.zeros(orders + 2)
         v = np.ones(self.n)
@@ -131,11 +149,24 @@ class NoLagKernel:
     def __init__(self, w: Weights) -> None:
         self.row = np.array([1.0, w.sparse.diagonal().sum() / w.n, 1.0, w.sparse.sum() / w.n])
 
-    def __call__(self, rho) -> np.ndarray:
+    def __call__(self, rho: float | np.ndarray) -> np.ndarray:
+        """Kernel rows (one per rho): the order-0 row repeated."""
         return np.repeat(self.row[None, :], np.atleast_1d(rho).size, axis=0)
 
     def by_order(self, rho: float, orders: int) -> np.ndarray:
-        """(orders+1, 4): the order-0 row, zeros beyond."""
+        """(orders+1, 4): the order-0 row, zeros beyond.
+
+        Parameters
+        ----------
+        rho : float
+            Unused (no lag).
+        orders : int
+            Highest power j.
+
+        Returns
+        -------
+        ndarray
+        """
         return np.vstack([self.row[None, :], np.zeros((orders, 4))])
 
 

@@ -25,13 +25,12 @@ All cross-products needed for any (rho, lambda) come from one Gram matrix of the
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize
-
-import warnings
 
 from ..errors import EstimationError, SpatialInnoError, SpatialInnoWarning, preview
 from .data import Design, check_rank
@@ -53,6 +52,18 @@ class Scaling:
 
 
 def scaling(design: Design, bias_correction: str) -> Scaling:
+    """Observations n_eff, log-determinant multiplier m and time projection of a design (module docstring table).
+
+    Parameters
+    ----------
+    design : Design
+    bias_correction : str
+        ``"lee-yu"``, ``"none"`` or ``"elhorst"``.
+
+    Returns
+    -------
+    Scaling
+    """
     N, T, fe = design.N, design.T, design.fixed_effects
     if bias_correction not in ("none", "lee-yu", "elhorst"):
         raise SpatialInnoError(f"bias_correction must be 'none', 'lee-yu' or 'elhorst' (got {bias_correction!r})")
@@ -147,7 +158,19 @@ def newton_polish(g: Callable[[np.ndarray], float], x: np.ndarray, lo: float, hi
 
 
 class Problem:
-    """A model specification bound to aligned data: the concentrated likelihood and its optimum."""
+    """A model specification bound to aligned data: the concentrated likelihood and its optimum.
+
+    Parameters
+    ----------
+    design : Design
+    spec : ModelSpec
+    durbin_names : list of str
+        Regressors with W x terms.
+    method : str
+        Log-determinant strategy.
+    bias_correction : str
+        ``"lee-yu"``, ``"none"`` or ``"elhorst"``.
+    """
 
     def __init__(self, design: Design, spec: ModelSpec, durbin_names: list[str], method: str,
                  bias_correction: str) -> None:
@@ -169,7 +192,8 @@ class Problem:
         self.Xt = d.demean(X)
         check_rank(self.Xt, names, context)
         if self.Xt.shape[0] <= self.Xt.shape[1] + len(spec.spatial_params) + 1:
-            raise SpatialInnoError(f"{self.Xt.shape[0]} observations for {self.Xt.shape[1] + len(spec.spatial_params) + 1}"
+            n_par = self.Xt.shape[1] + len(spec.spatial_params) + 1
+            raise SpatialInnoError(f"{self.Xt.shape[0]} observations for {n_par}"
                                    f" parameters; need more observations than parameters")
         self.Wy_raw = d.lag(d.y)
         cols = [d.demean(d.y), d.demean(self.Wy_raw)]
@@ -198,6 +222,19 @@ class Problem:
         return a, M
 
     def ld(self, r: float, approx: bool = False) -> float:
+        """m [log|I - r W| (- log(1 - r) with the Lee-Yu time projection)].
+
+        Parameters
+        ----------
+        r : float
+            rho or lambda.
+        approx : bool
+            Use the series approximation (search only).
+
+        Returns
+        -------
+        float
+        """
         if r == 0.0:
             return 0.0
         v = self.logdet.approx(r) if approx else self.logdet(r)
@@ -206,6 +243,19 @@ class Problem:
         return self.scale.ld_mult * v
 
     def concentrated(self, rho: float, lam: float, approx: bool = False) -> float:
+        """Concentrated log-likelihood l(rho, lambda) from the Gram matrix.
+
+        Parameters
+        ----------
+        rho, lam : float
+            Spatial parameters.
+        approx : bool
+            Use the series log-determinant (search only).
+
+        Returns
+        -------
+        float
+        """
         a, M = self._coef(rho, lam)
         G = self.gram
         xx, xy, yy = M.T @ G @ M, M.T @ G @ a, a @ G @ a
@@ -226,6 +276,10 @@ class Problem:
         One spatial parameter: bounded Brent search, then Newton steps on the score. With the sparse
         (exact) log-determinant the Brent search runs on the cheap series approximation of the
         log-determinant and only the Newton steps use exact factorisations (~6-9 of them).
+
+        Returns
+        -------
+        (float, float)
         """
         s = self.spec
         lo, hi = self._interval()
@@ -277,7 +331,18 @@ class Problem:
 
     # -- the fit at given spatial parameters ----------------------------------------------------
     def at(self, rho: float, lam: float) -> dict:
-        """beta, residuals, sigma2 and log-likelihood at (rho, lambda), computed directly from the data."""
+        """beta, residuals, sigma2 and log-likelihood at (rho, lambda), computed directly from the data.
+
+        Parameters
+        ----------
+        rho, lam : float
+            Spatial parameters.
+
+        Returns
+        -------
+        dict
+            ``beta``, ``resid``, ``sigma2``, ``llf``, ``Xstar``.
+        """
         a, _ = self._coef(rho, lam)
         ystar = self.Z[:, :3] @ a[:3]
         Xstar = self.Xt - lam * self.WXt

@@ -78,7 +78,17 @@ def _trace_moments(w: Weights, order: int, m: int) -> tuple[np.ndarray, np.ndarr
 
 
 def series_order(rho_max: float, tol: float = 1e-12) -> int:
-    """Number of power-series terms for |rho|^j below ``tol`` (capped at MAX_ORDER)."""
+    """Number of power-series terms for |rho|^j below ``tol`` (capped at MAX_ORDER).
+
+    Parameters
+    ----------
+    rho_max : float
+    tol : float
+
+    Returns
+    -------
+    int
+    """
     r = min(abs(rho_max), 0.999)
     return int(min(MAX_ORDER, max(20, np.ceil(np.log(tol) / np.log(r)) if r > 0 else 20)))
 
@@ -88,6 +98,14 @@ def symmetric_form(w: Weights) -> tuple[sp.csr_matrix, np.ndarray] | None:
 
     For W = c * C (C symmetric) S = W and d = 1; for a row-normalised symmetric C, W = D^-1 C with
     D = diag(row sums) and S = D^-1/2 C D^-1/2, d = row sums.
+
+    Parameters
+    ----------
+    w : Weights
+
+    Returns
+    -------
+    (csr_matrix, ndarray) or None
     """
     if not w.is_symmetric:
         return None
@@ -145,15 +163,32 @@ def _compute_extreme_real_eigs(w: Weights) -> tuple[float, float]:
 
 
 def rho_bounds(w: Weights) -> tuple[float, float]:
-    """Open interval (1/lambda_min, 1/lambda_max) on which I - rho W is non-singular."""
+    """Open interval (1/lambda_min, 1/lambda_max) on which I - rho W is non-singular.
+
+    Parameters
+    ----------
+    w : Weights
+
+    Returns
+    -------
+    (float, float)
+    """
     lo, hi = _extreme_real_eigs(w)
     if hi <= 0 or lo >= 0:
-        raise SpatialInnoError("W has no positive or no negative real eigenvalue; a spatial parameter is not identified")
+        raise SpatialInnoError("W has no positive or no negative real eigenvalue; a spatial parameter is not "
+                               "identified")
     return 1.0 / lo, 1.0 / hi
 
 
 class LogDet:
-    """Callable rho -> log|I - rho W| with a named strategy (``exact`` says whether it is exact)."""
+    """Callable rho -> log|I - rho W| with a named strategy (``exact`` says whether it is exact).
+
+    Parameters
+    ----------
+    w : Weights
+    method : str
+        ``"auto"``, ``"eigen"``, ``"sparse"`` or ``"series"``.
+    """
 
     def __init__(self, w: Weights, method: str = "auto") -> None:
         if method == "auto":
@@ -174,6 +209,7 @@ class LogDet:
             self._eye = sp.identity(w.n, format="csc")
 
     def __call__(self, rho: float) -> float:
+        """log|I - rho W| by the object's strategy."""
         if rho == 0.0:
             return 0.0
         if self.method == "eigen":
@@ -193,7 +229,16 @@ class LogDet:
         """Series approximation -sum_j rho^j tr(W^j)/j (exact tr(W), tr(W^2); Hutchinson beyond).
 
         With ``method="series"`` it is the log-determinant (``MAX_ORDER`` terms, default probes); for the
-        exact sparse method it only guides the search (``SEARCH_ORDER`` terms, ``SEARCH_PROBES`` probes)."""
+        exact sparse method it only guides the search (``SEARCH_ORDER`` terms, ``SEARCH_PROBES`` probes).
+
+        Parameters
+        ----------
+        rho : float
+
+        Returns
+        -------
+        float
+        """
         if self.method == "series":
             tr, _ = trace_moments(self.w, MAX_ORDER)
         else:

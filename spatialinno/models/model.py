@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 
-import numpy as np
 import pandas as pd
 
 from ..errors import SpatialInnoError

@@ -65,7 +65,18 @@ class RandomEffects:
         return f, logdet_extra
 
     def concentrated(self, rho: float, lam: float, phi: float) -> tuple[float, np.ndarray, float]:
-        """Log-likelihood with b and s2 concentrated out, and those b and s2, at (rho, lambda, phi)."""
+        """Log-likelihood with b and s2 concentrated out, and those b and s2, at (rho, lambda, phi).
+
+        Parameters
+        ----------
+        rho, lam, phi : float
+            Spatial parameters and the variance ratio s2_mu/s2.
+
+        Returns
+        -------
+        (float, ndarray, float)
+            Log-likelihood, b, s2.
+        """
         f, extra = self._transform(lam, phi)
         ys = f((self.y - rho * self.Wy)[:, None]).ravel()
         Xs = f(self.X)
@@ -78,7 +89,17 @@ class RandomEffects:
         return ll, beta, s2
 
     def full(self, beta: np.ndarray, rho: float, lam: float, phi: float, s2: float) -> float:
-        """Full log-likelihood at every parameter."""
+        """Full log-likelihood at every parameter.
+
+        Parameters
+        ----------
+        beta : ndarray
+        rho, lam, phi, s2 : float
+
+        Returns
+        -------
+        float
+        """
         f, extra = self._transform(lam, phi)
         e = f((self.y - rho * self.Wy - self.X @ beta)[:, None]).ravel()
         n = self.N * self.T

@@ -55,7 +55,12 @@ class SpatialResults:
     # -- estimates -------------------------------------------------------------------------
     @cached_property
     def params(self) -> pd.Series:
-        """Coefficients followed by the spatial parameters."""
+        """Coefficients followed by the spatial parameters.
+
+        Returns
+        -------
+        Series
+        """
         e = self.estimate
         return pd.Series(e.param_values, index=e.param_names, name="params", dtype=float)
 
@@ -131,12 +136,22 @@ class SpatialResults:
 
     @cached_property
     def resid(self) -> pd.Series:
-        """Residuals (within-transformed for fixed-effects panels), indexed by id or (entity, time)."""
+        """Residuals (within-transformed for fixed-effects panels), indexed by id or (entity, time).
+
+        Returns
+        -------
+        Series
+        """
         return pd.Series(self.estimate.resid, index=self.estimate.index, name="resid")
 
     @cached_property
     def fitted(self) -> pd.Series:
-        """Fitted values: the (within-transformed) outcome minus the residuals."""
+        """Fitted values: the (within-transformed) outcome minus the residuals.
+
+        Returns
+        -------
+        Series
+        """
         return pd.Series(self.estimate.fitted, index=self.estimate.index, name="fitted")
 
     @property
@@ -192,13 +207,23 @@ class SpatialResults:
 
     @cached_property
     def bse(self) -> pd.Series:
-        """Standard errors of ``params``."""
+        """Standard errors of ``params``.
+
+        Returns
+        -------
+        Series
+        """
         k = len(self.params)
         return pd.Series(np.sqrt(np.diag(self.covariance.matrix)[:k]), index=self.params.index, name="bse")
 
     @cached_property
     def zvalues(self) -> pd.Series:
-        """params / bse."""
+        """params / bse.
+
+        Returns
+        -------
+        Series
+        """
         return (self.params / self.bse).rename("z")
 
     @property
@@ -208,7 +233,12 @@ class SpatialResults:
 
     @cached_property
     def pvalues(self) -> pd.Series:
-        """Two-sided p-values from the covariance's reference distribution."""
+        """Two-sided p-values from the covariance's reference distribution.
+
+        Returns
+        -------
+        Series
+        """
         return pd.Series(2 * self.covariance.dist.sf(np.abs(self.zvalues)), index=self.params.index, name="p")
 
     @property

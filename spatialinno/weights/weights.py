@@ -83,6 +83,18 @@ class Weights:
         """Weights from a sparse (or dense) matrix whose rows/columns follow ``ids``.
 
         ``normalization`` is applied to ``matrix`` (default ``"none"``: taken as given).
+
+        Parameters
+        ----------
+        matrix : sparse matrix or ndarray
+        ids : iterable of hashable
+        normalization : str
+        kind : str
+            Description of how the weights were built.
+
+        Returns
+        -------
+        Weights
         """
         return cls(matrix, ids, normalization=normalization, kind=kind)
 
@@ -92,12 +104,31 @@ class Weights:
 
         ``normalization=None`` labels the result ``"row"`` when every non-empty row sums to 1
         (row-normalising it again changes nothing), else ``"none"``.
+
+        Parameters
+        ----------
+        g : libpysal.graph.Graph
+        normalization : str, optional
+
+        Returns
+        -------
+        Weights
         """
         return cls._from_matrix(g.sparse, g.unique_ids, normalization, "libpysal Graph")
 
     @classmethod
     def from_W(cls, w, normalization: str | None = None) -> Weights:
-        """Weights from a libpysal ``W`` (``id_order``), its current transform taken as given."""
+        """Weights from a libpysal ``W`` (``id_order``), its current transform taken as given.
+
+        Parameters
+        ----------
+        w : libpysal.weights.W
+        normalization : str, optional
+
+        Returns
+        -------
+        Weights
+        """
         return cls._from_matrix(w.sparse, w.id_order, normalization, "libpysal W")
 
     @classmethod
@@ -110,10 +141,12 @@ class Weights:
     # -- read-only properties ------------------------------------------------------------
     @property
     def ids(self) -> pd.Index:
+        """Region ids, in row/column order."""
         return self._ids
 
     @property
     def n(self) -> int:
+        """Number of regions."""
         return len(self._ids)
 
     @property
@@ -128,18 +161,22 @@ class Weights:
 
     @property
     def normalization(self) -> str:
+        """Normalisation applied to the raw weights."""
         return self._normalization
 
     @property
     def kind(self) -> str:
+        """How the weights were built."""
         return self._kind
 
     @property
     def meta(self) -> dict[str, Any]:
+        """Builder details (a copy)."""
         return dict(self._meta)
 
     @property
     def cardinalities(self) -> pd.Series:
+        """Number of neighbours of each region, indexed by id."""
         return pd.Series(np.diff(self._raw.indptr), index=self._ids, name="neighbors")
 
     @property
@@ -213,19 +250,48 @@ class Weights:
         return pos
 
     def neighbors(self, id: Hashable) -> pd.Series:
-        """Neighbours of region ``id`` and their (normalised) weights, indexed by id."""
+        """Neighbours of region ``id`` and their (normalised) weights, indexed by id.
+
+        Parameters
+        ----------
+        id : hashable
+
+        Returns
+        -------
+        Series
+        """
         i = self.positions([id])[0]
         row = self._sparse.getrow(i)
         return pd.Series(row.data, index=self._ids[row.indices], name=f"w[{id}]")
 
     def normalize(self, kind: str) -> Weights:
-        """A new Weights with the raw matrix normalised by ``kind``."""
+        """A new Weights with the raw matrix normalised by ``kind``.
+
+        Parameters
+        ----------
+        kind : str
+            One of ``"row"``, ``"spectral"``, ``"minmax"``, ``"none"``.
+
+        Returns
+        -------
+        Weights
+        """
         if kind not in KINDS:
             raise SpatialInnoError(f"unknown normalisation {kind!r}; use one of {', '.join(KINDS)}")
         return Weights(self._raw, self._ids, normalization=kind, kind=self._kind, meta=self._meta)
 
     def subset(self, ids: Iterable[Hashable], normalize: str | None = None) -> Weights:
-        """Weights restricted to ``ids`` (in that order), re-normalised (default: as now)."""
+        """Weights restricted to ``ids`` (in that order), re-normalised (default: as now).
+
+        Parameters
+        ----------
+        ids : iterable of hashable
+        normalize : str, optional
+
+        Returns
+        -------
+        Weights
+        """
         pos = self.positions(ids)
         if len(set(pos)) != len(pos):
             raise IdError("subset ids must be unique")
@@ -237,10 +303,21 @@ class Weights:
         """Positions in ``ids`` of each weights id; error naming every mismatch in either direction.
 
         ``ids`` must hold exactly the weights ids (any order, no duplicates).
+
+        Parameters
+        ----------
+        ids : iterable of hashable
+        what : str
+            Name of the data in error messages.
+
+        Returns
+        -------
+        ndarray of int
         """
         ids = pd.Index(list(ids))
         if ids.has_duplicates:
-            raise IdError(f"{what} has duplicated ids: {preview(ids[ids.duplicated()].unique())}; each region must appear once")
+            raise IdError(f"{what} has duplicated ids: {preview(ids[ids.duplicated()].unique())}; each region must "
+                          f"appear once")
         diff = mismatch(f"ids in the {what} but not in the weights", ids.difference(self._ids, sort=False),
                         f"weights ids missing from the {what}", self._ids.difference(ids, sort=False))
         if diff:
@@ -249,13 +326,23 @@ class Weights:
 
     # -- conversions ---------------------------------------------------------------------
     def to_graph(self):
-        """libpysal ``Graph`` with the normalised weights (islands kept as isolates)."""
+        """libpysal ``Graph`` with the normalised weights (islands kept as isolates).
+
+        Returns
+        -------
+        libpysal.graph.Graph
+        """
         from libpysal.graph import Graph
 
         return Graph.from_sparse(self._sparse, ids=self._ids.to_numpy())
 
     def to_W(self):
-        """libpysal ``W`` with the normalised weights (``id_order`` = ids)."""
+        """libpysal ``W`` with the normalised weights (``id_order`` = ids).
+
+        Returns
+        -------
+        libpysal.weights.W
+        """
         from libpysal.weights import W
 
         m = self._sparse
@@ -267,13 +354,23 @@ class Weights:
         return W(neighbors, weights, id_order=list(self._ids), silence_warnings=True)
 
     def to_frame(self) -> pd.DataFrame:
-        """Links as a long DataFrame ``focal, neighbor, weight``."""
+        """Links as a long DataFrame ``focal, neighbor, weight``.
+
+        Returns
+        -------
+        DataFrame
+        """
         c = self._sparse.tocoo()
         return pd.DataFrame({"focal": self._ids[c.row], "neighbor": self._ids[c.col], "weight": c.data})
 
     # -- description ---------------------------------------------------------------------
     def summary(self) -> pd.Series:
-        """n, links, mean/min/max neighbours, islands, symmetry, normalisation."""
+        """n, links, mean/min/max neighbours, islands, symmetry, normalisation.
+
+        Returns
+        -------
+        Series
+        """
         card = np.diff(self._raw.indptr)
         return pd.Series(
             {
@@ -292,7 +389,12 @@ class Weights:
         )
 
     def describe(self) -> str:
-        """One line for result summaries: kind, normalisation, n, links."""
+        """One line for result summaries: kind, normalisation, n, links.
+
+        Returns
+        -------
+        str
+        """
         return f"{self._kind}, {self._normalization}-normalised, n={self.n}, links={self.n_links}"
 
     def __repr__(self) -> str:
