@@ -130,8 +130,8 @@ class EffectsKernel:
         else:
             lam = self._data[0]
             tr = np.array([np.real(np.sum(lam ** j)) for j in range(orders + 2)])
-        j = np.arange(orders + 1)
-        out = np.column_stack([tr[j], tr[j + 1], tot[j], tot[j + 1]]) * (rho ** j)[:, None]
+        js = np.arange(orders + 1)
+        out = np.column_stack([tr[js], tr[js + 1], tot[js], tot[js + 1]]) * (rho ** js)[:, None]
         return out / self.n
 
 
@@ -170,7 +170,7 @@ class NoLagKernel:
         return np.vstack([self.row[None, :], np.zeros((orders, 4))])
 
 
-def effect_values(kern: np.ndarray, beta: np.ndarray, theta: np.ndarray) -> np.ndarray:
+def effect_values(kern: np.ndarray, beta: np.ndarray | float, theta: np.ndarray | float) -> np.ndarray:
     """(..., 3) direct, indirect, total from kernel rows and coefficient arrays.
 
     Parameters

@@ -35,10 +35,8 @@ def fixed_effects_lr(model: str, formula: str, data: pd.DataFrame, w: Weights, *
     DataFrame
         Rows ``entity effects`` (df N-1) and ``time effects`` (df T-1); columns statistic, df, p_value.
     """
-    kw = dict(entity=entity, time=time, bias_correction="none", durbin=durbin)
-    two = fit(model, formula, data, w, fixed_effects="twoway", **kw)
-    ent = fit(model, formula, data, w, fixed_effects="entity", **kw)
-    tim = fit(model, formula, data, w, fixed_effects="time", **kw)
+    two, ent, tim = (fit(model, formula, data, w, entity=entity, time=time, fixed_effects=fe, bias_correction="none",
+                         durbin=durbin) for fe in ("twoway", "entity", "time"))
     rows = {"entity effects": (2 * (two.llf - tim.llf), two.N - 1),
             "time effects": (2 * (two.llf - ent.llf), two.T - 1)}
     out = pd.DataFrame({k: {"statistic": v[0], "df": v[1], "p_value": stats.chi2.sf(v[0], v[1])}

@@ -235,7 +235,7 @@ class Problem:
         -------
         float
         """
-        if r == 0.0:
+        if r == 0.0 or self.logdet is None:
             return 0.0
         v = self.logdet.approx(r) if approx else self.logdet(r)
         if self.scale.time_projection:
@@ -289,7 +289,7 @@ class Problem:
             return self._optimise_2d(lo, hi)
         pack = (lambda r: (r, 0.0)) if s.lag else (lambda r: (0.0, r))
         name = "rho" if s.lag else "lambda"
-        cheap = self.logdet.method == "sparse"
+        cheap = self.logdet is not None and self.logdet.method == "sparse"
 
         def neg(r, approx=False):
             a, b = pack(r)
@@ -312,12 +312,10 @@ class Problem:
         def f(p):
             return -self.concentrated(p[0], p[1])
 
-        best = None
-        for start in ((0.0, 0.0), (0.5 * hi, 0.0), (0.0, 0.5 * hi), (0.3 * hi, 0.3 * hi)):
-            res = optimize.minimize(f, np.array(start), method="L-BFGS-B", bounds=[(lo, hi), (lo, hi)],
-                                    options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 1000})
-            if best is None or res.fun < best.fun:
-                best = res
+        fits = [optimize.minimize(f, np.array(start), method="L-BFGS-B", bounds=[(lo, hi), (lo, hi)],
+                                  options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 1000})
+                for start in ((0.0, 0.0), (0.5 * hi, 0.0), (0.0, 0.5 * hi), (0.3 * hi, 0.3 * hi))]
+        best = min(fits, key=lambda r: r.fun)
         res = optimize.minimize(f, best.x, method="Nelder-Mead",
                                 options={"xatol": 1e-11, "fatol": 1e-14, "maxiter": 4000,
                                          "initial_simplex": best.x + np.array([[0, 0], [1e-3, 0], [0, 1e-3]])})

@@ -62,6 +62,7 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
     SpatialResults
     """
     kind = resolve_cov_type(cov_type, small_sample)
+    base: Covariance
     spec = SPECS[model]
     if not isinstance(data, pd.DataFrame):
         raise SpatialInnoError("data must be a pandas DataFrame")

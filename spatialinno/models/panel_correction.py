@@ -38,19 +38,19 @@ def elhorst_correction(est: Estimate, cov: Covariance) -> tuple[Estimate, Inform
     rho, lam = est.rho, est.lam
     beta = np.array(est.beta, dtype=float)
     sigma2 = est.sigma2
-    cov = cov.matrix
+    V = cov.matrix
     if fe == "entity":
         sigma2 = T / (T - 1) * sigma2
     elif fe == "time":
         sigma2 = N / (N - 1) * sigma2
     else:
         r = rho if p.spec.lag else lam
-        b = np.zeros(cov.shape[0])
+        b = np.zeros(V.shape[0])
         b[k] = 1.0 / (1.0 - r)
         b[-1] = 1.0 / (2.0 * sigma2)
         full = np.concatenate([beta, [v for v in (rho if p.spec.lag else None, lam if p.spec.error else None)
                                       if v is not None], [sigma2]])
-        full = full + T * cov @ b
+        full = full + T * V @ b
         beta = full[:k]
         if p.spec.lag:
             rho = float(full[k])

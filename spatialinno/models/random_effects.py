@@ -154,12 +154,9 @@ def fit_random(spec: ModelSpec, formula: str, data: pd.DataFrame, w: Weights, *,
 
     starts = [[0.0, 0.0], [0.5 * hi, 0.0], [0.0, 2.0], [0.5 * hi, -2.0]] if has_sp else [[0.0], [2.0], [-2.0]]
     bounds = ([(lo, hi)] if has_sp else []) + [(-25.0, 12.0)]
-    best = None
-    for s0 in starts:
-        r = optimize.minimize(neg, np.array(s0, float), method="L-BFGS-B", bounds=bounds,
-                              options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 2000})
-        if best is None or r.fun < best.fun:
-            best = r
+    fits = [optimize.minimize(neg, np.array(s0, float), method="L-BFGS-B", bounds=bounds,
+                              options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 2000}) for s0 in starts]
+    best = min(fits, key=lambda r: r.fun)
     x, _ = newton_polish(lambda v: -neg(v), best.x, -25.0 if not has_sp else min(lo, -25.0), 12.0)
     if has_sp:
         check_interior(x[0], "rho" if spec.lag else "lambda", p.bounds)

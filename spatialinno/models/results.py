@@ -396,7 +396,7 @@ class SpatialResults:
         if self.T == 1:
             what = "cross-section"
         else:
-            what = FE_LABELS.get(self.fixed_effects, str(self.fixed_effects))
+            what = FE_LABELS.get(str(self.fixed_effects), str(self.fixed_effects))
             if self.bias_correction is not None:
                 what += f" ({BIAS_LABELS.get(self.bias_correction, self.bias_correction)})"
         return f"{self.model}, {what}, estimated by maximum likelihood"

@@ -55,21 +55,22 @@ class Weights:
         kind: str = "custom",
         meta: dict[str, Any] | None = None,
     ) -> None:
-        ids = pd.Index(list(ids))
-        if ids.has_duplicates:
-            raise IdError(f"weights ids must be unique; duplicated: {preview(ids[ids.duplicated()].unique())}")
-        if ids.hasnans:
+        index = pd.Index(list(ids))
+        if index.has_duplicates:
+            raise IdError(f"weights ids must be unique; duplicated: {preview(index[index.duplicated()].unique())}")
+        if index.hasnans:
             raise IdError("weights ids contain missing values; give every region an id")
         raw = sp.csr_matrix(raw, dtype=float)
-        if raw.shape != (len(ids), len(ids)):
-            raise SpatialInnoError(f"weights matrix is {raw.shape} but there are {len(ids)} ids")
+        if raw.shape != (len(index), len(index)):
+            raise SpatialInnoError(f"weights matrix is {raw.shape} but there are {len(index)} ids")
         if not np.all(np.isfinite(raw.data)):
             raise SpatialInnoError("weights contain NaN or infinite values; check the input distances or values")
         if raw.diagonal().any():
-            bad = ids[np.flatnonzero(raw.diagonal())]
-            raise SpatialInnoError(f"weights have non-zero diagonal (self-links) for ids {preview(bad)}; set w_ii = 0")
-        ids.name = ids.name or "id"
-        self._ids = ids
+            bad = index[np.flatnonzero(raw.diagonal())]
+            raise SpatialInnoError(f"weights have non-zero diagonal (self-links) for ids {preview(bad)}; set "
+                                   f"w_ii = 0")
+        index.name = index.name or "id"
+        self._ids: pd.Index = index
         self._raw = _freeze(raw)
         self._normalization = normalization
         self._sparse = _freeze(normalize_matrix(self._raw, normalization))
@@ -314,15 +315,15 @@ class Weights:
         -------
         ndarray of int
         """
-        ids = pd.Index(list(ids))
-        if ids.has_duplicates:
-            raise IdError(f"{what} has duplicated ids: {preview(ids[ids.duplicated()].unique())}; each region must "
-                          f"appear once")
-        diff = mismatch(f"ids in the {what} but not in the weights", ids.difference(self._ids, sort=False),
-                        f"weights ids missing from the {what}", self._ids.difference(ids, sort=False))
+        given = pd.Index(list(ids))
+        if given.has_duplicates:
+            raise IdError(f"{what} has duplicated ids: {preview(given[given.duplicated()].unique())}; each region "
+                          f"must appear once")
+        diff = mismatch(f"ids in the {what} but not in the weights", given.difference(self._ids, sort=False),
+                        f"weights ids missing from the {what}", self._ids.difference(given, sort=False))
         if diff:
             raise IdError(diff + ". Build the weights on the same regions, or use w.subset(ids).")
-        return ids.get_indexer(self._ids)
+        return given.get_indexer(self._ids)
 
     # -- conversions ---------------------------------------------------------------------
     def to_graph(self):
