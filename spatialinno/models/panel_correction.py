@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import SpatialInnoError
 from .covariance import Covariance, InformationCovariance
 from .estimate import Estimate, make_estimate
 
@@ -30,6 +31,11 @@ def elhorst_correction(est: Estimate, cov: Covariance) -> tuple[Estimate, Inform
     Returns
     -------
     (Estimate, InformationCovariance)
+
+    Raises
+    ------
+    SpatialInnoError
+        Two-way effects in a model without spatial parameters (OLS, SLX).
     """
     p = est.problem
     d = p.design
@@ -43,6 +49,9 @@ def elhorst_correction(est: Estimate, cov: Covariance) -> tuple[Estimate, Inform
         sigma2 = T / (T - 1) * sigma2
     elif fe == "time":
         sigma2 = N / (N - 1) * sigma2
+    elif not (p.spec.lag or p.spec.error):
+        raise SpatialInnoError(f"Elhorst's two-way correction adjusts a spatial parameter; {p.spec.name} has none: "
+                               f"use bias_correction='lee-yu' or 'none'")
     else:
         r = rho if p.spec.lag else lam
         b = np.zeros(V.shape[0])

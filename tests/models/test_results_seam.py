@@ -205,3 +205,12 @@ def test_random_effects_small_sample_degrees_of_freedom(produc):
     assert np.allclose(res.covariance.matrix, ml.covariance.matrix * n / (n - p), rtol=1e-12, atol=0)
     assert "numerical Hessian" in ml.covariance.name
     assert ml.df_model == len(ml.params) + 2  # sigma2 and phi
+
+
+@pytest.mark.parametrize("model", ["OLS", "SLX"])
+def test_elhorst_two_way_without_spatial_parameter_is_a_named_error(produc, model):
+    """Used to fail with a TypeError deep in the log-determinant (the sigma2 slot was taken for rho)."""
+    data, w = produc
+    with pytest.raises(SpatialInnoError, match="Elhorst's two-way correction.*lee-yu"):
+        si.models.fit(model, PANEL, data, w, entity="state", time="year", fixed_effects="twoway",
+                      bias_correction="elhorst")
