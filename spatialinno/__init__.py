@@ -12,7 +12,7 @@ from .iv import gs2sls, gs3sls
 from .models import ols, sac, sar, sdem, sdm, sem, slx
 from .decay import distance_decay
 from .gmm import dynamic_gmm
-from .models.tests import fixed_effects_lr, hausman
+from .models import fixed_effects_lr, hausman
 from .selection import ModelChoice, select_model
 from .tables import compare
 from .weights import Weights

@@ -38,20 +38,44 @@ class Design:
 
     @property
     def N(self) -> int:
+        """Number of regions."""
         return self.w.n
 
     @property
     def n(self) -> int:
+        """Number of observations N T."""
         return self.N * self.T
 
     def lag(self, v: np.ndarray) -> np.ndarray:
-        """W applied period by period to an (n,) or (n, k) array stacked time-major."""
+        """W applied period by period to an (n,) or (n, k) array stacked time-major.
+
+        Parameters
+        ----------
+        v : ndarray
+
+        Returns
+        -------
+        ndarray
+            Same shape as ``v``.
+        """
         v2 = v.reshape(self.T, self.N, -1)
         out = np.stack([self.w.sparse @ v2[t] for t in range(self.T)])
         return out.reshape(v.shape)
 
     def demean(self, v: np.ndarray, effects: str | None = None) -> np.ndarray:
-        """Within transformation for ``effects`` (default: the design's fixed effects)."""
+        """Within transformation for ``effects`` (default: the design's fixed effects).
+
+        Parameters
+        ----------
+        v : ndarray
+            (n,) or (n, k), stacked time-major.
+        effects : str, optional
+            ``"none"``, ``"entity"``, ``"time"``, ``"twoway"`` or ``"random"`` (no transformation).
+
+        Returns
+        -------
+        ndarray
+        """
         effects = self.fixed_effects if effects is None else effects
         if effects in ("none", "random") or self.T == 1 and effects == "none":
             return v
@@ -95,7 +119,20 @@ def _check_finite(y: np.ndarray, X: pd.DataFrame, yname: str, labels: pd.Index) 
 
 
 def check_rank(X: np.ndarray, names: Sequence[str], context: str = "") -> None:
-    """Error naming constant or perfectly collinear columns of X."""
+    """Error naming constant or perfectly collinear columns of X.
+
+    Parameters
+    ----------
+    X : ndarray
+    names : sequence of str
+        Column names, used in the message.
+    context : str
+        Appended to the message (e.g. which fixed effects were removed).
+
+    Raises
+    ------
+    DataError
+    """
     n, k = X.shape
     if k == 0:
         return
@@ -103,7 +140,8 @@ def check_rank(X: np.ndarray, names: Sequence[str], context: str = "") -> None:
         raise DataError(f"{n} observations for {k} regressors{context}; need more observations than parameters")
     scale = np.sqrt((X ** 2).sum(axis=0))
     for j, nm in enumerate(names):
-        if scale[j] == 0 or (nm != "Intercept" and np.ptp(X[:, j]) <= 1e-12 * max(1.0, scale[j]) and "Intercept" in names):
+        constant = np.ptp(X[:, j]) <= 1e-12 * max(1.0, scale[j])
+        if scale[j] == 0 or (nm != "Intercept" and constant and "Intercept" in names):
             raise DataError(f"column {nm!r} is constant{context} (or absorbed by the fixed effects); drop it")
     Xs = X / np.where(scale > 0, scale, 1.0)
     _, r = np.linalg.qr(Xs)
@@ -116,7 +154,19 @@ def check_rank(X: np.ndarray, names: Sequence[str], context: str = "") -> None:
 
 
 def durbin_columns(names: list[str], durbin: Sequence[str] | None) -> list[str]:
-    """Regressors that get a W x term: default every non-constant regressor."""
+    """Regressors that get a W x term: default every non-constant regressor.
+
+    Parameters
+    ----------
+    names : list of str
+        Regressor names.
+    durbin : sequence of str, optional
+        The requested subset.
+
+    Returns
+    -------
+    list of str
+    """
     candidates = [c for c in names if c != "Intercept"]
     if durbin is None:
         return candidates
@@ -127,7 +177,20 @@ def durbin_columns(names: list[str], durbin: Sequence[str] | None) -> list[str]:
 
 
 def cross_section(formula: str, data: pd.DataFrame, w: Weights, id: Hashable | None) -> Design:
-    """Design for a cross-section aligned to ``w.ids`` through column ``id`` or the index."""
+    """Design for a cross-section aligned to ``w.ids`` through column ``id`` or the index.
+
+    Parameters
+    ----------
+    formula : str
+    data : DataFrame
+    w : Weights
+    id : hashable, optional
+        Id column (None: the index).
+
+    Returns
+    -------
+    Design
+    """
     if not isinstance(w, Weights):
         raise SpatialInnoError("w must be a spatialinno Weights (build one with si.weights.*)")
     if id is None:
@@ -148,6 +211,17 @@ def panel_positions(data: pd.DataFrame, w: Weights, entity: Hashable, time: Hash
 
     Errors name missing columns, missing keys, duplicated (entity, time) rows, entities not in the weights
     (and weights ids not in the data), and the (entity, time) pairs an unbalanced panel lacks.
+
+    Parameters
+    ----------
+    data : DataFrame
+    w : Weights
+    entity, time : hashable
+        Panel id columns.
+
+    Returns
+    -------
+    (Index, ndarray)
     """
     for col in (entity, time):
         if col not in data.columns:
@@ -174,7 +248,22 @@ def panel_positions(data: pd.DataFrame, w: Weights, entity: Hashable, time: Hash
 
 def panel(formula: str, data: pd.DataFrame, w: Weights, entity: Hashable, time: Hashable,
           fixed_effects: str) -> Design:
-    """Design for a balanced long panel aligned by (entity, time), stacked time-major."""
+    """Design for a balanced long panel aligned by (entity, time), stacked time-major.
+
+    Parameters
+    ----------
+    formula : str
+    data : DataFrame
+    w : Weights
+    entity, time : hashable
+        Panel id columns.
+    fixed_effects : str
+        ``"none"``, ``"entity"``, ``"time"``, ``"twoway"`` or ``"random"``.
+
+    Returns
+    -------
+    Design
+    """
     if not isinstance(w, Weights):
         raise SpatialInnoError("w must be a spatialinno Weights (build one with si.weights.*)")
     if fixed_effects not in FIXED_EFFECTS:

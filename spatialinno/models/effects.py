@@ -16,11 +16,22 @@ tr(W^j), j >= 3 (LeSage & Pace 2009, §4.5), truncated when |rho|^j < 1e-12.
 
 from __future__ import annotations
 
-import numpy as np
-import scipy.linalg as sla
+from collections.abc import Sequence
 
+import numpy as np
+import pandas as pd
+import scipy.linalg as sla
+from scipy import stats
+
+from ..constants import DEFAULT_SEED, EIGEN_MAX
+from ..errors import SpatialInnoError, preview
 from ..weights import Weights
-from .logdet import EIGEN_MAX, series_order, symmetric_form, trace_moments
+from .logdet import series_order, symmetric_form, trace_moments
+from .spec import ModelSpec
+
+#: effects of each regressor, in output order
+EFFECTS = ("direct", "indirect", "total")
+METHODS = ("simulation", "delta", "exact")
 
 
 class EffectsKernel:
@@ -32,15 +43,17 @@ class EffectsKernel:
       matrix), totals n/(1 - rho) when every row sums to one, else from the complex Schur form
       W = Q T Q* by a triangular solve, O(N^2) per rho.
     - ``series``: above ``EIGEN_MAX`` regions, power series with trace moments (see module docstring).
+
+    Parameters
+    ----------
+    w : Weights
+    rho_max : float
+        Largest |rho| the kernel is evaluated at (sets the number of power-series terms).
     """
 
     def __init__(self, w: Weights, rho_max: float = 0.99) -> None:
         self.w, self.n = w, w.n
-        cached = w._cache.get("effects_kernel")
-        if cached is None:
-            cached = self._prepare()
-            w._cache["effects_kernel"] = cached
-        self._mode, self._data = cached
+        self._mode, self._data = w.memo("effects_kernel", self._prepare)
         if self._mode == "series":
             self._data = trace_moments(w, series_order(rho_max))
 
@@ -62,7 +75,8 @@ class EffectsKernel:
         T, Q = sla.schur(Wd, output="complex")
         return "schur", (np.diag(T).copy(), T, Q.conj().T @ one, Q.conj().T @ (Wd @ one))
 
-    def __call__(self, rho) -> np.ndarray:
+    def __call__(self, rho: float | np.ndarray) -> np.ndarray:
+        """Kernel rows [tr(A^-1)/n, tr(A^-1 W)/n, 1'A^-1 1/n, 1'A^-1 W 1/n], one per rho."""
         rho = np.atleast_1d(np.asarray(rho, dtype=float))
         n = self.n
         if self._mode == "eigen":
@@ -93,7 +107,18 @@ class EffectsKernel:
     def by_order(self, rho: float, orders: int) -> np.ndarray:
         """(orders+1, 4) matrix: the j-th power-series term rho^j [tr(W^j), tr(W^j+1), 1'W^j 1, 1'W^j+1 1]/n.
 
-        Traces from the eigenvalues where they are known (else trace moments); totals exact by products."""
+        Traces from the eigenvalues where they are known (else trace moments); totals exact by products.
+
+        Parameters
+        ----------
+        rho : float
+        orders : int
+            Highest power j.
+
+        Returns
+        -------
+        ndarray
+        """
         Wm = self.w.sparse
         tot = np.zeros(orders + 2)
         v = np.ones(self.n)
@@ -105,13 +130,229 @@ class EffectsKernel:
         else:
             lam = self._data[0]
             tr = np.array([np.real(np.sum(lam ** j)) for j in range(orders + 2)])
-        j = np.arange(orders + 1)
-        out = np.column_stack([tr[j], tr[j + 1], tot[j], tot[j + 1]]) * (rho ** j)[:, None]
+        js = np.arange(orders + 1)
+        out = np.column_stack([tr[js], tr[js + 1], tot[js], tot[js + 1]]) * (rho ** js)[:, None]
         return out / self.n
 
 
-def effect_values(kern: np.ndarray, beta: np.ndarray, theta: np.ndarray) -> np.ndarray:
-    """(..., 3) direct, indirect, total from kernel rows and coefficient arrays."""
+class NoLagKernel:
+    """Kernel of models without rho W y (OLS, SLX, SEM, SDEM): rho = 0 in closed form.
+
+    [1, tr(W)/n, 1, 1'W 1/n] for every draw, with exact zeros where they are zero (no W-lag terms, so
+    the power-series rows beyond order 0 are structurally zero).
+
+    Parameters
+    ----------
+    w : Weights
+    """
+
+    def __init__(self, w: Weights) -> None:
+        self.row = np.array([1.0, w.sparse.diagonal().sum() / w.n, 1.0, w.sparse.sum() / w.n])
+
+    def __call__(self, rho: float | np.ndarray) -> np.ndarray:
+        """Kernel rows (one per rho): the order-0 row repeated."""
+        return np.repeat(self.row[None, :], np.atleast_1d(rho).size, axis=0)
+
+    def by_order(self, rho: float, orders: int) -> np.ndarray:
+        """(orders+1, 4): the order-0 row, zeros beyond.
+
+        Parameters
+        ----------
+        rho : float
+            Unused (no lag).
+        orders : int
+            Highest power j.
+
+        Returns
+        -------
+        ndarray
+        """
+        return np.vstack([self.row[None, :], np.zeros((orders, 4))])
+
+
+def effect_values(kern: np.ndarray, beta: np.ndarray | float, theta: np.ndarray | float) -> np.ndarray:
+    """(..., 3) direct, indirect, total from kernel rows and coefficient arrays.
+
+    Parameters
+    ----------
+    kern : ndarray
+        Kernel rows (..., 4).
+    beta, theta : ndarray or float
+        Coefficient of the regressor and of its W x term (0 without one).
+
+    Returns
+    -------
+    ndarray
+    """
     direct = beta * kern[..., 0] + theta * kern[..., 1]
     total = beta * kern[..., 2] + theta * kern[..., 3]
     return np.stack([direct, total - direct, total], axis=-1)
+
+
+def coefficient_pairs(names: Sequence[str], variables: Sequence[str], allowed: Sequence[str]
+                      ) -> list[tuple[int, int | None]]:
+    """Positions of each variable's coefficient and of its ``W_`` term (None without one) in ``names``.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Parameter names.
+    variables : sequence of str
+        Regressors whose effects are wanted.
+    allowed : sequence of str
+        Regressors with effects (named in the error message).
+
+    Returns
+    -------
+    list of (int, int or None)
+
+    Raises
+    ------
+    SpatialInnoError
+        For a name that is not a regressor with effects.
+    """
+    names = list(names)
+    out = []
+    for var in variables:
+        if var not in names or var.startswith("W_") and var[2:] in names:
+            raise SpatialInnoError(f"unknown variable {var!r}; choose from {preview(allowed)}")
+        wname = f"W_{var}"
+        out.append((names.index(var), names.index(wname) if wname in names else None))
+    return out
+
+
+def effects_kernel(spec: ModelSpec, w: Weights, rho: float, rho_se: float):
+    """The kernel of ``spec``: exact in rho for lag models, :class:`NoLagKernel` (structural zeros) otherwise.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+    w : Weights
+    rho, rho_se : float
+        Estimate and standard error of rho (they bound the power series of large maps).
+
+    Returns
+    -------
+    EffectsKernel or NoLagKernel
+    """
+    if spec.lag:
+        return EffectsKernel(w, rho_max=min(0.999, abs(rho) + 8 * rho_se))
+    return NoLagKernel(w)
+
+
+def impacts(spec: ModelSpec, w: Weights, params: pd.Series, cov: np.ndarray, *, bounds: tuple[float, float],
+            dist, df: float | None, variables: Sequence[str], allowed: Sequence[str], model: str,
+            method: str = "simulation", draws: int = 1000, seed: int = DEFAULT_SEED, alpha: float = 0.05,
+            by_order: int | None = None) -> pd.DataFrame:
+    """Direct, indirect and total effects of ``variables`` with inference (see ``SpatialResults.impacts``).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        Decides the kernel: lag models use (I - rho W)^-1, the others have structural zeros.
+    w : Weights
+    params : Series
+        Estimates (coefficients, ``W_x`` terms, spatial parameters).
+    cov : ndarray
+        Their covariance (same order).
+    bounds : (float, float)
+        Admissible interval of rho; simulation draws outside it are rejected.
+    dist : scipy distribution
+        Reference distribution of z-statistics (normal or t).
+    df : float or None
+        Degrees of freedom of t inference (draws are multivariate t), None for normal.
+    variables : sequence of str
+        Regressors whose effects are reported.
+    allowed : sequence of str
+        All regressors with effects (for the error message).
+    model : str
+        Model name stored in ``attrs``.
+    method, draws, seed, alpha, by_order
+        As in ``SpatialResults.impacts``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by (variable, effect); columns estimate, std_error, z, p_value, ci_lower, ci_upper, sd.
+    """
+    if method not in METHODS:
+        raise SpatialInnoError(f"method must be 'simulation', 'delta' or 'exact' (got {method!r})")
+    variables = list(variables)
+    names = list(params.index)
+    idx_rho = names.index("rho") if spec.lag else None
+    rho = float(params["rho"]) if spec.lag else 0.0
+    kern = effects_kernel(spec, w, rho, float(np.sqrt(cov[idx_rho, idx_rho])) if spec.lag else 0.0)
+    lo, hi = bounds
+    pos = coefficient_pairs(names, variables, allowed)
+    b = params.to_numpy()
+    k0 = kern(rho)[0]
+    est = np.array([effect_values(k0, b[i], b[j] if j is not None else 0.0) for i, j in pos])  # (q, 3)
+    se = np.full_like(est, np.nan)
+    sd = np.full_like(est, np.nan)
+    lower = np.full_like(est, np.nan)
+    upper = np.full_like(est, np.nan)
+    rejected = 0
+    if method == "simulation":
+        rng = np.random.default_rng(seed)
+        P = rng.multivariate_normal(np.zeros_like(b), cov, size=draws,
+                                    method="cholesky" if np.all(np.linalg.eigvalsh(cov) > 0) else "eigh")
+        if df is not None:  # multivariate t draws
+            P = P / np.sqrt(rng.chisquare(df, size=(draws, 1)) / df)
+        P = P + b
+        if idx_rho is not None:
+            ok = (P[:, idx_rho] > lo) & (P[:, idx_rho] < hi)
+            rejected = int((~ok).sum())
+            P = P[ok]
+            kd = kern(P[:, idx_rho])
+        else:
+            kd = np.repeat(kern(0.0), len(P), axis=0)
+        sims = np.stack([effect_values(kd, P[:, i], P[:, j] if j is not None else 0.0) for i, j in pos], axis=1)
+        sd = sims.std(axis=0, ddof=1)
+        q16, q84 = np.quantile(sims, [stats.norm.cdf(-1.0), stats.norm.cdf(1.0)], axis=0)
+        se = (q84 - q16) / 2.0
+        lower = np.quantile(sims, alpha / 2, axis=0)
+        upper = np.quantile(sims, 1 - alpha / 2, axis=0)
+    elif method == "delta":
+        z = dist.ppf(1 - alpha / 2)
+        for q, (i, j) in enumerate(pos):
+            se[q] = _delta_se(kern, b, cov, i, j, idx_rho)
+            lower[q], upper[q] = est[q] - z * se[q], est[q] + z * se[q]
+    se = np.where(se == 0.0, np.nan, se)  # structurally zero effects (e.g. SEM indirect) have no inference
+    rows = []
+    for q, v in enumerate(variables):
+        for e, name in enumerate(EFFECTS):
+            zval = est[q, e] / se[q, e] if se[q, e] > 0 else np.nan
+            rows.append((v, name, est[q, e], se[q, e], zval, 2 * dist.sf(abs(zval)) if np.isfinite(zval) else np.nan,
+                         lower[q, e], upper[q, e], sd[q, e]))
+    if by_order is not None:
+        terms = kern.by_order(rho, int(by_order))
+        for v, (i, j) in zip(variables, pos):
+            vals = effect_values(terms, b[i], b[j] if j is not None else 0.0)
+            for o in range(int(by_order) + 1):
+                for e, name in enumerate(EFFECTS):
+                    rows.append((v, f"{name}_W{o}", vals[o, e], *[np.nan] * 6))
+    out = pd.DataFrame(rows, columns=["variable", "effect", "estimate", "std_error", "z", "p_value", "ci_lower",
+                                      "ci_upper", "sd"]).set_index(["variable", "effect"])
+    out.attrs.update({"method": method, "draws": draws if method == "simulation" else 0, "rejected": rejected,
+                      "seed": seed, "alpha": alpha, "model": model})
+    return out
+
+
+def _delta_se(kern, b: np.ndarray, cov: np.ndarray, i: int, j: int | None, idx_rho: int | None) -> np.ndarray:
+    """Delta-method standard errors of (direct, indirect, total) with central-difference gradients."""
+    idx = [i] + ([j] if j is not None else []) + ([idx_rho] if idx_rho is not None else [])
+
+    def f(v):
+        r = v[-1] if idx_rho is not None else 0.0
+        return effect_values(kern(r)[0], v[0], v[1] if j is not None else 0.0)
+
+    v0 = b[idx]
+    grad = np.zeros((3, len(idx)))
+    for c in range(len(idx)):
+        h = 1e-6 * max(1.0, abs(v0[c]))
+        vp, vm = v0.copy(), v0.copy()
+        vp[c] += h
+        vm[c] -= h
+        grad[:, c] = (f(vp) - f(vm)) / (2 * h)
+    V = grad @ cov[np.ix_(idx, idx)] @ grad.T
+    return np.sqrt(np.diag(V))

@@ -20,7 +20,8 @@ formed: tr(G), tr(G^2) (= tr(Gt^2)), tr(H), tr(H^2) come from central difference
 log-determinant (d/dr log|I - r W| = -tr(W (I - r W)^-1), d2/dr2 = -tr((W (I - r W)^-1)^2); with the
 Lee-Yu projection the same identities hold for log|I - r W| - log(1 - r)), and only the cross-products
 tr(G'G), tr(H'H), tr(H'Gt), tr(H Gt) use Hutchinson's estimator with seeded Rademacher probes (``PROBES``
-= 50 at N = 2,500, fewer for larger N, at least 20) on one sparse LU of A (and B), with relative error about sqrt(2/PROBES) ||M||_F / tr(M), i.e.
+= 50 at N = 2,500, fewer for larger N, at least 20) on one sparse LU of A (and B), with relative error about
+sqrt(2/PROBES) ||M||_F / tr(M), i.e.
 O(1/sqrt(N PROBES)) for sparse W (about 1e-3 at N = 2,500).
 """
 
@@ -31,16 +32,26 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from ..constants import DENSE_INFORMATION_MAX as DENSE_MAX
+from ..weights import Weights
 from .likelihood import Problem
 
-DENSE_MAX = 1500
 PROBES = 50
 
 
 class SpatialOps:
-    """N x N operators at (rho, lambda) applied to blocks of columns."""
+    """N x N operators at (rho, lambda) applied to blocks of columns.
 
-    def __init__(self, w, rho: float, lam: float, project: bool) -> None:
+    Parameters
+    ----------
+    w : Weights
+    rho, lam : float
+        Spatial parameters.
+    project : bool
+        Apply the Lee-Yu time projection Q = I - 11'/N.
+    """
+
+    def __init__(self, w: Weights, rho: float, lam: float, project: bool) -> None:
         self.Wm = w.sparse
         self.n = w.n
         self.rho, self.lam, self.project = rho, lam, project
@@ -55,35 +66,128 @@ class SpatialOps:
             self._A = spla.splu(sp.csc_matrix(eye - rho * self.Wm), **opts) if rho != 0 else None
             self._B = spla.splu(sp.csc_matrix(eye - lam * self.Wm), **opts) if lam != 0 else None
 
-    def W(self, Z):
+    def W(self, Z: np.ndarray) -> np.ndarray:
+        """W Z.
+
+        Parameters
+        ----------
+        Z : ndarray
+            (N,) or (N, m) block of columns.
+
+        Returns
+        -------
+        ndarray
+        """
         return self.Wm @ Z
 
     def _solve(self, f, Z):
         return sla.lu_solve(f, Z) if self.dense else f.solve(np.asarray(Z, dtype=float))
 
-    def Ainv(self, Z):
+    def Ainv(self, Z: np.ndarray) -> np.ndarray:
+        """A^-1 Z with A = I - rho W.
+
+        Parameters
+        ----------
+        Z : ndarray
+            (N,) or (N, m) block of columns.
+
+        Returns
+        -------
+        ndarray
+        """
         return Z if self.rho == 0 else self._solve(self._A, Z)
 
-    def Binv(self, Z):
+    def Binv(self, Z: np.ndarray) -> np.ndarray:
+        """B^-1 Z with B = I - lambda W.
+
+        Parameters
+        ----------
+        Z : ndarray
+            (N,) or (N, m) block of columns.
+
+        Returns
+        -------
+        ndarray
+        """
         return Z if self.lam == 0 else self._solve(self._B, Z)
 
-    def B(self, Z):
+    def B(self, Z: np.ndarray) -> np.ndarray:
+        """B Z = Z - lambda W Z.
+
+        Parameters
+        ----------
+        Z : ndarray
+            (N,) or (N, m) block of columns.
+
+        Returns
+        -------
+        ndarray
+        """
         return Z - self.lam * self.W(Z)
 
-    def P(self, Z):
+    def P(self, Z: np.ndarray) -> np.ndarray:
+        """Q Z with Q = I - 11'/N (the Lee-Yu time projection; identity without it).
+
+        Parameters
+        ----------
+        Z : ndarray
+            (N,) or (N, m) block of columns.
+
+        Returns
+        -------
+        ndarray
+        """
         return Z - Z.mean(axis=0, keepdims=True) if self.project else Z
 
-    def G(self, Z):
+    def G(self, Z: np.ndarray) -> np.ndarray:
+        """P W A^-1 P Z.
+
+        Parameters
+        ----------
+        Z : ndarray
+            (N,) or (N, m) block of columns.
+
+        Returns
+        -------
+        ndarray
+        """
         return self.P(self.W(self.Ainv(self.P(Z))))
 
-    def Gt(self, Z):
+    def Gt(self, Z: np.ndarray) -> np.ndarray:
+        """P B W A^-1 B^-1 P Z.
+
+        Parameters
+        ----------
+        Z : ndarray
+            (N,) or (N, m) block of columns.
+
+        Returns
+        -------
+        ndarray
+        """
         return self.P(self.B(self.W(self.Ainv(self.Binv(self.P(Z))))))
 
-    def H(self, Z):
+    def H(self, Z: np.ndarray) -> np.ndarray:
+        """P W B^-1 P Z.
+
+        Parameters
+        ----------
+        Z : ndarray
+            (N,) or (N, m) block of columns.
+
+        Returns
+        -------
+        ndarray
+        """
         return self.P(self.W(self.Binv(self.P(Z))))
 
     def probes(self) -> tuple[np.ndarray, float]:
-        """Identity (exact traces) or seeded Rademacher probes, with the divisor for the mean."""
+        """Identity (exact traces) or seeded Rademacher probes, with the divisor for the mean.
+
+        Returns
+        -------
+        (ndarray, float)
+        """
         if self.dense:
             return np.eye(self.n), 1.0
         m = int(np.clip(PROBES * 2500 / self.n, 20, PROBES))
@@ -98,7 +202,18 @@ def _tr(Z, MZ, div):
 
 def logdet_traces(p: Problem, r: float) -> tuple[float, float]:
     """(tr(M), tr(M^2)) for M = W (I - r W)^-1 (projected for Lee-Yu time effects) from the exact
-    log-determinant: central differences of ld(r) = log|I - r W| [- log(1 - r)]."""
+    log-determinant: central differences of ld(r) = log|I - r W| [- log(1 - r)].
+
+    Parameters
+    ----------
+    p : Problem
+    r : float
+        rho or lambda.
+
+    Returns
+    -------
+    (float, float)
+    """
     m = p.scale.ld_mult
     h = 1e-4
     f0, fp, fm = p.ld(r) / m, p.ld(r + h) / m, p.ld(r - h) / m
@@ -106,7 +221,22 @@ def logdet_traces(p: Problem, r: float) -> tuple[float, float]:
 
 
 def information_matrix(p: Problem, rho: float, lam: float, beta: np.ndarray, sigma2: float) -> np.ndarray:
-    """Information matrix over (beta, [rho], [lambda], sigma2) for the problem's specification."""
+    """Information matrix over (beta, [rho], [lambda], sigma2) for the problem's specification.
+
+    Parameters
+    ----------
+    p : Problem
+    rho, lam : float
+        Spatial parameters.
+    beta : ndarray
+        Coefficients.
+    sigma2 : float
+
+    Returns
+    -------
+    ndarray
+        (K, K) with K = coefficients + spatial parameters + 1.
+    """
     d, s, sc = p.design, p.spec, p.scale
     ops = SpatialOps(d.w, rho, lam, sc.time_projection)
     m, s2 = sc.ld_mult, sigma2

@@ -25,12 +25,12 @@ All cross-products needed for any (rho, lambda) come from one Gram matrix of the
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize
-
-import warnings
 
 from ..errors import EstimationError, SpatialInnoError, SpatialInnoWarning, preview
 from .data import Design, check_rank
@@ -52,6 +52,18 @@ class Scaling:
 
 
 def scaling(design: Design, bias_correction: str) -> Scaling:
+    """Observations n_eff, log-determinant multiplier m and time projection of a design (module docstring table).
+
+    Parameters
+    ----------
+    design : Design
+    bias_correction : str
+        ``"lee-yu"``, ``"none"`` or ``"elhorst"``.
+
+    Returns
+    -------
+    Scaling
+    """
     N, T, fe = design.N, design.T, design.fixed_effects
     if bias_correction not in ("none", "lee-yu", "elhorst"):
         raise SpatialInnoError(f"bias_correction must be 'none', 'lee-yu' or 'elhorst' (got {bias_correction!r})")
@@ -71,8 +83,94 @@ def scaling(design: Design, bias_correction: str) -> Scaling:
     return Scaling((N - 1) * (T - 1), T - 1, True, "lee-yu")
 
 
+def check_interior(value: float, name: str, bounds: tuple[float, float]) -> None:
+    """Refuse a spatial parameter at (within 1e-4 of the width of) a bound of its admissible interval.
+
+    Parameters
+    ----------
+    value : float
+        The estimate.
+    name : str
+        ``"rho"`` or ``"lambda"`` (named in the error).
+    bounds : (float, float)
+        The admissible interval.
+
+    Raises
+    ------
+    EstimationError
+    """
+    lo, hi = bounds
+    span = hi - lo
+    if value - lo < 1e-4 * span or hi - value < 1e-4 * span:
+        raise EstimationError(
+            f"{name} = {value:.6f} is at the bound of its admissible interval ({lo:.4f}, {hi:.4f}); the model is "
+            f"likely misspecified (try another W, model or fixed effects) and standard errors would be invalid")
+
+
+def newton_polish(g: Callable[[np.ndarray], float], x: np.ndarray, lo: float, hi: float, h: float = 1e-5
+                  ) -> tuple[np.ndarray, bool]:
+    """Polish a maximum of ``g`` with Newton steps on central-difference derivatives.
+
+    Brent and quasi-Newton searches stop where the flat top of the likelihood hides further gains
+    (~1e-7 in rho); the score, however, is still well resolved there, so a few Newton steps on it
+    locate the root to ~1e-10. Steps stop when the Hessian is not negative definite, a step exceeds
+    1e-2 or leaves (lo, hi).
+
+    Parameters
+    ----------
+    g : callable
+        Function to maximise.
+    x : ndarray
+        Starting point.
+    lo, hi : float
+        Open interval every coordinate must stay in.
+    h : float
+        Difference step.
+
+    Returns
+    -------
+    (ndarray, bool)
+        The polished point and whether the last step was below 1e-9.
+    """
+    x = x.astype(float).copy()
+    p = len(x)
+    E = np.eye(p) * h
+    for _ in range(8):
+        f0 = g(x)
+        fp = [g(x + E[i]) for i in range(p)]
+        fm = [g(x - E[i]) for i in range(p)]
+        grad = np.array([(fp[i] - fm[i]) / (2 * h) for i in range(p)])
+        H = np.empty((p, p))
+        for i in range(p):
+            H[i, i] = (fp[i] - 2 * f0 + fm[i]) / h ** 2
+            for j in range(i + 1, p):
+                H[i, j] = H[j, i] = (g(x + E[i] + E[j]) - g(x + E[i] - E[j]) - g(x - E[i] + E[j])
+                                     + g(x - E[i] - E[j])) / (4 * h ** 2)
+        if not np.all(np.linalg.eigvalsh(H) < 0):
+            break
+        step = -np.linalg.solve(H, grad)
+        if np.max(np.abs(step)) > 1e-2 or np.any(x + step <= lo) or np.any(x + step >= hi):
+            break
+        x = x + step
+        if np.max(np.abs(step)) < 1e-9:
+            return x, True
+    return x, False
+
+
 class Problem:
-    """A model specification bound to aligned data: the concentrated likelihood and its optimum."""
+    """A model specification bound to aligned data: the concentrated likelihood and its optimum.
+
+    Parameters
+    ----------
+    design : Design
+    spec : ModelSpec
+    durbin_names : list of str
+        Regressors with W x terms.
+    method : str
+        Log-determinant strategy.
+    bias_correction : str
+        ``"lee-yu"``, ``"none"`` or ``"elhorst"``.
+    """
 
     def __init__(self, design: Design, spec: ModelSpec, durbin_names: list[str], method: str,
                  bias_correction: str) -> None:
@@ -94,7 +192,8 @@ class Problem:
         self.Xt = d.demean(X)
         check_rank(self.Xt, names, context)
         if self.Xt.shape[0] <= self.Xt.shape[1] + len(spec.spatial_params) + 1:
-            raise SpatialInnoError(f"{self.Xt.shape[0]} observations for {self.Xt.shape[1] + len(spec.spatial_params) + 1}"
+            n_par = self.Xt.shape[1] + len(spec.spatial_params) + 1
+            raise SpatialInnoError(f"{self.Xt.shape[0]} observations for {n_par}"
                                    f" parameters; need more observations than parameters")
         self.Wy_raw = d.lag(d.y)
         cols = [d.demean(d.y), d.demean(self.Wy_raw)]
@@ -123,7 +222,20 @@ class Problem:
         return a, M
 
     def ld(self, r: float, approx: bool = False) -> float:
-        if r == 0.0:
+        """m [log|I - r W| (- log(1 - r) with the Lee-Yu time projection)].
+
+        Parameters
+        ----------
+        r : float
+            rho or lambda.
+        approx : bool
+            Use the series approximation (search only).
+
+        Returns
+        -------
+        float
+        """
+        if r == 0.0 or self.logdet is None:
             return 0.0
         v = self.logdet.approx(r) if approx else self.logdet(r)
         if self.scale.time_projection:
@@ -131,6 +243,19 @@ class Problem:
         return self.scale.ld_mult * v
 
     def concentrated(self, rho: float, lam: float, approx: bool = False) -> float:
+        """Concentrated log-likelihood l(rho, lambda) from the Gram matrix.
+
+        Parameters
+        ----------
+        rho, lam : float
+            Spatial parameters.
+        approx : bool
+            Use the series log-determinant (search only).
+
+        Returns
+        -------
+        float
+        """
         a, M = self._coef(rho, lam)
         G = self.gram
         xx, xy, yy = M.T @ G @ M, M.T @ G @ a, a @ G @ a
@@ -145,20 +270,16 @@ class Problem:
         span = hi - lo
         return lo + BOUND_TOL * span, hi - BOUND_TOL * span
 
-    def _check_interior(self, value: float, name: str) -> None:
-        lo, hi = self.bounds
-        span = hi - lo
-        if value - lo < 1e-4 * span or hi - value < 1e-4 * span:
-            raise EstimationError(
-                f"{name} = {value:.6f} is at the bound of its admissible interval ({lo:.4f}, {hi:.4f}); the model is "
-                f"likely misspecified (try another W, model or fixed effects) and standard errors would be invalid")
-
     def optimise(self) -> tuple[float, float]:
         """ML estimates of (rho, lambda) (zeros where the model has none).
 
         One spatial parameter: bounded Brent search, then Newton steps on the score. With the sparse
         (exact) log-determinant the Brent search runs on the cheap series approximation of the
         log-determinant and only the Newton steps use exact factorisations (~6-9 of them).
+
+        Returns
+        -------
+        (float, float)
         """
         s = self.spec
         lo, hi = self._interval()
@@ -168,7 +289,7 @@ class Problem:
             return self._optimise_2d(lo, hi)
         pack = (lambda r: (r, 0.0)) if s.lag else (lambda r: (0.0, r))
         name = "rho" if s.lag else "lambda"
-        cheap = self.logdet.method == "sparse"
+        cheap = self.logdet is not None and self.logdet.method == "sparse"
 
         def neg(r, approx=False):
             a, b = pack(r)
@@ -178,71 +299,48 @@ class Problem:
                                        options={"xatol": 1e-10 if not cheap else 1e-7, "maxiter": 500})
         if not res.success:
             raise EstimationError(f"the optimiser did not converge: {res.message}")
-        x = self._newton(lambda v: -neg(v[0]), np.array([res.x]), lo, hi)[0]
-        if cheap and not self._newton_converged:
+        x, converged = newton_polish(lambda v: -neg(v[0]), np.array([res.x]), lo, hi)
+        if cheap and not converged:
             res = optimize.minimize_scalar(neg, bounds=(lo, hi), method="bounded",
                                            options={"xatol": 1e-10, "maxiter": 500})
-            x = self._newton(lambda v: -neg(v[0]), np.array([res.x]), lo, hi)[0]
-        self._check_interior(x, name)
+            x, _ = newton_polish(lambda v: -neg(v[0]), np.array([res.x]), lo, hi)
+        x = x[0]
+        check_interior(x, name, self.bounds)
         return pack(float(x))
-
-    def _newton(self, g, x: np.ndarray, lo: float, hi: float, h: float = 1e-5) -> np.ndarray:
-        """Polish a maximum of ``g`` with Newton steps on central-difference derivatives.
-
-        Brent and quasi-Newton searches stop where the flat top of the likelihood hides further gains
-        (~1e-7 in rho); the score, however, is still well resolved there, so a few Newton steps on it
-        locate the root to ~1e-10.
-        """
-        x = x.astype(float).copy()
-        p = len(x)
-        E = np.eye(p) * h
-        self._newton_converged = False
-        for _ in range(8):
-            f0 = g(x)
-            fp = [g(x + E[i]) for i in range(p)]
-            fm = [g(x - E[i]) for i in range(p)]
-            grad = np.array([(fp[i] - fm[i]) / (2 * h) for i in range(p)])
-            H = np.empty((p, p))
-            for i in range(p):
-                H[i, i] = (fp[i] - 2 * f0 + fm[i]) / h ** 2
-                for j in range(i + 1, p):
-                    H[i, j] = H[j, i] = (g(x + E[i] + E[j]) - g(x + E[i] - E[j]) - g(x - E[i] + E[j])
-                                         + g(x - E[i] - E[j])) / (4 * h ** 2)
-            if not np.all(np.linalg.eigvalsh(H) < 0):
-                break
-            step = -np.linalg.solve(H, grad)
-            if np.max(np.abs(step)) > 1e-2 or np.any(x + step <= lo) or np.any(x + step >= hi):
-                break
-            x = x + step
-            if np.max(np.abs(step)) < 1e-9:
-                self._newton_converged = True
-                break
-        return x
 
     def _optimise_2d(self, lo: float, hi: float) -> tuple[float, float]:
         def f(p):
             return -self.concentrated(p[0], p[1])
 
-        best = None
-        for start in ((0.0, 0.0), (0.5 * hi, 0.0), (0.0, 0.5 * hi), (0.3 * hi, 0.3 * hi)):
-            res = optimize.minimize(f, np.array(start), method="L-BFGS-B", bounds=[(lo, hi), (lo, hi)],
-                                    options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 1000})
-            if best is None or res.fun < best.fun:
-                best = res
+        fits = [optimize.minimize(f, np.array(start), method="L-BFGS-B", bounds=[(lo, hi), (lo, hi)],
+                                  options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 1000})
+                for start in ((0.0, 0.0), (0.5 * hi, 0.0), (0.0, 0.5 * hi), (0.3 * hi, 0.3 * hi))]
+        best = min(fits, key=lambda r: r.fun)
         res = optimize.minimize(f, best.x, method="Nelder-Mead",
                                 options={"xatol": 1e-11, "fatol": 1e-14, "maxiter": 4000,
                                          "initial_simplex": best.x + np.array([[0, 0], [1e-3, 0], [0, 1e-3]])})
         x = res.x if res.fun <= best.fun else best.x
-        x = self._newton(lambda v: -f(v), np.asarray(x), lo, hi)
+        x, _ = newton_polish(lambda v: -f(v), np.asarray(x), lo, hi)
         if not (lo <= x[0] <= hi and lo <= x[1] <= hi):
             raise EstimationError("the 2-D optimiser left the admissible region for (rho, lambda)")
-        self._check_interior(x[0], "rho")
-        self._check_interior(x[1], "lambda")
+        check_interior(x[0], "rho", self.bounds)
+        check_interior(x[1], "lambda", self.bounds)
         return float(x[0]), float(x[1])
 
     # -- the fit at given spatial parameters ----------------------------------------------------
     def at(self, rho: float, lam: float) -> dict:
-        """beta, residuals, sigma2 and log-likelihood at (rho, lambda), computed directly from the data."""
+        """beta, residuals, sigma2 and log-likelihood at (rho, lambda), computed directly from the data.
+
+        Parameters
+        ----------
+        rho, lam : float
+            Spatial parameters.
+
+        Returns
+        -------
+        dict
+            ``beta``, ``resid``, ``sigma2``, ``llf``, ``Xstar``.
+        """
         a, _ = self._coef(rho, lam)
         ystar = self.Z[:, :3] @ a[:3]
         Xstar = self.Xt - lam * self.WXt

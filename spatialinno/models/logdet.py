@@ -20,11 +20,10 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from ..constants import EIGEN_MAX
 from ..errors import SpatialInnoError
 from ..weights import Weights
 
-#: ``method="auto"`` uses dense eigenvalues up to this many regions, sparse LU above
-EIGEN_MAX = 1500
 #: Rademacher probes of the trace moments tr(W^j): 2e6/N, between 32 and 256 (the estimates'
 #: relative error shrinks like 1/sqrt(N * probes), so large maps need fewer probes)
 PROBES = (32, 256)
@@ -35,18 +34,31 @@ SEARCH_PROBES = 16
 
 
 def trace_moments(w: Weights, order: int, probes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(tr(W^j), 1'W^j 1) for j = 0..order, cached on W (per probe count) and extended on demand.
+    """(tr(W^j), 1'W^j 1) for j = 0..order, cached on W (per probe count and order).
 
     tr(W^0) = n, tr(W) and tr(W^2) exact, tr(W^j), j >= 3, Hutchinson estimates with ``probes`` seeded
     Rademacher vectors (default 2e6/N between 32 and 256; LeSage & Pace 2009, §4.5); 1'W^j 1 exact.
     Shared by the series log-determinant and the effects.
+
+    Parameters
+    ----------
+    w : Weights
+    order : int
+        Highest power j.
+    probes : int, optional
+        Number of Rademacher probes (default 2e6/N clipped to ``PROBES``).
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        tr(W^j) and 1'W^j 1 for j = 0..order.
     """
+    m = probes or int(np.clip(2e6 / max(w.n, 1), *PROBES))
+    return w.memo(("trace_moments", m, order), lambda: _trace_moments(w, order, m))
+
+
+def _trace_moments(w: Weights, order: int, m: int) -> tuple[np.ndarray, np.ndarray]:
     n = w.n
-    m = probes or int(np.clip(2e6 / max(n, 1), *PROBES))
-    key = ("trace_moments", m)
-    cached = w._cache.get(key)
-    if cached is not None and len(cached[0]) > order:
-        return cached[0][:order + 1], cached[1][:order + 1]
     Wm = w.sparse
     Z = np.random.default_rng(7).choice([-1.0, 1.0], size=(n, m))
     tr, tot = np.zeros(order + 1), np.zeros(order + 1)
@@ -60,12 +72,23 @@ def trace_moments(w: Weights, order: int, probes: int | None = None) -> tuple[np
     tr[1] = Wm.diagonal().sum()
     if order >= 2:
         tr[2] = Wm.multiply(Wm.T).sum()
-    w._cache[key] = (tr, tot)
+    for arr in (tr, tot):
+        arr.setflags(write=False)
     return tr, tot
 
 
 def series_order(rho_max: float, tol: float = 1e-12) -> int:
-    """Number of power-series terms for |rho|^j below ``tol`` (capped at MAX_ORDER)."""
+    """Number of power-series terms for |rho|^j below ``tol`` (capped at MAX_ORDER).
+
+    Parameters
+    ----------
+    rho_max : float
+    tol : float
+
+    Returns
+    -------
+    int
+    """
     r = min(abs(rho_max), 0.999)
     return int(min(MAX_ORDER, max(20, np.ceil(np.log(tol) / np.log(r)) if r > 0 else 20)))
 
@@ -75,6 +98,14 @@ def symmetric_form(w: Weights) -> tuple[sp.csr_matrix, np.ndarray] | None:
 
     For W = c * C (C symmetric) S = W and d = 1; for a row-normalised symmetric C, W = D^-1 C with
     D = diag(row sums) and S = D^-1/2 C D^-1/2, d = row sums.
+
+    Parameters
+    ----------
+    w : Weights
+
+    Returns
+    -------
+    (csr_matrix, ndarray) or None
     """
     if not w.is_symmetric:
         return None
@@ -88,50 +119,76 @@ def symmetric_form(w: Weights) -> tuple[sp.csr_matrix, np.ndarray] | None:
 
 
 def eigenvalues(w: Weights) -> np.ndarray:
-    """Eigenvalues of W (real array when W is similar to a symmetric matrix, else complex); cached on W."""
-    if "eigenvalues" not in w._cache:
+    """Eigenvalues of W (real array when W is similar to a symmetric matrix, else complex); cached on W.
+
+    Parameters
+    ----------
+    w : Weights
+
+    Returns
+    -------
+    ndarray
+    """
+    def compute() -> np.ndarray:
         sym = symmetric_form(w)
         if sym is not None:
-            vals = np.linalg.eigvalsh(sym[0].toarray())
-        else:
-            vals = np.linalg.eigvals(w.sparse.toarray())
-            if np.abs(vals.imag).max(initial=0) < 1e-10:
-                vals = vals.real
-        w._cache["eigenvalues"] = vals
-    return w._cache["eigenvalues"]
+            return np.linalg.eigvalsh(sym[0].toarray())
+        vals = np.linalg.eigvals(w.sparse.toarray())
+        return vals.real if np.abs(vals.imag).max(initial=0) < 1e-10 else vals
+
+    return w.memo("eigenvalues", compute)
 
 
 def _extreme_real_eigs(w: Weights) -> tuple[float, float]:
-    if "extreme_eigs" not in w._cache:
-        sym = symmetric_form(w)
-        if w.n <= EIGEN_MAX:
-            ev = eigenvalues(w)
-            re = ev.real[np.abs(np.imag(ev)) < 1e-10] if np.iscomplexobj(ev) else ev
-            lo, hi = float(re.min()), float(re.max())
-        elif w.normalization == "row":
-            lo, hi = -1.0, 1.0
-        elif sym is not None:
-            s = sym[0]
-            hi = float(spla.eigsh(s, k=1, which="LA", return_eigenvectors=False, tol=1e-10)[0])
-            lo = float(spla.eigsh(s, k=1, which="SA", return_eigenvectors=False, tol=1e-10)[0])
-        else:
-            m = w.sparse
-            hi = float(spla.eigs(m, k=1, which="LR", return_eigenvectors=False, tol=1e-10)[0].real)
-            lo = float(spla.eigs(m, k=1, which="SR", return_eigenvectors=False, tol=1e-10)[0].real)
-        w._cache["extreme_eigs"] = (lo, hi)
-    return w._cache["extreme_eigs"]
+    return w.memo("extreme_eigs", lambda: _compute_extreme_real_eigs(w))
+
+
+def _compute_extreme_real_eigs(w: Weights) -> tuple[float, float]:
+    sym = symmetric_form(w)
+    if w.n <= EIGEN_MAX:
+        ev = eigenvalues(w)
+        re = ev.real[np.abs(np.imag(ev)) < 1e-10] if np.iscomplexobj(ev) else ev
+        lo, hi = float(re.min()), float(re.max())
+    elif w.normalization == "row":
+        lo, hi = -1.0, 1.0
+    elif sym is not None:
+        s = sym[0]
+        hi = float(spla.eigsh(s, k=1, which="LA", return_eigenvectors=False, tol=1e-10)[0])
+        lo = float(spla.eigsh(s, k=1, which="SA", return_eigenvectors=False, tol=1e-10)[0])
+    else:
+        m = w.sparse
+        hi = float(spla.eigs(m, k=1, which="LR", return_eigenvectors=False, tol=1e-10)[0].real)
+        lo = float(spla.eigs(m, k=1, which="SR", return_eigenvectors=False, tol=1e-10)[0].real)
+    return lo, hi
 
 
 def rho_bounds(w: Weights) -> tuple[float, float]:
-    """Open interval (1/lambda_min, 1/lambda_max) on which I - rho W is non-singular."""
+    """Open interval (1/lambda_min, 1/lambda_max) on which I - rho W is non-singular.
+
+    Parameters
+    ----------
+    w : Weights
+
+    Returns
+    -------
+    (float, float)
+    """
     lo, hi = _extreme_real_eigs(w)
     if hi <= 0 or lo >= 0:
-        raise SpatialInnoError("W has no positive or no negative real eigenvalue; a spatial parameter is not identified")
+        raise SpatialInnoError("W has no positive or no negative real eigenvalue; a spatial parameter is not "
+                               "identified")
     return 1.0 / lo, 1.0 / hi
 
 
 class LogDet:
-    """Callable rho -> log|I - rho W| with a named strategy (``exact`` says whether it is exact)."""
+    """Callable rho -> log|I - rho W| with a named strategy (``exact`` says whether it is exact).
+
+    Parameters
+    ----------
+    w : Weights
+    method : str
+        ``"auto"``, ``"eigen"``, ``"sparse"`` or ``"series"``.
+    """
 
     def __init__(self, w: Weights, method: str = "auto") -> None:
         if method == "auto":
@@ -152,6 +209,7 @@ class LogDet:
             self._eye = sp.identity(w.n, format="csc")
 
     def __call__(self, rho: float) -> float:
+        """log|I - rho W| by the object's strategy."""
         if rho == 0.0:
             return 0.0
         if self.method == "eigen":
@@ -171,7 +229,16 @@ class LogDet:
         """Series approximation -sum_j rho^j tr(W^j)/j (exact tr(W), tr(W^2); Hutchinson beyond).
 
         With ``method="series"`` it is the log-determinant (``MAX_ORDER`` terms, default probes); for the
-        exact sparse method it only guides the search (``SEARCH_ORDER`` terms, ``SEARCH_PROBES`` probes)."""
+        exact sparse method it only guides the search (``SEARCH_ORDER`` terms, ``SEARCH_PROBES`` probes).
+
+        Parameters
+        ----------
+        rho : float
+
+        Returns
+        -------
+        float
+        """
         if self.method == "series":
             tr, _ = trace_moments(self.w, MAX_ORDER)
         else:

@@ -7,28 +7,62 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 
-import numpy as np
 import pandas as pd
 
 from ..errors import SpatialInnoError
 from ..weights import Weights
-from .data import cross_section, durbin_columns, panel
-from .information import information_matrix
+from .covariance import Covariance, covariance_for, resolve_cov_type
+from .data import Design, cross_section, durbin_columns, panel
+from .estimate import Estimate, make_estimate
 from .likelihood import Problem
+from .panel_correction import elhorst_correction
+from .random_effects import fit_random
 from .results import SpatialResults
-from .spec import SPECS
+from .spec import SPECS, ModelSpec
 
 
 def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
         entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
         bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None, method: str = "auto",
-        small_sample: bool = False) -> SpatialResults:
+        cov_type: str | None = None, small_sample: bool = False) -> SpatialResults:
     """Estimate ``model`` (one of OLS, SLX, SAR, SEM, SDM, SDEM, SAC) by maximum likelihood.
 
-    ``small_sample=True`` scales the covariance of the ML estimates by n/(n - p) (p coefficients and
-    spatial parameters) and uses t(n - p) for p-values, intervals and effect draws, offsetting the
-    downward bias of sigma2 = e'e/n in small cross-sections (e.g. 31 provinces); estimates are unchanged.
+    ``cov_type="small-sample"`` (alias ``small_sample=True``) scales the covariance of the ML estimates by
+    n/(n - p) (p coefficients and spatial parameters) and uses t(n - p) for p-values, intervals and effect
+    draws, offsetting the downward bias of sigma2 = e'e/n in small cross-sections (e.g. 31 provinces);
+    estimates are unchanged. See :mod:`.covariance` for the estimators.
+
+    Parameters
+    ----------
+    model : str
+        OLS, SLX, SAR, SEM, SDM, SDEM or SAC.
+    formula : str
+        ``"y ~ x1 + x2"`` (formulaic syntax).
+    data : DataFrame
+    w : Weights
+    id : hashable, optional
+        Region id column of a cross-section (default: the index).
+    entity, time : hashable, optional
+        Panel id columns (both or neither).
+    fixed_effects : str, optional
+        ``"entity"`` (panel default), ``"time"``, ``"twoway"``, ``"none"``, ``"random"``.
+    bias_correction : str
+        ``"lee-yu"``, ``"none"`` or ``"elhorst"``.
+    durbin : sequence of str, optional
+        Regressors with W x terms (default all but the intercept).
+    method : str
+        Log-determinant: ``"auto"``, ``"eigen"``, ``"sparse"`` or ``"series"``.
+    cov_type : str, optional
+        A key of ``covariance.COV_TYPES``: ``"information"`` (default) or ``"small-sample"``.
+    small_sample : bool
+        Alias of ``cov_type="small-sample"``.
+
+    Returns
+    -------
+    SpatialResults
     """
+    kind = resolve_cov_type(cov_type, small_sample)
+    base: Covariance
     spec = SPECS[model]
     if not isinstance(data, pd.DataFrame):
         raise SpatialInnoError("data must be a pandas DataFrame")
@@ -41,46 +75,53 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
     else:
         fe = "entity" if fixed_effects is None else fixed_effects
         if fe == "random":
-            from .random_effects import fit_random
-
-            res = fit_random(spec, formula, data, w, entity=entity, time=time, durbin=durbin, method=method)
-            return _small_sample(res) if small_sample else res
+            est, base = fit_random(spec, formula, data, w, entity=entity, time=time, durbin=durbin, method=method)
+            return SpatialResults(est, covariance_for(kind, est, base), est.weights)
         design = panel(formula, data, w, entity, time, fe)
+    est, base = estimate_ml(design, spec, durbin, method, bias_correction)
+    return SpatialResults(est, covariance_for(kind, est, base), est.weights)
+
+
+def estimate_ml(design: Design, spec: ModelSpec, durbin: Sequence[str] | None, method: str,
+                bias_correction: str) -> tuple[Estimate, Covariance]:
+    """The likelihood engine: maximise the concentrated likelihood and return the estimate with its ML covariance.
+
+    Parameters
+    ----------
+    design : Design
+        Aligned data.
+    spec : ModelSpec
+    durbin : sequence of str, optional
+        Regressors with W x terms.
+    method : str
+        Log-determinant strategy.
+    bias_correction : str
+        ``"lee-yu"``, ``"none"`` or ``"elhorst"`` (then the corrected estimate and its covariance).
+
+    Returns
+    -------
+    (Estimate, Covariance)
+        The covariance is the information form (OLS form for models without spatial parameters).
+    """
     dnames = durbin_columns(design.names, durbin) if spec.durbin else []
     problem = Problem(design, spec, dnames, method, bias_correction)
     rho, lam = problem.optimise()
     at = problem.at(rho, lam)
-    info = information_matrix(problem, rho, lam, at["beta"], at["sigma2"])
-    try:
-        cov = np.linalg.inv(info)
-    except np.linalg.LinAlgError:
-        raise SpatialInnoError("the information matrix is singular; the model is not identified on these data") from None
-    if not (spec.lag or spec.error):
-        # OLS/SLX: conventional unbiased s2 = e'e / (n - absorbed fixed effects - k) for the coefficients
-        k = problem.k
-        cov[:k, :k] *= problem.scale.n_eff / problem.resid_dof
-    res = SpatialResults(problem, rho, lam, at, cov)
+    est = make_estimate(problem, rho, lam, at["beta"], at["sigma2"], at["llf"], at["resid"])
+    cov = covariance_for("information", est)
     if problem.scale.bias_correction == "elhorst":
-        from .panel_correction import elhorst_correction
-
-        res = elhorst_correction(res)
-    return _small_sample(res) if small_sample else res
-
-
-def _small_sample(res: SpatialResults) -> SpatialResults:
-    n, p = res._p.scale.n_eff, len(res.params)
-    if res._p.spec.lag or res._p.spec.error:
-        res.small_sample(n - p)
-    return res
+        return elhorst_correction(est, cov)
+    return est, cov
 
 
 def _make(model: str):
     def estimator(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
                   entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
                   bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None,
-                  method: str = "auto", small_sample: bool = False) -> SpatialResults:
+                  method: str = "auto", cov_type: str | None = None, small_sample: bool = False) -> SpatialResults:
         return fit(model, formula, data, w, id=id, entity=entity, time=time, fixed_effects=fixed_effects,
-                   bias_correction=bias_correction, durbin=durbin, method=method, small_sample=small_sample)
+                   bias_correction=bias_correction, durbin=durbin, method=method, cov_type=cov_type,
+                   small_sample=small_sample)
 
     estimator.__name__ = model.lower()
     estimator.__qualname__ = model.lower()
@@ -91,7 +132,10 @@ def _make(model: str):
     ``"none"`` (pooled) or ``"random"``, and ``bias_correction`` in ``"lee-yu"`` (default), ``"none"``,
     ``"elhorst"``. ``durbin`` lists the regressors that get a W x term (default all but the intercept).
     ``method`` chooses the log-determinant: ``"auto"``, ``"eigen"`` or ``"sparse"``.
-    ``small_sample=True``: covariance scaled by n/(n - p) and t(n - p) inference (small cross-sections).
+    ``cov_type``: ``"information"`` (default) or ``"small-sample"`` (alias ``small_sample=True``): covariance
+    scaled by n/(n - p) and t(n - p) inference (small cross-sections).
+
+    Returns a :class:`~spatialinno.models.results.SpatialResults`; parameters as :func:`fit`.
     """
     return estimator
 

@@ -13,42 +13,59 @@ from __future__ import annotations
 
 import numpy as np
 
-from .information import information_matrix
+from ..errors import SpatialInnoError
+from .covariance import Covariance, InformationCovariance
+from .estimate import Estimate, make_estimate
 
 
-def elhorst_correction(res):
-    """A new result with Elhorst's bias-corrected estimates and covariance."""
-    from .results import SpatialResults
+def elhorst_correction(est: Estimate, cov: Covariance) -> tuple[Estimate, InformationCovariance]:
+    """Elhorst's bias-corrected estimates of a dummy-variable fit and the information covariance at them.
 
-    p = res._p
+    Parameters
+    ----------
+    est : Estimate
+        Uncorrected ML estimate (``bias_correction="elhorst"`` problem, i.e. without the Lee-Yu scaling).
+    cov : Covariance
+        Its ML covariance (the two-way correction uses the full matrix, sigma2 row included).
+
+    Returns
+    -------
+    (Estimate, InformationCovariance)
+
+    Raises
+    ------
+    SpatialInnoError
+        Two-way effects in a model without spatial parameters (OLS, SLX).
+    """
+    p = est.problem
     d = p.design
     N, T, fe = d.N, d.T, d.fixed_effects
     k = p.k
-    rho, lam = res.rho, res.lambda_
-    beta = res.params.to_numpy()[:k].copy()
-    sigma2 = res.sigma2
-    cov = res._cov_full
+    rho, lam = est.rho, est.lam
+    beta = np.array(est.beta, dtype=float)
+    sigma2 = est.sigma2
+    V = cov.matrix
     if fe == "entity":
         sigma2 = T / (T - 1) * sigma2
     elif fe == "time":
         sigma2 = N / (N - 1) * sigma2
+    elif not (p.spec.lag or p.spec.error):
+        raise SpatialInnoError(f"Elhorst's two-way correction adjusts a spatial parameter; {p.spec.name} has none: "
+                               f"use bias_correction='lee-yu' or 'none'")
     else:
         r = rho if p.spec.lag else lam
-        b = np.zeros(cov.shape[0])
+        b = np.zeros(V.shape[0])
         b[k] = 1.0 / (1.0 - r)
         b[-1] = 1.0 / (2.0 * sigma2)
         full = np.concatenate([beta, [v for v in (rho if p.spec.lag else None, lam if p.spec.error else None)
                                       if v is not None], [sigma2]])
-        full = full + T * cov @ b
+        full = full + T * V @ b
         beta = full[:k]
         if p.spec.lag:
             rho = float(full[k])
         else:
             lam = float(full[k])
         sigma2 = T / (T - 1) * full[-1]
-    info = information_matrix(p, rho, lam, beta, sigma2)
     at = p.at(rho, lam)
-    fit = {"beta": beta, "resid": at["resid"], "sigma2": sigma2, "llf": res.llf}
-    out = SpatialResults(p, rho, lam, fit, np.linalg.inv(info))
-    out.bias_correction = "elhorst"
-    return out
+    out = make_estimate(p, rho, lam, beta, sigma2, est.llf, at["resid"], bias_correction="elhorst")
+    return out, InformationCovariance(out)

@@ -14,19 +14,31 @@ of the full log-likelihood (central differences).
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
+
 import numpy as np
 import pandas as pd
 from scipy import linalg, optimize
 
+from ..constants import DENSE_RANDOM_EFFECTS_MAX
 from ..errors import EstimationError, SpatialInnoError
 from ..weights import Weights
+from .covariance import HessianCovariance
 from .data import durbin_columns, panel
-from .likelihood import Problem
-
-DENSE_MAX = 3000
+from .estimate import Estimate, make_estimate
+from .likelihood import Problem, check_interior, newton_polish
+from .spec import ModelSpec
 
 
 class RandomEffects:
+    """The random-effects log-likelihood of a problem (dense N x N algebra).
+
+    Parameters
+    ----------
+    problem : Problem
+        A pooled problem (``fixed_effects="random"``, no bias correction).
+    """
+
     def __init__(self, problem: Problem) -> None:
         self.p = problem
         d = problem.design
@@ -53,6 +65,18 @@ class RandomEffects:
         return f, logdet_extra
 
     def concentrated(self, rho: float, lam: float, phi: float) -> tuple[float, np.ndarray, float]:
+        """Log-likelihood with b and s2 concentrated out, and those b and s2, at (rho, lambda, phi).
+
+        Parameters
+        ----------
+        rho, lam, phi : float
+            Spatial parameters and the variance ratio s2_mu/s2.
+
+        Returns
+        -------
+        (float, ndarray, float)
+            Log-likelihood, b, s2.
+        """
         f, extra = self._transform(lam, phi)
         ys = f((self.y - rho * self.Wy)[:, None]).ravel()
         Xs = f(self.X)
@@ -64,7 +88,18 @@ class RandomEffects:
                                                                           self.p.ld(lam) / self.p.scale.ld_mult)
         return ll, beta, s2
 
-    def full(self, beta, rho, lam, phi, s2) -> float:
+    def full(self, beta: np.ndarray, rho: float, lam: float, phi: float, s2: float) -> float:
+        """Full log-likelihood at every parameter.
+
+        Parameters
+        ----------
+        beta : ndarray
+        rho, lam, phi, s2 : float
+
+        Returns
+        -------
+        float
+        """
         f, extra = self._transform(lam, phi)
         e = f((self.y - rho * self.Wy - self.X @ beta)[:, None]).ravel()
         n = self.N * self.T
@@ -72,14 +107,35 @@ class RandomEffects:
                 + self.T * (self.p.ld(rho) + self.p.ld(lam)) / self.p.scale.ld_mult)
 
 
-def fit_random(spec, formula: str, data: pd.DataFrame, w: Weights, *, entity, time, durbin, method):
-    from .results import SpatialResults
+def fit_random(spec: ModelSpec, formula: str, data: pd.DataFrame, w: Weights, *, entity: Hashable,
+               time: Hashable, durbin: Sequence[str] | None, method: str) -> tuple[Estimate, HessianCovariance]:
+    """Random-effects ML fit: the estimate and the inverse numerical Hessian over (b, rho|lambda, sigma2).
 
+    Parameters
+    ----------
+    spec : ModelSpec
+        Any model but SAC.
+    formula : str
+    data : DataFrame
+    w : Weights
+    entity, time : hashable
+        Panel id columns.
+    durbin : sequence of str, optional
+        Regressors with W x terms.
+    method : str
+        Log-determinant strategy.
+
+    Returns
+    -------
+    (Estimate, HessianCovariance)
+        ``extra`` holds phi = s2_mu/s2, its standard error, s2_mu and the random-effect share.
+    """
     if spec.lag and spec.error:
         raise SpatialInnoError("random effects are implemented for SAR, SEM, SDM, SDEM, SLX and OLS, not SAC")
     design = panel(formula, data, w, entity, time, "random")
-    if design.N > DENSE_MAX:
-        raise SpatialInnoError(f"random effects use dense N x N algebra; N = {design.N} > {DENSE_MAX}: use fixed effects")
+    if design.N > DENSE_RANDOM_EFFECTS_MAX:
+        raise SpatialInnoError(f"random effects use dense N x N algebra; N = {design.N} > "
+                               f"{DENSE_RANDOM_EFFECTS_MAX}: use fixed effects")
     dnames = durbin_columns(design.names, durbin) if spec.durbin else []
     p = Problem(design, spec, dnames, method, "none")
     re = RandomEffects(p)
@@ -98,15 +154,12 @@ def fit_random(spec, formula: str, data: pd.DataFrame, w: Weights, *, entity, ti
 
     starts = [[0.0, 0.0], [0.5 * hi, 0.0], [0.0, 2.0], [0.5 * hi, -2.0]] if has_sp else [[0.0], [2.0], [-2.0]]
     bounds = ([(lo, hi)] if has_sp else []) + [(-25.0, 12.0)]
-    best = None
-    for s0 in starts:
-        r = optimize.minimize(neg, np.array(s0, float), method="L-BFGS-B", bounds=bounds,
-                              options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 2000})
-        if best is None or r.fun < best.fun:
-            best = r
-    x = p._newton(lambda v: -neg(v), best.x, -25.0 if not has_sp else min(lo, -25.0), 12.0)
+    fits = [optimize.minimize(neg, np.array(s0, float), method="L-BFGS-B", bounds=bounds,
+                              options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 2000}) for s0 in starts]
+    best = min(fits, key=lambda r: r.fun)
+    x, _ = newton_polish(lambda v: -neg(v), best.x, -25.0 if not has_sp else min(lo, -25.0), 12.0)
     if has_sp:
-        p._check_interior(x[0], "rho" if spec.lag else "lambda")
+        check_interior(x[0], "rho" if spec.lag else "lambda", p.bounds)
     if x[-1] <= -24.0:
         raise EstimationError("the random-effect variance is estimated at zero (phi -> 0); use a pooled model "
                               "(fixed_effects='none')")
@@ -124,16 +177,10 @@ def fit_random(spec, formula: str, data: pd.DataFrame, w: Weights, *, entity, ti
     cov = np.linalg.inv(-H)
     keep = list(range(k + (1 if has_sp else 0))) + [len(theta) - 1]
     resid = re.y - rho * re.Wy - re.X @ beta
-    res = SpatialResults(p, rho, lam, {"beta": beta, "resid": resid, "sigma2": s2, "llf": llf},
-                         cov[np.ix_(keep, keep)])
-    phi_se = float(np.sqrt(cov[-2, -2]))
-    res.fixed_effects = "random"
-    res.extra.update({"phi (s2_mu/s2)": float(phi), "phi_se": phi_se, "sigma2_mu": float(phi * s2),
-                      "random-effect share": float(phi / (1 + phi))})
-    res.df_model += 1
-    res.aic = -2 * res.llf + 2 * res.df_model
-    res.bic = -2 * res.llf + np.log(res.nobs) * res.df_model
-    return res
+    extra = {"phi (s2_mu/s2)": float(phi), "phi_se": float(np.sqrt(cov[-2, -2])), "sigma2_mu": float(phi * s2),
+             "random-effect share": float(phi / (1 + phi))}
+    est = make_estimate(p, rho, lam, beta, s2, llf, resid, extra=extra, extra_params=1)
+    return est, HessianCovariance(est, cov[np.ix_(keep, keep)])
 
 
 def _hessian(f, x: np.ndarray) -> np.ndarray:

@@ -16,6 +16,20 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ModelSpec:
+    """Which spatial terms a model carries.
+
+    Parameters
+    ----------
+    name : str
+        OLS, SLX, SAR, SEM, SDM, SDEM or SAC.
+    lag : bool
+        rho W y.
+    error : bool
+        lambda W u.
+    durbin : bool
+        W X theta.
+    """
+
     name: str
     lag: bool     # rho W y
     error: bool   # lambda W u
@@ -23,6 +37,7 @@ class ModelSpec:
 
     @property
     def spatial_params(self) -> list[str]:
+        """Names of the spatial parameters, ``rho`` before ``lambda``."""
         return (["rho"] if self.lag else []) + (["lambda"] if self.error else [])
 
 

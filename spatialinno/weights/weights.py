@@ -7,7 +7,7 @@ and the normalisation applied. Every transformation returns a new object.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 import numpy as np
@@ -55,27 +55,28 @@ class Weights:
         kind: str = "custom",
         meta: dict[str, Any] | None = None,
     ) -> None:
-        ids = pd.Index(list(ids))
-        if ids.has_duplicates:
-            raise IdError(f"weights ids must be unique; duplicated: {preview(ids[ids.duplicated()].unique())}")
-        if ids.hasnans:
+        index = pd.Index(list(ids))
+        if index.has_duplicates:
+            raise IdError(f"weights ids must be unique; duplicated: {preview(index[index.duplicated()].unique())}")
+        if index.hasnans:
             raise IdError("weights ids contain missing values; give every region an id")
         raw = sp.csr_matrix(raw, dtype=float)
-        if raw.shape != (len(ids), len(ids)):
-            raise SpatialInnoError(f"weights matrix is {raw.shape} but there are {len(ids)} ids")
+        if raw.shape != (len(index), len(index)):
+            raise SpatialInnoError(f"weights matrix is {raw.shape} but there are {len(index)} ids")
         if not np.all(np.isfinite(raw.data)):
             raise SpatialInnoError("weights contain NaN or infinite values; check the input distances or values")
         if raw.diagonal().any():
-            bad = ids[np.flatnonzero(raw.diagonal())]
-            raise SpatialInnoError(f"weights have non-zero diagonal (self-links) for ids {preview(bad)}; set w_ii = 0")
-        ids.name = ids.name or "id"
-        self._ids = ids
+            bad = index[np.flatnonzero(raw.diagonal())]
+            raise SpatialInnoError(f"weights have non-zero diagonal (self-links) for ids {preview(bad)}; set "
+                                   f"w_ii = 0")
+        index.name = index.name or "id"
+        self._ids: pd.Index = index
         self._raw = _freeze(raw)
         self._normalization = normalization
         self._sparse = _freeze(normalize_matrix(self._raw, normalization))
         self._kind = kind
         self._meta = dict(meta or {})
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[Hashable, Any] = {}
 
     # -- constructors ---------------------------------------------------------------------
     @classmethod
@@ -83,6 +84,18 @@ class Weights:
         """Weights from a sparse (or dense) matrix whose rows/columns follow ``ids``.
 
         ``normalization`` is applied to ``matrix`` (default ``"none"``: taken as given).
+
+        Parameters
+        ----------
+        matrix : sparse matrix or ndarray
+        ids : iterable of hashable
+        normalization : str
+        kind : str
+            Description of how the weights were built.
+
+        Returns
+        -------
+        Weights
         """
         return cls(matrix, ids, normalization=normalization, kind=kind)
 
@@ -92,12 +105,31 @@ class Weights:
 
         ``normalization=None`` labels the result ``"row"`` when every non-empty row sums to 1
         (row-normalising it again changes nothing), else ``"none"``.
+
+        Parameters
+        ----------
+        g : libpysal.graph.Graph
+        normalization : str, optional
+
+        Returns
+        -------
+        Weights
         """
         return cls._from_matrix(g.sparse, g.unique_ids, normalization, "libpysal Graph")
 
     @classmethod
     def from_W(cls, w, normalization: str | None = None) -> Weights:
-        """Weights from a libpysal ``W`` (``id_order``), its current transform taken as given."""
+        """Weights from a libpysal ``W`` (``id_order``), its current transform taken as given.
+
+        Parameters
+        ----------
+        w : libpysal.weights.W
+        normalization : str, optional
+
+        Returns
+        -------
+        Weights
+        """
         return cls._from_matrix(w.sparse, w.id_order, normalization, "libpysal W")
 
     @classmethod
@@ -110,10 +142,12 @@ class Weights:
     # -- read-only properties ------------------------------------------------------------
     @property
     def ids(self) -> pd.Index:
+        """Region ids, in row/column order."""
         return self._ids
 
     @property
     def n(self) -> int:
+        """Number of regions."""
         return len(self._ids)
 
     @property
@@ -128,18 +162,22 @@ class Weights:
 
     @property
     def normalization(self) -> str:
+        """Normalisation applied to the raw weights."""
         return self._normalization
 
     @property
     def kind(self) -> str:
+        """How the weights were built."""
         return self._kind
 
     @property
     def meta(self) -> dict[str, Any]:
+        """Builder details (a copy)."""
         return dict(self._meta)
 
     @property
     def cardinalities(self) -> pd.Series:
+        """Number of neighbours of each region, indexed by id."""
         return pd.Series(np.diff(self._raw.indptr), index=self._ids, name="neighbors")
 
     @property
@@ -155,13 +193,56 @@ class Weights:
     @property
     def is_symmetric(self) -> bool:
         """Whether the *raw* weights are symmetric (the normalised matrix is then similar to a symmetric one)."""
-        if "symmetric" not in self._cache:
+        def check() -> bool:
             d = self._raw - self._raw.T
-            self._cache["symmetric"] = bool(d.nnz == 0 or np.abs(d.data).max() <= 1e-12 * max(1.0, np.abs(self._raw.data).max()))
-        return self._cache["symmetric"]
+            return bool(d.nnz == 0 or np.abs(d.data).max() <= 1e-12 * max(1.0, np.abs(self._raw.data).max()))
+
+        return self.memo("symmetric", check)
+
+    # -- per-W cache ---------------------------------------------------------------------
+    def memo(self, key: Hashable, factory: Callable[[], Any]) -> Any:
+        """The value stored under ``key`` for this weights object, computed by ``factory()`` on first use.
+
+        Derived quantities of W (eigenvalues, trace moments, effect kernels) are computed once per
+        Weights object and shared by every model fitted with it. The public state of the object is never
+        changed. When two threads compute the same key at once, both get the value stored first.
+
+        Parameters
+        ----------
+        key : hashable
+            Name of the derived quantity (include every argument it depends on, e.g. ``("moments", 64)``).
+        factory : callable
+            Computes the value from this object alone; called at most once per key unless threads race.
+
+        Returns
+        -------
+        object
+            The stored value (the caller must not mutate it).
+        """
+        missing = object()
+        value = self._cache.get(key, missing)
+        if value is missing:
+            value = self._cache.setdefault(key, factory())
+        return value
 
     # -- queries -------------------------------------------------------------------------
-    def _pos(self, ids: Iterable[Hashable]) -> np.ndarray:
+    def positions(self, ids: Iterable[Hashable]) -> np.ndarray:
+        """Row (and column) positions in this matrix of the regions ``ids``, in the order given.
+
+        Parameters
+        ----------
+        ids : iterable of hashable
+            Region ids, each one of ``w.ids``.
+
+        Returns
+        -------
+        ndarray of int
+
+        Raises
+        ------
+        IdError
+            Naming the ids that are not in the weights.
+        """
         ids = list(ids)
         pos = self._ids.get_indexer(ids)
         if (pos < 0).any():
@@ -170,20 +251,49 @@ class Weights:
         return pos
 
     def neighbors(self, id: Hashable) -> pd.Series:
-        """Neighbours of region ``id`` and their (normalised) weights, indexed by id."""
-        i = self._pos([id])[0]
+        """Neighbours of region ``id`` and their (normalised) weights, indexed by id.
+
+        Parameters
+        ----------
+        id : hashable
+
+        Returns
+        -------
+        Series
+        """
+        i = self.positions([id])[0]
         row = self._sparse.getrow(i)
         return pd.Series(row.data, index=self._ids[row.indices], name=f"w[{id}]")
 
     def normalize(self, kind: str) -> Weights:
-        """A new Weights with the raw matrix normalised by ``kind``."""
+        """A new Weights with the raw matrix normalised by ``kind``.
+
+        Parameters
+        ----------
+        kind : str
+            One of ``"row"``, ``"spectral"``, ``"minmax"``, ``"none"``.
+
+        Returns
+        -------
+        Weights
+        """
         if kind not in KINDS:
             raise SpatialInnoError(f"unknown normalisation {kind!r}; use one of {', '.join(KINDS)}")
         return Weights(self._raw, self._ids, normalization=kind, kind=self._kind, meta=self._meta)
 
     def subset(self, ids: Iterable[Hashable], normalize: str | None = None) -> Weights:
-        """Weights restricted to ``ids`` (in that order), re-normalised (default: as now)."""
-        pos = self._pos(ids)
+        """Weights restricted to ``ids`` (in that order), re-normalised (default: as now).
+
+        Parameters
+        ----------
+        ids : iterable of hashable
+        normalize : str, optional
+
+        Returns
+        -------
+        Weights
+        """
+        pos = self.positions(ids)
         if len(set(pos)) != len(pos):
             raise IdError("subset ids must be unique")
         raw = self._raw[pos][:, pos]
@@ -194,25 +304,46 @@ class Weights:
         """Positions in ``ids`` of each weights id; error naming every mismatch in either direction.
 
         ``ids`` must hold exactly the weights ids (any order, no duplicates).
+
+        Parameters
+        ----------
+        ids : iterable of hashable
+        what : str
+            Name of the data in error messages.
+
+        Returns
+        -------
+        ndarray of int
         """
-        ids = pd.Index(list(ids))
-        if ids.has_duplicates:
-            raise IdError(f"{what} has duplicated ids: {preview(ids[ids.duplicated()].unique())}; each region must appear once")
-        diff = mismatch(f"ids in the {what} but not in the weights", ids.difference(self._ids, sort=False),
-                        f"weights ids missing from the {what}", self._ids.difference(ids, sort=False))
+        given = pd.Index(list(ids))
+        if given.has_duplicates:
+            raise IdError(f"{what} has duplicated ids: {preview(given[given.duplicated()].unique())}; each region "
+                          f"must appear once")
+        diff = mismatch(f"ids in the {what} but not in the weights", given.difference(self._ids, sort=False),
+                        f"weights ids missing from the {what}", self._ids.difference(given, sort=False))
         if diff:
             raise IdError(diff + ". Build the weights on the same regions, or use w.subset(ids).")
-        return ids.get_indexer(self._ids)
+        return given.get_indexer(self._ids)
 
     # -- conversions ---------------------------------------------------------------------
     def to_graph(self):
-        """libpysal ``Graph`` with the normalised weights (islands kept as isolates)."""
+        """libpysal ``Graph`` with the normalised weights (islands kept as isolates).
+
+        Returns
+        -------
+        libpysal.graph.Graph
+        """
         from libpysal.graph import Graph
 
         return Graph.from_sparse(self._sparse, ids=self._ids.to_numpy())
 
     def to_W(self):
-        """libpysal ``W`` with the normalised weights (``id_order`` = ids)."""
+        """libpysal ``W`` with the normalised weights (``id_order`` = ids).
+
+        Returns
+        -------
+        libpysal.weights.W
+        """
         from libpysal.weights import W
 
         m = self._sparse
@@ -224,13 +355,23 @@ class Weights:
         return W(neighbors, weights, id_order=list(self._ids), silence_warnings=True)
 
     def to_frame(self) -> pd.DataFrame:
-        """Links as a long DataFrame ``focal, neighbor, weight``."""
+        """Links as a long DataFrame ``focal, neighbor, weight``.
+
+        Returns
+        -------
+        DataFrame
+        """
         c = self._sparse.tocoo()
         return pd.DataFrame({"focal": self._ids[c.row], "neighbor": self._ids[c.col], "weight": c.data})
 
     # -- description ---------------------------------------------------------------------
     def summary(self) -> pd.Series:
-        """n, links, mean/min/max neighbours, islands, symmetry, normalisation."""
+        """n, links, mean/min/max neighbours, islands, symmetry, normalisation.
+
+        Returns
+        -------
+        Series
+        """
         card = np.diff(self._raw.indptr)
         return pd.Series(
             {
@@ -249,7 +390,12 @@ class Weights:
         )
 
     def describe(self) -> str:
-        """One line for result summaries: kind, normalisation, n, links."""
+        """One line for result summaries: kind, normalisation, n, links.
+
+        Returns
+        -------
+        str
+        """
         return f"{self._kind}, {self._normalization}-normalised, n={self.n}, links={self.n_links}"
 
     def __repr__(self) -> str:

@@ -59,7 +59,7 @@ def test_log_determinant_traces_are_exact(lattice_data, effects):
     if effects == "twoway":
         Q = np.eye(w.n) - 1.0 / w.n
         G = Q @ G @ Q
-    t1, t2 = info_mod.logdet_traces(res._p, rho)
+    t1, t2 = info_mod.logdet_traces(res.estimate.problem, rho)
     assert abs(t1 - np.trace(G)) < 1e-6 * abs(np.trace(G))
     assert abs(t2 - np.trace(G @ G)) < 1e-6 * np.trace(G @ G)
 

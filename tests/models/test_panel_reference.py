@@ -40,7 +40,7 @@ def test_dummy_variable_ml_matches_r(produc, panel_ref, fe, model):
     assert rel(res.sigma2, r["sigma2"]) < 1e-6
     assert abs(res.llf - r["loglik"]) < 1e-6
     assert res.bias_correction == "none" and res.fixed_effects == fe
-    assert "Bias correction none" in res.summary().replace("  ", " ").replace("  ", " ")
+    assert "Bias correction none" in str(res.summary()).replace("  ", " ").replace("  ", " ")
 
 
 def test_recovered_fixed_effects_match_r(produc, panel_ref):

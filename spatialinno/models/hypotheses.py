@@ -6,8 +6,10 @@
   a W x term, by the delta method with Jacobian d/dp (theta + rho b).
 - Hausman (FE vs RE): H = d' (V_FE - V_RE)^-1 d over the parameters common to both fits (slopes and the
   shared spatial parameter, as in Elhorst's panel code; never the constant), df = their number.
-- Joint significance of fixed effects (Elhorst 2014, §3.4): LR of the two-way dummy-variable model
-  against the time-only (entity effects, df N-1) and entity-only (time effects, df T-1) models.
+
+Each reads results only through their public attributes (``params``, ``cov_params()``, ``llf``,
+``df_model``, ``nobs``, ``fixed_effects``, ``model``). The LR test of fixed effects, which re-estimates,
+lives in :mod:`.fe_tests`.
 """
 
 from __future__ import annotations
@@ -26,7 +28,18 @@ def _series(name: str, stat: float, df: int, extra: dict | None = None) -> pd.Se
 
 
 def lr_test(a, b) -> pd.Series:
-    """LR test of the smaller of two nested fits against the larger one."""
+    """LR test of the smaller of two nested fits against the larger one.
+
+    Parameters
+    ----------
+    a, b : SpatialResults
+        Fits on the same observations and fixed effects.
+
+    Returns
+    -------
+    Series
+        statistic, df, p_value, the two model names and log-likelihoods.
+    """
     if a.nobs != b.nobs or a.fixed_effects != b.fixed_effects:
         raise SpatialInnoError("LR tests need two fits on the same observations and fixed effects")
     big, small = (a, b) if a.df_model >= b.df_model else (b, a)
@@ -40,6 +53,20 @@ def lr_test(a, b) -> pd.Series:
 
 
 def wald_test(res, restriction) -> pd.Series:
+    """Wald test of a restriction on ``res.params`` with covariance ``res.cov_params()``.
+
+    Parameters
+    ----------
+    res : SpatialResults
+    restriction : str, list of str or (array, array)
+        ``"theta=0"``, ``"rho=0"``, ``"lambda=0"``, ``"common_factor"``, one parameter name, a list of names
+        jointly zero, or (R, q) for R params = q.
+
+    Returns
+    -------
+    Series
+        statistic, df, p_value.
+    """
     p, V = res.params, res.cov_params()
     names = list(p.index)
     if isinstance(restriction, str) and restriction == "common_factor":
@@ -82,7 +109,18 @@ def wald_test(res, restriction) -> pd.Series:
 
 
 def hausman(fe, re) -> pd.Series:
-    """Hausman test of random against fixed effects over the common slope coefficients."""
+    """Hausman test of random against fixed effects over the common slope coefficients.
+
+    Parameters
+    ----------
+    fe, re : SpatialResults
+        Fixed- and random-effects fits of the same model.
+
+    Returns
+    -------
+    Series
+        statistic, df, p_value, the coefficients compared and whether V_FE - V_RE is positive definite.
+    """
     common = [n for n in fe.params.index if n in re.params.index and n != "Intercept"]
     if not common:
         raise SpatialInnoError("the two fits share no slope coefficients")
@@ -92,19 +130,3 @@ def hausman(fe, re) -> pd.Series:
     ev = np.linalg.eigvalsh(V)
     return _series("Hausman FE vs RE", stat, len(common), {"coefficients": common,
                                                             "V_diff_positive_definite": bool(ev.min() > 0)})
-
-
-def fixed_effects_lr(model: str, formula: str, data, w, *, entity, time, durbin=None) -> pd.DataFrame:
-    """LR tests that the entity effects and the time effects are jointly zero (dummy-variable ML fits)."""
-    from .model import fit
-
-    kw = dict(entity=entity, time=time, bias_correction="none", durbin=durbin)
-    two = fit(model, formula, data, w, fixed_effects="twoway", **kw)
-    ent = fit(model, formula, data, w, fixed_effects="entity", **kw)
-    tim = fit(model, formula, data, w, fixed_effects="time", **kw)
-    rows = {"entity effects": (2 * (two.llf - tim.llf), two.N - 1),
-            "time effects": (2 * (two.llf - ent.llf), two.T - 1)}
-    out = pd.DataFrame({k: {"statistic": v[0], "df": v[1], "p_value": stats.chi2.sf(v[0], v[1])}
-                        for k, v in rows.items()}).T
-    out["df"] = out["df"].astype(int)
-    return out
