@@ -98,7 +98,12 @@ class PeriodWeights:
         return iter(self._weights)
 
     def items(self) -> Iterator[tuple[Hashable, Weights]]:
-        """(period, Weights) pairs in period order."""
+        """(period, Weights) pairs in period order.
+
+        Returns
+        -------
+        iterator of (period, Weights)
+        """
         return iter(self._weights.items())
 
     def __eq__(self, other: object) -> bool:
