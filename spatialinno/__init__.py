@@ -4,13 +4,14 @@ Weights indexed by region ids, exploratory diagnostics, maximum-likelihood spati
 cross-sections and panels, LeSage-Pace effects with inference, and distance decay of spillovers.
 """
 
-from . import agglomeration, datasets, models, plot, weights
+from . import agglomeration, datasets, models, parallel, plot, weights
 from .diagnostics import (bivariate_moran, geary, getis_ord, lm_tests, local_bivariate_moran, local_getis_ord,
                           local_moran, moran, moran_by_period)
 from .errors import SpatialInnoError
 from .models import ols, sac, sar, sdem, sdm, sem, slx
 from .decay import distance_decay
 from .models.tests import fixed_effects_lr, hausman
+from .simulation import simulate_study
 from .tables import compare
 from .weights import Weights
 
@@ -19,3 +20,4 @@ __version__ = "0.1.0"
 __all__ = ["SpatialInnoError", "Weights", "weights", "datasets", "models", "ols", "slx", "sar", "sem", "sdm", "sdem",
            "sac", "agglomeration", "compare", "distance_decay", "hausman", "fixed_effects_lr", "plot", "moran", "moran_by_period", "local_moran", "bivariate_moran",
            "local_bivariate_moran", "geary", "getis_ord", "local_getis_ord", "lm_tests", "__version__"]
+__all__ += ["simulate_study", "parallel"]
