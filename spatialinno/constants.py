@@ -34,4 +34,4 @@ DENSE_EIGEN_NORMALIZE_MAX: Final[int] = 2000
 #: n_jobs > 1 starts local worker processes only when the estimated serial run time of the remaining tasks is at
 #: least this many seconds: the start-up of a two-process pool importing spatialinno (forkserver) measured on a
 #: 2-core machine, so that n_jobs > 1 is never much slower than serial (see spatialinno/parallel.py).
-PROCESS_POOL_MIN_SECONDS: Final[float] = 2.0
+PROCESS_POOL_MIN_SECONDS: Final[float] = 3.0
