@@ -32,6 +32,6 @@ DENSE_DISTANCE_MAX: Final[int] = 5000
 DENSE_EIGEN_NORMALIZE_MAX: Final[int] = 2000
 
 #: n_jobs > 1 starts local worker processes only when the estimated serial run time of the remaining tasks is at
-#: least this many seconds: the start-up of a two-process pool importing spatialinno (forkserver) measured on a
-#: 2-core machine, so that n_jobs > 1 is never much slower than serial (see spatialinno/parallel.py).
-PROCESS_POOL_MIN_SECONDS: Final[float] = 3.0
+#: least this many seconds: about the start-up of the first process pool of a session (1.6 s: fork server started,
+#: spatialinno imported, measured on an idle 2-core machine; later pools start in 0.1 s). See parallel.py.
+PROCESS_POOL_MIN_SECONDS: Final[float] = 2.0

@@ -4,8 +4,8 @@ Every Monte Carlo loop of spatialinno (simulation studies, bootstrap covariances
 is a list of independent fits. :func:`run_tasks` runs ``func(shared, task)`` for each task
 
 - serially (``n_jobs=1``, ``client=None``),
-- in ``n_jobs`` local processes (:class:`concurrent.futures.ProcessPoolExecutor`, forkserver start where
-  available, else spawn), or
+- in ``n_jobs`` local processes: this one and a pool of ``n_jobs - 1`` workers
+  (:class:`concurrent.futures.ProcessPoolExecutor`, forkserver start where available, else spawn), or
 - on a ``dask.distributed.Client`` (``client=``), a ``LocalCluster`` or any Dask cluster,
 
 and returns the results in the order of ``tasks`` whatever the order in which they complete. Every task runs
@@ -17,11 +17,13 @@ serial, with processes and on Dask (on machines with the same numpy/BLAS build).
 task: to processes through the pool initialiser (serialised with cloudpickle, so closures and lambdas work), to
 Dask through ``client.scatter(..., broadcast=True)``.
 
-Local processes cost a start-up (about 1-2 s for a pool of two workers importing spatialinno, measured on a
-2-core machine; see :data:`~spatialinno.constants.PROCESS_POOL_MIN_SECONDS`), so ``n_jobs > 1`` first runs two
-tasks in the calling process and times them; if the remaining work is below that threshold it continues serially,
-so ``n_jobs > 1`` is never much slower than ``n_jobs=1``. Tasks are sent in chunks (about four per worker) to
-amortise the inter-process traffic.
+Local processes cost a start-up: 1.6 s for the first pool of a session (fork server started, spatialinno
+imported), 0.1 s for later pools (the fork server keeps spatialinno imported), measured on an idle 2-core
+machine; far more under load. Hence (1) ``n_jobs > 1`` first runs two tasks in the calling process and times them,
+and continues serially if the remaining work is below :data:`~spatialinno.constants.PROCESS_POOL_MIN_SECONDS`;
+(2) otherwise the calling process keeps working while the pool starts: the pool takes chunks of tasks from the
+front of the queue and this process from the back until they meet. So ``n_jobs > 1`` is never much slower than
+``n_jobs=1``. Tasks go in chunks (about eight per worker) to amortise the inter-process traffic.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from .constants import PROCESS_POOL_MIN_SECONDS
 from .errors import SpatialInnoError
 
 #: Chunks per worker: enough for load balancing, few enough to amortise the per-chunk overhead.
-CHUNKS_PER_WORKER = 4
+CHUNKS_PER_WORKER = 8
 
 # the (func, shared) pair of a pool worker process, set once by the pool initialiser
 _WORKER_STATE: tuple[Callable, Any] | None = None
@@ -74,7 +76,20 @@ def spawn_seeds(seed: int | np.random.SeedSequence, n: int) -> list[np.random.Se
 def resolve_n_jobs(n_jobs: int) -> int:
     """Number of worker processes: ``n_jobs`` itself, or ``os.cpu_count() + 1 + n_jobs`` when negative (-1 = all).
 
-    Raises :class:`~spatialinno.errors.SpatialInnoError` for 0 or a non-integer.
+    Parameters
+    ----------
+    n_jobs : int
+        Requested processes; negative counts back from the number of cores.
+
+    Returns
+    -------
+    int
+        At least 1.
+
+    Raises
+    ------
+    SpatialInnoError
+        ``n_jobs`` is 0, a bool or not an integer.
     """
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
         raise SpatialInnoError(f"n_jobs must be a positive integer, or -1 for all cores (got {n_jobs!r})")
@@ -84,7 +99,13 @@ def resolve_n_jobs(n_jobs: int) -> int:
 
 
 def require_distributed():
-    """Import ``dask.distributed`` or raise :class:`~spatialinno.errors.SpatialInnoError` with the pip command."""
+    """Import ``dask.distributed`` or raise :class:`~spatialinno.errors.SpatialInnoError` with the pip command.
+
+    Returns
+    -------
+    module
+        The ``distributed`` package.
+    """
     try:
         import distributed
     except ImportError:
@@ -94,7 +115,22 @@ def require_distributed():
 
 
 def run_chunk(func: Callable, shared: Any, chunk: Sequence) -> list:
-    """``[func(shared, task) for task in chunk]`` with one BLAS thread (the unit of work of every executor)."""
+    """``[func(shared, task) for task in chunk]`` with one BLAS thread (the unit of work of every executor).
+
+    Parameters
+    ----------
+    func : callable
+        ``func(shared, task) -> result``.
+    shared : object
+        Context common to all tasks.
+    chunk : sequence
+        Tasks to run in order.
+
+    Returns
+    -------
+    list
+        The results in the order of ``chunk``.
+    """
     with threadpool_limits(limits=1):
         return [func(shared, task) for task in chunk]
 
@@ -107,12 +143,29 @@ def _init_worker(payload: bytes) -> None:
 
 
 def _run_worker_chunk(chunk: Sequence) -> list:
+    if _WORKER_STATE is None:
+        raise RuntimeError("worker process started without the pool initialiser")
     func, shared = _WORKER_STATE
     return run_chunk(func, shared, chunk)
 
 
 def chunked(items: Sequence, workers: int, per_worker: int = CHUNKS_PER_WORKER) -> list[list]:
-    """Split ``items`` into consecutive chunks, about ``per_worker`` per worker (order kept)."""
+    """Split ``items`` into consecutive chunks, about ``per_worker`` per worker (order kept).
+
+    Parameters
+    ----------
+    items : sequence
+        Tasks.
+    workers : int
+        Number of workers.
+    per_worker : int, default ``CHUNKS_PER_WORKER``
+        Chunks per worker.
+
+    Returns
+    -------
+    list of list
+        Chunks of ceil(len(items) / (workers * per_worker)) items (the last may be shorter).
+    """
     size = max(1, math.ceil(len(items) / (workers * per_worker)))
     return [list(items[i:i + size]) for i in range(0, len(items), size)]
 
@@ -127,22 +180,37 @@ def _pool_context():
 
 
 def _run_processes(func: Callable, shared: Any, tasks: Sequence, workers: int, bar) -> list:
+    """``workers`` processes in all: this one and a pool of ``workers - 1``.
+
+    The pool takes chunks from the front of the queue; this process takes them from the back (a chunk the pool
+    has not started is cancelled there and run here) until the two meet, so the pool's start-up is never time
+    lost: with a slow start this process simply does more of the work.
+    """
     chunks = chunked(tasks, workers)
     payload = cloudpickle.dumps((func, shared))
     out: list = [None] * len(chunks)
-    with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=_pool_context(),
-                             initializer=_init_worker, initargs=(payload,)) as pool:
-        pending = {pool.submit(_run_worker_chunk, c): i for i, c in enumerate(chunks)}
+    pool = ProcessPoolExecutor(max_workers=max(1, min(workers - 1, len(chunks))), mp_context=_pool_context(),
+                               initializer=_init_worker, initargs=(payload,))
+    try:
+        futures = [pool.submit(_run_worker_chunk, c) for c in chunks]
+        pending = dict(zip(futures, range(len(chunks))))
+        for i in reversed(range(len(chunks))):
+            if not futures[i].cancel():  # already running or done in the pool: the two ends have met
+                break
+            del pending[futures[i]]
+            out[i] = run_chunk(func, shared, chunks[i])
+            bar.update(len(chunks[i]))
         while pending:
             done, _ = wait(pending, return_when=FIRST_EXCEPTION)
             for fut in done:
                 i = pending.pop(fut)
-                if fut.exception() is not None:
-                    for other in pending:
-                        other.cancel()
-                    raise fut.exception()
+                error = fut.exception()
+                if error is not None:
+                    raise error
                 out[i] = fut.result()
                 bar.update(len(chunks[i]))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return [r for part in out for r in part]
 
 
@@ -152,7 +220,7 @@ def _run_dask(func: Callable, shared: Any, tasks: Sequence, client, bar) -> list
         raise SpatialInnoError(f"client must be a dask.distributed.Client (got {type(client).__name__})")
     workers = max(1, sum(client.nthreads().values()))
     chunks = chunked(tasks, workers)
-    shared_future = client.scatter(shared, broadcast=True, hash=False)
+    [shared_future] = client.scatter([shared], broadcast=True, hash=False)  # one object, even if a list
     futures = [client.submit(run_chunk, func, shared_future, c, pure=False) for c in chunks]
     index = {f.key: i for i, f in enumerate(futures)}
     out: list = [None] * len(chunks)
@@ -180,7 +248,7 @@ def run_tasks(func: Callable[[Any, Any], Any], tasks: Sequence, *, shared: Any =
     shared : object, optional
         Read-only context common to all tasks, sent once per worker.
     n_jobs : int, default 1
-        Local worker processes (-1: one per core). Below :data:`~spatialinno.constants.PROCESS_POOL_MIN_SECONDS`
+        Local processes in all, this one included (-1: one per core). Below :data:`~spatialinno.constants.PROCESS_POOL_MIN_SECONDS`
         of estimated serial work the tasks run serially (two tasks are timed in the calling process).
     client : dask.distributed.Client, optional
         Run the tasks on this Dask cluster instead (exclusive with ``n_jobs > 1``).

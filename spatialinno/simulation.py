@@ -133,7 +133,8 @@ def study_design(model: str, params: Mapping[str, float]) -> Design:
     """
     family = str(model).upper()
     if family not in MODEL_FAMILIES:
-        raise SpecificationError(f"unknown model {model!r}; choose one of {preview([m.lower() for m in MODEL_FAMILIES])}")
+        names = [m.lower() for m in MODEL_FAMILIES]
+        raise SpecificationError(f"unknown model {model!r}; choose one of {preview(names)}")
     if not isinstance(params, Mapping) or not params:
         raise SpecificationError("params must be a non-empty dict of true values by result name, e.g. "
                                  "{'rho': 0.4, 'Intercept': 1, 'x1': 1, 'sigma2': 1}")
@@ -165,8 +166,9 @@ def study_design(model: str, params: Mapping[str, float]) -> Design:
     regressors = tuple(p for p in values if p not in ("Intercept", "sigma2", *SPATIAL) and not p.startswith("W_"))
     orphans = [p for p in wx if p[2:] not in regressors]
     if orphans:
-        raise SpecificationError(f"{preview(orphans)} given without the coefficient of {preview([p[2:] for p in orphans])}"
-                                 "; add it to params (0 if the regressor acts only through W x)")
+        bare = preview([p[2:] for p in orphans])
+        raise SpecificationError(f"{preview(orphans)} given without the coefficient of {bare}; add it to params "
+                                 "(0 if the regressor acts only through W x)")
     if durbin and not wx:
         raise SpecificationError(f"{family} needs at least one W_x coefficient in params (e.g. 'W_x1': 0.5); "
                                  "without W x terms use " + ("'sar'" if family == "SDM" else "'sem'" if

@@ -32,8 +32,19 @@ def slow_first(shared, i):
     return i, os.getpid()
 
 
+def slow_here(shared, i):
+    """Slow in the calling process (pid ``shared``), instant in a worker: the pool must take part of the work."""
+    if os.getpid() == shared:
+        time.sleep(0.5)
+    return i, os.getpid()
+
+
 def blas_threads(shared, i):
     return max(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas")
+
+
+def echo_shared(shared, i):
+    return shared, i
 
 
 def fails_on_three(shared, i):
@@ -78,9 +89,24 @@ def test_results_in_task_order_not_completion_order(client, always_pool):
     n = 8
     procs = parallel.run_tasks(slow_first, range(n), shared=n, n_jobs=2)
     assert [i for i, _ in procs] == list(range(n))
-    assert {pid for _, pid in procs[2:]} - {os.getpid()}  # after the two timed tasks, other processes ran them
     dask = parallel.run_tasks(slow_first, range(n), shared=n, client=client)
     assert [i for i, _ in dask] == list(range(n))
+
+
+def test_pool_and_calling_process_share_the_work(always_pool):
+    """48 tasks: 0.5 s each here (24 s alone), instant in the pool, which must therefore run some of them."""
+    out = parallel.run_tasks(slow_here, range(48), shared=os.getpid(), n_jobs=2)
+    assert [i for i, _ in out] == list(range(48))
+    pids = [pid for _, pid in out]
+    assert pids[:2] == [os.getpid()] * 2  # the two timed tasks
+    assert set(pids) - {os.getpid()}
+
+
+def test_shared_container_arrives_whole(client, always_pool):
+    shared = [1, {"a": 2}]
+    expected = [(shared, i) for i in range(5)]
+    assert parallel.run_tasks(echo_shared, range(5), shared=shared, client=client) == expected
+    assert parallel.run_tasks(echo_shared, range(5), shared=shared, n_jobs=2) == expected
 
 
 def test_cheap_tasks_stay_in_this_process():
@@ -104,7 +130,7 @@ def test_chunks_keep_order_and_cover_all():
     items = list(range(23))
     chunks = parallel.chunked(items, workers=2)
     assert [i for c in chunks for i in c] == items
-    assert len(chunks) == 8
+    assert len(chunks) == 12 and all(len(c) == 2 for c in chunks[:-1])
 
 
 @pytest.mark.parametrize("n_jobs", [0, 1.5, True, "2"])
