@@ -21,8 +21,9 @@ Local processes cost a start-up: 1.6 s for the first pool of a session (fork ser
 imported), 0.1 s for later pools (the fork server keeps spatialinno imported), measured on an idle 2-core
 machine; far more under load. Hence (1) ``n_jobs > 1`` first runs two tasks in the calling process and times them,
 and continues serially if the remaining work is below :data:`~spatialinno.constants.PROCESS_POOL_MIN_SECONDS`;
-(2) otherwise the calling process keeps working while the pool starts: the pool takes chunks of tasks from the
-front of the queue and this process from the back until they meet. So ``n_jobs > 1`` is never much slower than
+(2) otherwise the pool is started from a helper thread and the calling process keeps working meanwhile: pool
+workers take chunks of tasks from the front of one queue (one chunk each at a time) and this process from the
+back until the queue is empty. So ``n_jobs > 1`` is never much slower than
 ``n_jobs=1``. Tasks go in chunks (about eight per worker) to amortise the inter-process traffic.
 """
 
@@ -32,9 +33,11 @@ import math
 import multiprocessing
 import os
 import pickle
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import cloudpickle
@@ -182,34 +185,77 @@ def _pool_context():
 def _run_processes(func: Callable, shared: Any, tasks: Sequence, workers: int, bar) -> list:
     """``workers`` processes in all: this one and a pool of ``workers - 1``.
 
-    The pool takes chunks from the front of the queue; this process takes them from the back (a chunk the pool
-    has not started is cancelled there and run here) until the two meet, so the pool's start-up is never time
-    lost: with a slow start this process simply does more of the work.
+    Chunks wait in one queue. The pool is started from a helper thread (starting the fork server blocks), each
+    pool worker holds one chunk at a time and takes the next from the front when it finishes (a done-callback),
+    and this process takes chunks from the back meanwhile: the pool's start-up is never time lost (with a slow
+    start this process simply does more of the work) and both ends finish within a chunk of each other.
     """
     chunks = chunked(tasks, workers)
     payload = cloudpickle.dumps((func, shared))
     out: list = [None] * len(chunks)
-    pool = ProcessPoolExecutor(max_workers=max(1, min(workers - 1, len(chunks))), mp_context=_pool_context(),
-                               initializer=_init_worker, initargs=(payload,))
+    queue = deque(range(len(chunks)))
+    cond = threading.Condition()
+    state: dict[str, Any] = {"left": len(chunks), "tasks_done": 0, "error": None}
+    n_pool = max(1, min(workers - 1, len(chunks)))
+    pool = ProcessPoolExecutor(max_workers=n_pool, mp_context=_pool_context(), initializer=_init_worker,
+                               initargs=(payload,))
+
+    def record(i: int, result: list) -> None:
+        with cond:
+            out[i] = result
+            state["left"] -= 1
+            state["tasks_done"] += len(chunks[i])
+            cond.notify_all()
+
+    def feed(done=None, i: int = -1) -> None:
+        """Record a finished pool chunk (if any) and give the pool the next chunk from the front of the queue."""
+        if done is not None:
+            if done.cancelled():
+                return
+            if done.exception() is not None:
+                with cond:
+                    state["error"] = done.exception()
+                    cond.notify_all()
+                return
+            record(i, done.result())
+        with cond:
+            if not queue or state["error"] is not None:
+                return
+            j = queue.popleft()
+        try:
+            fut = pool.submit(_run_worker_chunk, chunks[j])  # outside the lock: may block while the pool starts
+        except RuntimeError:  # the pool was shut down (an error elsewhere)
+            return
+        fut.add_done_callback(lambda f: feed(f, j))
+
+    def show_progress() -> None:
+        bar.update(state["tasks_done"] - bar.n + start_count)
+
+    start_count = bar.n
+    def start_pool() -> None:
+        for _ in range(n_pool):
+            feed()
+
+    starter = threading.Thread(target=start_pool, daemon=True)
     try:
-        futures = [pool.submit(_run_worker_chunk, c) for c in chunks]
-        pending = dict(zip(futures, range(len(chunks))))
-        for i in reversed(range(len(chunks))):
-            if not futures[i].cancel():  # already running or done in the pool: the two ends have met
-                break
-            del pending[futures[i]]
-            out[i] = run_chunk(func, shared, chunks[i])
-            bar.update(len(chunks[i]))
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_EXCEPTION)
-            for fut in done:
-                i = pending.pop(fut)
-                error = fut.exception()
-                if error is not None:
-                    raise error
-                out[i] = fut.result()
-                bar.update(len(chunks[i]))
+        starter.start()
+        while True:
+            with cond:
+                if not queue or state["error"] is not None:
+                    break
+                i = queue.pop()
+            record(i, run_chunk(func, shared, chunks[i]))
+            show_progress()
+        with cond:
+            while state["left"] and state["error"] is None:
+                cond.wait(timeout=0.5)
+                show_progress()
+        if state["error"] is not None:
+            raise state["error"]
     finally:
+        with cond:
+            queue.clear()
+        starter.join()
         pool.shutdown(wait=True, cancel_futures=True)
     return [r for part in out for r in part]
 
