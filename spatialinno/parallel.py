@@ -23,8 +23,8 @@ machine; far more under load. Hence (1) ``n_jobs > 1`` first runs two tasks in t
 and continues serially if the remaining work is below :data:`~spatialinno.constants.PROCESS_POOL_MIN_SECONDS`;
 (2) otherwise the pool is started from a helper thread and the calling process keeps working meanwhile: pool
 workers take chunks of tasks from the front of one queue (one chunk each at a time) and this process from the
-back until the queue is empty. So ``n_jobs > 1`` is never much slower than
-``n_jobs=1``. Tasks go in chunks (about eight per worker) to amortise the inter-process traffic.
+back until the queue is empty. So ``n_jobs > 1`` is never much slower than ``n_jobs=1``. Tasks go in chunks
+(about eight per worker) to amortise the inter-process traffic.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
 import cloudpickle
@@ -185,10 +185,10 @@ def _pool_context():
 def _run_processes(func: Callable, shared: Any, tasks: Sequence, workers: int, bar) -> list:
     """``workers`` processes in all: this one and a pool of ``workers - 1``.
 
-    Chunks wait in one queue. The pool is started from a helper thread (starting the fork server blocks), each
-    pool worker holds one chunk at a time and takes the next from the front when it finishes (a done-callback),
-    and this process takes chunks from the back meanwhile: the pool's start-up is never time lost (with a slow
-    start this process simply does more of the work) and both ends finish within a chunk of each other.
+    Chunks wait in one queue. A helper thread starts the pool (starting the fork server blocks) and keeps one
+    chunk from the front of the queue in each pool worker; this process takes chunks from the back meanwhile: the
+    pool's start-up is never time lost (with a slow start this process simply does more of the work) and both
+    ends finish within a chunk of each other.
     """
     chunks = chunked(tasks, workers)
     payload = cloudpickle.dumps((func, shared))
@@ -207,38 +207,43 @@ def _run_processes(func: Callable, shared: Any, tasks: Sequence, workers: int, b
             state["tasks_done"] += len(chunks[i])
             cond.notify_all()
 
-    def feed(done=None, i: int = -1) -> None:
-        """Record a finished pool chunk (if any) and give the pool the next chunk from the front of the queue."""
-        if done is not None:
-            if done.cancelled():
+    def pool_side() -> None:
+        """Keep one chunk from the front of the queue in each pool worker; record what the pool finishes."""
+        inflight: dict = {}
+
+        def submit_next() -> None:
+            with cond:
+                if not queue or state["error"] is not None:
+                    return
+                j = queue.popleft()
+            try:
+                inflight[pool.submit(_run_worker_chunk, chunks[j])] = j  # blocks while the pool starts
+            except RuntimeError:  # the pool was shut down (an error elsewhere)
                 return
-            if done.exception() is not None:
-                with cond:
-                    state["error"] = done.exception()
-                    cond.notify_all()
-                return
-            record(i, done.result())
-        with cond:
-            if not queue or state["error"] is not None:
-                return
-            j = queue.popleft()
-        try:
-            fut = pool.submit(_run_worker_chunk, chunks[j])  # outside the lock: may block while the pool starts
-        except RuntimeError:  # the pool was shut down (an error elsewhere)
-            return
-        fut.add_done_callback(lambda f: feed(f, j))
+
+        for _ in range(n_pool):
+            submit_next()
+        while inflight:
+            done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+            for fut in done:
+                j = inflight.pop(fut)
+                if fut.cancelled():
+                    continue
+                if fut.exception() is not None:
+                    with cond:
+                        state["error"] = fut.exception()
+                        cond.notify_all()
+                    return
+                record(j, fut.result())
+                submit_next()
 
     def show_progress() -> None:
         bar.update(state["tasks_done"] - bar.n + start_count)
 
     start_count = bar.n
-    def start_pool() -> None:
-        for _ in range(n_pool):
-            feed()
-
-    starter = threading.Thread(target=start_pool, daemon=True)
+    feeder = threading.Thread(target=pool_side, daemon=True)
     try:
-        starter.start()
+        feeder.start()
         while True:
             with cond:
                 if not queue or state["error"] is not None:
@@ -255,8 +260,8 @@ def _run_processes(func: Callable, shared: Any, tasks: Sequence, workers: int, b
     finally:
         with cond:
             queue.clear()
-        starter.join()
         pool.shutdown(wait=True, cancel_futures=True)
+        feeder.join()
     return [r for part in out for r in part]
 
 
@@ -294,8 +299,9 @@ def run_tasks(func: Callable[[Any, Any], Any], tasks: Sequence, *, shared: Any =
     shared : object, optional
         Read-only context common to all tasks, sent once per worker.
     n_jobs : int, default 1
-        Local processes in all, this one included (-1: one per core). Below :data:`~spatialinno.constants.PROCESS_POOL_MIN_SECONDS`
-        of estimated serial work the tasks run serially (two tasks are timed in the calling process).
+        Local processes in all, this one included (-1: one per core). Below
+        :data:`~spatialinno.constants.PROCESS_POOL_MIN_SECONDS` of estimated serial work the tasks run serially
+        (two tasks are timed in the calling process).
     client : dask.distributed.Client, optional
         Run the tasks on this Dask cluster instead (exclusive with ``n_jobs > 1``).
     progress : bool, default False
