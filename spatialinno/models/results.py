@@ -293,3 +293,16 @@ class SpatialResults:
         body = t.to_latex(float_format=lambda x: f"{x:.4f}", escape=False)
         notes = ", ".join(f"{k}: {v}" for k, v in self._header()[:9]).replace("_", r"\_").replace("%", r"\%")
         return body + f"% {notes}\n"
+
+    def model_matrix(self) -> pd.DataFrame:
+        """Regressor matrix the coefficients were estimated on.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per coefficient, named as in ``params`` (``W_x`` Durbin terms included, ``rho`` and
+            ``lambda`` excluded); rows indexed like ``resid``. For fixed-effects panels the columns are
+            within-transformed (W applied before demeaning), exactly the matrix behind ``resid``; it is not
+            filtered by (I - lambda W).
+        """
+        return pd.DataFrame(self._p.Xt, index=self.resid.index, columns=list(self._p.names))

@@ -24,6 +24,7 @@ res <- list(meta = list(R_version = R.version.string, plm = as.character(package
 # ---- (1) Pesaran CD on Produc -------------------------------------------------------------------------
 pr <- read.csv(file.path(src, "produc_data.csv"), stringsAsFactors = FALSE)
 pdat <- pdata.frame(pr, index = c("state", "year"))
+states <- sort(unique(pr$state)); yrs <- sort(unique(pr$year))
 fml <- log(gsp) ~ log(pcap) + log(pc) + log(emp) + unemp
 cd <- list()
 cd$raw_unemp <- htest(pcdtest(pdat$unemp, test = "cd"))
@@ -45,7 +46,6 @@ write_resid(fe_ind, "plm_resid_within_individual.csv")
 write_resid(fe_two, "plm_resid_within_twoways.csv")
 # unbalanced: drop a deterministic set of rows; KANSAS keeps one year only (all its pairs have T_ij = 1 and are
 # omitted by plm with a warning); the next ten states lose their first 1..10 years
-states <- sort(unique(pr$state)); yrs <- sort(unique(pr$year))
 drop <- (pr$state == "KANSAS" & pr$year != 1980)
 for (k in 1:10) drop <- drop | (pr$state == states[k] & pr$year < yrs[1] + k)
 pu <- pr[!drop, ]
@@ -56,6 +56,11 @@ cd$unbalanced_raw_unemp <- htest(suppressWarnings(pcdtest(pud$unemp, test = "cd"
 fe_unb <- plm(fml, data = pud, model = "within", effect = "individual")
 cd$unbalanced_within_individual <- htest(suppressWarnings(pcdtest(fe_unb, test = "cd")))
 write_resid(fe_unb, "plm_resid_within_individual_unbalanced.csv")
+# local CD (pairs of neighbours only): binary contiguity matrix in plm's entity order (sorted state names)
+Wb <- nb2mat(nb_from_csv(file.path(src, "produc_neighbors.csv"), states), style = "B")
+stopifnot(identical(levels(index(pdat)[[1]]), states))
+cd$local_raw_unemp <- htest(pcdtest(pdat$unemp, test = "cd", w = Wb))
+cd$local_within_individual <- htest(pcdtest(fe_ind, test = "cd", w = Wb))
 res$cd <- cd
 
 # ---- (2) Residual Moran on columbus (spdep lm.morantest) ------------------------------------------------
