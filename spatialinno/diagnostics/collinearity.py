@@ -12,7 +12,7 @@ collinearity among the regressors inflates Var(b_j) relative to uncorrelated reg
 
 statsmodels' ``variance_inflation_factor(exog, j)`` regresses ``exog[:, j]`` on the other columns *as
 given*: with a constant column in ``exog`` it returns exactly these numbers (checked in
-``tests/diagnostics/test_diag_vif_cd_resmoran.py``); without one it uses an uncentred R-squared.
+``tests/diagnostics/test_vif.py``); without one it uses an uncentred R-squared.
 """
 
 from __future__ import annotations

@@ -45,6 +45,7 @@ from ..errors import DataError, SpatialInnoError
 from ..models import ols, slx
 from ..models.results import SpatialResults
 from ..summary import Summary
+from ..weights import Weights
 
 COLUMNS = ["I", "expected", "variance", "z", "p_value", "p_greater", "df_resid"]
 
@@ -159,7 +160,7 @@ def _result_row(e: np.ndarray, W: sp.csr_matrix, T: int, mean: float, var: float
     return [I, ex, v, z, float(2 * stats.norm.sf(abs(z))), float(stats.norm.sf(z)), df]
 
 
-def moran_residuals(res: SpatialResults | str, data: pd.DataFrame | None = None, w=None, *,
+def moran_residuals(res: SpatialResults | str, data: pd.DataFrame | None = None, w: Weights | None = None, *,
                     id: Hashable | None = None, entity: Hashable | None = None, time: Hashable | None = None,
                     fixed_effects: str | None = None, durbin: Sequence[str] | None = None,
                     model: str = "OLS") -> ResidualMoranResult:
@@ -199,7 +200,9 @@ def moran_residuals(res: SpatialResults | str, data: pd.DataFrame | None = None,
             raise SpatialInnoError(f"model must be 'OLS' or 'SLX' (got {model!r})")
         est = ols if model == "OLS" else slx
         extra = {"durbin": durbin} if model == "SLX" else {}
-        res = est(res, data, w, id=id, entity=entity, time=time, fixed_effects=fixed_effects, **extra)
+        # OLS/SLX residuals do not depend on the panel bias correction; "none" also accepts a non-row-normalised W
+        res = est(res, data, w, id=id, entity=entity, time=time, fixed_effects=fixed_effects, bias_correction="none",
+                  **extra)
     elif any(v is not None for v in (data, w, id, entity, time, fixed_effects, durbin)):
         raise SpatialInnoError("data, w, id, entity, time, fixed_effects and durbin are for the formula form; "
                                "with fitted results they are taken from the results")

@@ -97,9 +97,9 @@ def test_panel_moments_equal_dense_brute_force(fe, style):
     got = [r.I, r.expected, r.variance, r.z]
     np.testing.assert_allclose(got, dense_cliff_ord(e, M, np.kron(np.eye(T), W)), rtol=1e-9)
     assert r.df_resid == round(np.trace(M))
-    ytil = (res.fitted + res.resid)
+    ytil = res.fitted + res.resid
     Xtil = res.model_matrix()
-    for t, year in enumerate(sorted(pr["year"].unique())):
+    for year in sorted(pr["year"].unique()):
         rows = pd.MultiIndex.from_product([w.ids, [year]])
         Z = np.column_stack([np.ones(N), Xtil.loc[rows].to_numpy()])
         Mt = np.eye(N) - Z @ np.linalg.pinv(Z)
