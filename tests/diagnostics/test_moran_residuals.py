@@ -177,3 +177,11 @@ def test_moments_are_the_null_moments_by_simulation(fe):
     variance = np.r_[r.variance, r.by_period["variance"].to_numpy()]
     assert np.all(np.abs(sims.mean(axis=1) - expected) < 4 * np.sqrt(variance / reps))
     assert np.all(np.abs(sims.var(axis=1, ddof=1) / variance - 1) < 4 * np.sqrt(2 / reps))
+
+
+def test_panel_formula_form_equals_results_form():
+    a = si.moran_residuals(FORMULA, produc(), weights("produc", "B"), entity="state", time="year",
+                           fixed_effects="time")
+    b = si.moran_residuals(panel_fit("time", "B"))
+    assert (a.I, a.expected, a.variance, a.df_resid) == (b.I, b.expected, b.variance, b.df_resid)
+    pd.testing.assert_frame_equal(a.by_period, b.by_period)
