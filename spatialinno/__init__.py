@@ -9,6 +9,7 @@ from . import agglomeration, datasets, io, models, parallel, plot, weights
 from .decay import distance_decay
 from .diagnostics import (
     bivariate_moran,
+    cd_test,
     geary,
     getis_ord,
     lm_tests,
@@ -17,6 +18,8 @@ from .diagnostics import (
     local_moran,
     moran,
     moran_by_period,
+    moran_residuals,
+    vif,
 )
 from .errors import SpatialInnoError, SpatialInnoWarning
 from .gmm import dynamic_gmm
@@ -35,7 +38,7 @@ __all__ = [
     "agglomeration", "datasets", "io", "models", "parallel", "plot", "weights",
     # diagnostics
     "moran", "moran_by_period", "bivariate_moran", "geary", "getis_ord", "local_moran", "local_bivariate_moran",
-    "local_getis_ord", "lm_tests",
+    "local_getis_ord", "lm_tests", "vif", "cd_test", "moran_residuals",
     # models
     "ols", "slx", "sar", "sem", "sdm", "sdem", "sac", "gs2sls", "gs3sls", "dynamic_gmm",
     "select_model", "ModelChoice", "hausman", "fixed_effects_lr",
