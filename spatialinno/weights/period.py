@@ -52,7 +52,7 @@ class PeriodWeights:
             raise PeriodWeightsError(f"every period's weights must have the same normalization; got {shown}. "
                                      f"Use w.normalize(kind) on each to make them agree")
         try:
-            periods = sorted(weights)
+            periods = sorted(weights)  # type: ignore[type-var]  # mixed types fall back below
         except TypeError:
             periods = list(weights)
         self._periods = pd.Index(periods, name="period")
