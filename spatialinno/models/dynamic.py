@@ -124,10 +124,11 @@ def check_consecutive(periods: pd.Index) -> None:
         steps = np.diff(np.asarray(periods, dtype=float))
         expected = 1
     else:
-        raise PanelError(f"time column {name!r} has values such as {preview(periods[:3])}: a dynamic model must "
+        raise PanelError(f"time column {name!r} has values such as {preview(periods.tolist()[:3])}: a dynamic model must "
                          f"check that periods are consecutive, which needs integers, pandas Periods or equally "
                          f"spaced datetimes; recode the time column (e.g. years as integers)")
-    gaps = [(periods[i], periods[i + 1]) for i in np.flatnonzero(steps != expected)]
+    values = periods.tolist()
+    gaps = [(values[i], values[i + 1]) for i in np.flatnonzero(steps != expected)]
     if gaps:
         raise PanelError(f"time column {name!r} has gaps between periods {preview(gaps)}: a dynamic model needs "
                          f"consecutive periods (y(t-1) must be the previous period); fill the missing periods or "
