@@ -124,9 +124,9 @@ def check_consecutive(periods: pd.Index) -> None:
         steps = np.diff(np.asarray(periods, dtype=float))
         expected = 1
     else:
-        raise PanelError(f"time column {name!r} has values such as {preview(periods.tolist()[:3])}: a dynamic model must "
-                         f"check that periods are consecutive, which needs integers, pandas Periods or equally "
-                         f"spaced datetimes; recode the time column (e.g. years as integers)")
+        raise PanelError(f"time column {name!r} has values such as {preview(periods.tolist()[:3])}: a dynamic "
+                         f"model must check that periods are consecutive, which needs integers, pandas Periods or "
+                         f"equally spaced datetimes; recode the time column (e.g. years as integers)")
     values = periods.tolist()
     gaps = [(values[i], values[i + 1]) for i in np.flatnonzero(steps != expected)]
     if gaps:
@@ -240,7 +240,9 @@ def bias_traces(w, tau: float, eta: float, rho: float, project: bool) -> np.ndar
         a_m = (s / c) ** np.arange(J + 1) / c                     # M = sum_j a_m[j] W^j
         a_g = rho ** np.arange(J + 1)                              # (I - rho W)^-1
         a_gm = np.convolve(a_g, a_m)[:J + 1]                       # (I - rho W)^-1 M
-        shift = (lambda a, p: np.concatenate([np.zeros(p), a])[:J + 1])
+        def shift(a: np.ndarray, p: int) -> np.ndarray:  # coefficients of W^p times the series a
+            return np.concatenate([np.zeros(p), a])[:J + 1]
+
         series = [a_m, shift(a_m, 1), shift(a_gm, 1), shift(a_gm, 2), shift(a_g, 1)]
         out = np.array([a @ tr[:J + 1] for a in series])
     if project:

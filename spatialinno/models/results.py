@@ -17,9 +17,9 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ..constants import DEFAULT_SEED
+from ..errors import SpatialInnoError
 from ..summary import Summary
 from ..weights import Weights
-from ..errors import SpatialInnoError
 from . import effects, hypotheses
 from .covariance import Covariance
 from .dynamic_effects import LongRun, NonStationaryError, spectral_radius
@@ -447,7 +447,7 @@ class SpatialResults:
             what = FE_LABELS.get(str(self.fixed_effects), str(self.fixed_effects))
             if self.bias_correction is not None:
                 what += f" ({BIAS_LABELS.get(self.bias_correction, self.bias_correction)})"
-            if self.dynamic is not None:
+            if self.estimate.dynamic is not None:
                 what = f"dynamic ({self.estimate.dynamic.description}), {what}"
         return f"{self.model}, {what}, estimated by maximum likelihood"
 

@@ -1,7 +1,7 @@
 """Simulated dynamic spatial panels (seeds fixed) for the dynamic-panel tests.
 
-Y_t = (I - rho W)^-1 [(tau I + eta W) Y_{t-1} + b x_t + theta W x_t + mu + xi_t + e_t], with entity effects mu ~ N(0, 1),
-time effects xi_t ~ N(0, 1), x_t = 0.5 mu + N(0, 1), e_t ~ N(0, sigma2); ``burn`` periods are discarded.
+Y_t = (I - rho W)^-1 [(tau I + eta W) Y_{t-1} + b x_t + theta W x_t + mu + xi_t + e_t], with entity effects
+mu ~ N(0, 1), time effects xi_t ~ N(0, 1), x_t = 0.5 mu + N(0, 1), e_t ~ N(0, sigma2); ``burn`` periods are discarded.
 """
 
 from __future__ import annotations
