@@ -471,6 +471,9 @@ class SpatialResults:
                     " after the Lee & Yu (2010) F_N transformation for time effects" if self.fixed_effects ==
                     "twoway" else "") + "; log-likelihood of the uncorrected estimates; covariance at the "
                     "corrected ones.")
+            elif self.bias_correction == "lee-yu" and self.fixed_effects == "time":
+                notes.append("Time effects removed by the Lee & Yu (2010) F_N transformation; without entity effects "
+                             "no Nickell bias arises, so no further correction is applied.")
         return Summary(title=self.title, header=tuple(self._header()), tables=(self.coef_table(),),
                        captions=("Coefficients",), notes=tuple(notes))
 
