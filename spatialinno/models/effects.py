@@ -221,6 +221,78 @@ def coefficient_pairs(names: Sequence[str], variables: Sequence[str], allowed: S
     return out
 
 
+class Multiplier:
+    """The effects multiplier as a kernel argument r and a scale c: S_k = c (I - r W)^-1 (I b_k + W t_k).
+
+    The static (and dynamic short-run) multiplier (I - rho W)^-1 has r = rho and c = 1; a dynamic long-run
+    multiplier (``dynamic_effects.LongRun``) maps (tau, eta, rho) to r and c. Draws whose r lies outside the
+    admissible interval are rejected.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Parameter names (``params.index``).
+    lag : bool
+        Whether the model has rho W y (else r = 0).
+    bounds : (float, float)
+        Admissible interval of r.
+    """
+
+    horizon = "short"
+
+    def __init__(self, names: Sequence[str], lag: bool, bounds: tuple[float, float]) -> None:
+        names = list(names)
+        self.index = [names.index("rho")] if lag else []
+        self.bounds = bounds
+
+    def __call__(self, P: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(r, c, ok) for each row of the parameter matrix P (draws x parameters).
+
+        Parameters
+        ----------
+        P : ndarray
+            (m, p) parameter vectors (a single vector is promoted to one row).
+
+        Returns
+        -------
+        (ndarray, ndarray, ndarray)
+            Kernel arguments r, scales c and a mask of admissible draws.
+        """
+        P = np.atleast_2d(P)
+        if not self.index:
+            return np.zeros(len(P)), np.ones(len(P)), np.ones(len(P), dtype=bool)
+        r = P[:, self.index[0]]
+        lo, hi = self.bounds
+        return r, np.ones(len(P)), (r > lo) & (r < hi)
+
+    def argument_max(self, b: np.ndarray, cov: np.ndarray) -> float:
+        """Largest |r| the kernel should handle: |r| + 8 se(r) by the delta method, at most 0.999.
+
+        Parameters
+        ----------
+        b : ndarray
+            Estimates.
+        cov : ndarray
+            Their covariance.
+
+        Returns
+        -------
+        float
+        """
+        if not self.index:
+            return 0.0
+        r0 = float(self(b)[0][0])
+        grad = np.zeros(len(b))
+        for c in self.index:
+            h = 1e-6 * max(1.0, abs(b[c]))
+            bp, bm = b.copy(), b.copy()
+            bp[c] += h
+            bm[c] -= h
+            grad[c] = (self(bp)[0][0] - self(bm)[0][0]) / (2 * h)
+        se = float(np.sqrt(max(grad @ cov @ grad, 0.0)))
+        return min(0.999, abs(r0) + 8 * se)
+
+
 def effects_kernel(spec: ModelSpec, w: Weights, rho: float, rho_se: float):
     """The kernel of ``spec``: exact in rho for lag models, :class:`NoLagKernel` (structural zeros) otherwise.
 
@@ -243,7 +315,7 @@ def effects_kernel(spec: ModelSpec, w: Weights, rho: float, rho_se: float):
 def impacts(spec: ModelSpec, w: Weights, params: pd.Series, cov: np.ndarray, *, bounds: tuple[float, float],
             dist, df: float | None, variables: Sequence[str], allowed: Sequence[str], model: str,
             method: str = "simulation", draws: int = 1000, seed: int = DEFAULT_SEED, alpha: float = 0.05,
-            by_order: int | None = None) -> pd.DataFrame:
+            by_order: int | None = None, multiplier: Multiplier | None = None) -> pd.DataFrame:
     """Direct, indirect and total effects of ``variables`` with inference (see ``SpatialResults.impacts``).
 
     Parameters
@@ -269,6 +341,8 @@ def impacts(spec: ModelSpec, w: Weights, params: pd.Series, cov: np.ndarray, *, 
         Model name stored in ``attrs``.
     method, draws, seed, alpha, by_order
         As in ``SpatialResults.impacts``.
+    multiplier : Multiplier, optional
+        Maps parameters to the kernel argument and scale (default: the static multiplier (I - rho W)^-1).
 
     Returns
     -------
@@ -279,13 +353,13 @@ def impacts(spec: ModelSpec, w: Weights, params: pd.Series, cov: np.ndarray, *, 
         raise SpatialInnoError(f"method must be 'simulation', 'delta' or 'exact' (got {method!r})")
     variables = list(variables)
     names = list(params.index)
-    idx_rho = names.index("rho") if spec.lag else None
-    rho = float(params["rho"]) if spec.lag else 0.0
-    kern = effects_kernel(spec, w, rho, float(np.sqrt(cov[idx_rho, idx_rho])) if spec.lag else 0.0)
-    lo, hi = bounds
-    pos = coefficient_pairs(names, variables, allowed)
+    mult = Multiplier(names, spec.lag, bounds) if multiplier is None else multiplier
     b = params.to_numpy()
-    k0 = kern(rho)[0]
+    r_hat, c_hat, _ = mult(b)
+    r0, c0 = float(r_hat[0]), float(c_hat[0])
+    kern = effects_kernel(spec, w, mult.argument_max(b, cov), 0.0)
+    pos = coefficient_pairs(names, variables, allowed)
+    k0 = c0 * kern(r0)[0]
     est = np.array([effect_values(k0, b[i], b[j] if j is not None else 0.0) for i, j in pos])  # (q, 3)
     se = np.full_like(est, np.nan)
     sd = np.full_like(est, np.nan)
@@ -299,13 +373,10 @@ def impacts(spec: ModelSpec, w: Weights, params: pd.Series, cov: np.ndarray, *, 
         if df is not None:  # multivariate t draws
             P = P / np.sqrt(rng.chisquare(df, size=(draws, 1)) / df)
         P = P + b
-        if idx_rho is not None:
-            ok = (P[:, idx_rho] > lo) & (P[:, idx_rho] < hi)
-            rejected = int((~ok).sum())
-            P = P[ok]
-            kd = kern(P[:, idx_rho])
-        else:
-            kd = np.repeat(kern(0.0), len(P), axis=0)
+        r, c, ok = mult(P)
+        rejected = int((~ok).sum())
+        P = P[ok]
+        kd = c[ok, None] * kern(r[ok])
         sims = np.stack([effect_values(kd, P[:, i], P[:, j] if j is not None else 0.0) for i, j in pos], axis=1)
         sd = sims.std(axis=0, ddof=1)
         q16, q84 = np.quantile(sims, [stats.norm.cdf(-1.0), stats.norm.cdf(1.0)], axis=0)
@@ -315,7 +386,7 @@ def impacts(spec: ModelSpec, w: Weights, params: pd.Series, cov: np.ndarray, *, 
     elif method == "delta":
         z = dist.ppf(1 - alpha / 2)
         for q, (i, j) in enumerate(pos):
-            se[q] = _delta_se(kern, b, cov, i, j, idx_rho)
+            se[q] = _delta_se(kern, mult, b, cov, i, j)
             lower[q], upper[q] = est[q] - z * se[q], est[q] + z * se[q]
     se = np.where(se == 0.0, np.nan, se)  # structurally zero effects (e.g. SEM indirect) have no inference
     rows = []
@@ -325,7 +396,7 @@ def impacts(spec: ModelSpec, w: Weights, params: pd.Series, cov: np.ndarray, *, 
             rows.append((v, name, est[q, e], se[q, e], zval, 2 * dist.sf(abs(zval)) if np.isfinite(zval) else np.nan,
                          lower[q, e], upper[q, e], sd[q, e]))
     if by_order is not None:
-        terms = kern.by_order(rho, int(by_order))
+        terms = c0 * kern.by_order(r0, int(by_order))
         for v, (i, j) in zip(variables, pos):
             vals = effect_values(terms, b[i], b[j] if j is not None else 0.0)
             for o in range(int(by_order) + 1):
@@ -334,17 +405,19 @@ def impacts(spec: ModelSpec, w: Weights, params: pd.Series, cov: np.ndarray, *, 
     out = pd.DataFrame(rows, columns=["variable", "effect", "estimate", "std_error", "z", "p_value", "ci_lower",
                                       "ci_upper", "sd"]).set_index(["variable", "effect"])
     out.attrs.update({"method": method, "draws": draws if method == "simulation" else 0, "rejected": rejected,
-                      "seed": seed, "alpha": alpha, "model": model})
+                      "seed": seed, "alpha": alpha, "model": model, "horizon": mult.horizon})
     return out
 
 
-def _delta_se(kern, b: np.ndarray, cov: np.ndarray, i: int, j: int | None, idx_rho: int | None) -> np.ndarray:
+def _delta_se(kern, mult: Multiplier, b: np.ndarray, cov: np.ndarray, i: int, j: int | None) -> np.ndarray:
     """Delta-method standard errors of (direct, indirect, total) with central-difference gradients."""
-    idx = [i] + ([j] if j is not None else []) + ([idx_rho] if idx_rho is not None else [])
+    idx = list(dict.fromkeys([i] + ([j] if j is not None else []) + mult.index))
 
     def f(v):
-        r = v[-1] if idx_rho is not None else 0.0
-        return effect_values(kern(r)[0], v[0], v[1] if j is not None else 0.0)
+        full = b.copy()
+        full[idx] = v
+        r, c, _ = mult(full)
+        return c[0] * effect_values(kern(r[0])[0], full[i], full[j] if j is not None else 0.0)
 
     v0 = b[idx]
     grad = np.zeros((3, len(idx)))

@@ -17,10 +17,12 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ..constants import DEFAULT_SEED
+from ..errors import SpatialInnoError
 from ..summary import Summary
 from ..weights import Weights
 from . import effects, hypotheses
 from .covariance import Covariance
+from .dynamic_effects import LongRun, NonStationaryError, spectral_radius
 from .estimate import Estimate
 
 __all__ = ["SpatialResults", "DEFAULT_SEED"]  # DEFAULT_SEED re-exported for decay.py until it imports constants
@@ -270,9 +272,33 @@ class SpatialResults:
         z = self.covariance.dist.ppf(1 - alpha / 2)
         return pd.DataFrame({"lower": self.params - z * self.bse, "upper": self.params + z * self.bse})
 
+    # -- dynamics --------------------------------------------------------------------------
+    @property
+    def dynamic(self) -> str | None:
+        """``"time"``, ``"spacetime"`` or ``"both"`` for a dynamic panel (lagged outcome terms), else None."""
+        return self.estimate.dynamic.kind if self.estimate.dynamic is not None else None
+
+    @cached_property
+    def stable(self) -> bool:
+        """Stationarity: the spectral radius of (I - rho W)^-1 (tau I + eta W) is below 1.
+
+        Exact from the eigenvalues of W up to ``EIGEN_MAX`` regions (and for larger W with a real spectrum);
+        otherwise the sufficient condition (|tau| + |eta| ||W||_inf) / (1 - |rho| ||W||_inf) < 1 (see
+        :mod:`.dynamic_effects`). A static model (tau = eta = 0) with rho in its interval is stable.
+
+        Returns
+        -------
+        bool
+        """
+        p = self.params
+        tau = float(p["tau"]) if "tau" in p else 0.0
+        eta = float(p["eta"]) if "eta" in p else 0.0
+        return bool(spectral_radius(self.weights, tau, eta, self.rho)[0][0] < 1.0)
+
     # -- effects ---------------------------------------------------------------------------
     def impacts(self, method: str = "simulation", draws: int = 1000, seed: int = DEFAULT_SEED, alpha: float = 0.05,
-                by_order: int | None = None, variables: Sequence[str] | None = None) -> pd.DataFrame:
+                by_order: int | None = None, variables: Sequence[str] | None = None,
+                horizon: str = "short") -> pd.DataFrame:
         """Direct, indirect and total effects with inference.
 
         ``method``: ``"simulation"`` (draws from the asymptotic normal of the estimates; draws with rho
@@ -295,18 +321,40 @@ class SpatialResults:
         by_order : int, optional
         variables : sequence of str, optional
             Default: every regressor with effects (``variables``).
+        horizon : {"short", "long"}
+            Dynamic panels: short run (I - rho W)^-1 (I b + W theta) or long run
+            ((1 - tau) I - (rho + eta) W)^-1 (I b + W theta) (see :mod:`.dynamic_effects`; non-stationary draws
+            are rejected). Static models have only the short run.
 
         Returns
         -------
         DataFrame
             Indexed by (variable, effect).
+
+        Raises
+        ------
+        NonStationaryError
+            Long-run effects of a fit that is not stationary (``stable`` is False).
         """
         cov = self.covariance
+        multiplier = None
+        if horizon not in ("short", "long"):
+            raise SpatialInnoError(f"horizon must be 'short' or 'long' (got {horizon!r})")
+        if horizon == "long":
+            if self.dynamic is None:
+                raise SpatialInnoError("long-run effects need a dynamic panel (dynamic='time', 'spacetime' or "
+                                       "'both'); a static model's effects are its short-run effects")
+            if not self.stable:
+                raise NonStationaryError(
+                    f"long-run effects do not exist: the fit is not stationary (tau, eta, rho = "
+                    f"{self.params.get('tau', 0.0):.4f}, {self.params.get('eta', 0.0):.4f}, {self.rho:.4f}; "
+                    f"spectral radius of (I - rho W)^-1 (tau I + eta W) >= 1); report short-run effects")
+            multiplier = LongRun(list(self.params.index), self.weights)
         return effects.impacts(self.estimate.spec, self.weights, self.params, cov.frame.to_numpy(),
                                bounds=self.estimate.bounds, dist=cov.dist, df=cov.df,
                                variables=self.variables if variables is None else variables,
                                allowed=self.variables, model=self.model, method=method, draws=draws, seed=seed,
-                               alpha=alpha, by_order=by_order)
+                               alpha=alpha, by_order=by_order, multiplier=multiplier)
 
     def spillover_from(self, source_id: Hashable, variable: str) -> pd.Series:
         """Column ``source_id`` of S_k(W): effect on every region of a unit change of ``variable`` in the source.
@@ -399,6 +447,8 @@ class SpatialResults:
             what = FE_LABELS.get(str(self.fixed_effects), str(self.fixed_effects))
             if self.bias_correction is not None:
                 what += f" ({BIAS_LABELS.get(self.bias_correction, self.bias_correction)})"
+            if self.estimate.dynamic is not None:
+                what = f"dynamic ({self.estimate.dynamic.description}), {what}"
         return f"{self.model}, {what}, estimated by maximum likelihood"
 
     def summary(self) -> Summary:
@@ -411,6 +461,19 @@ class SpatialResults:
         dist = "normal" if self.df_resid is None else f"t({self.df_resid:g})"
         notes = [f"Covariance ({self.cov_type}): {self.covariance.name}; p-values and intervals from the {dist} "
                  f"distribution."]
+        dyn = self.estimate.dynamic
+        if dyn is not None:
+            notes.append(f"Dynamic panel: the first period ({dyn.initial_period}) is the initial condition; "
+                         f"{dyn.periods_used} of {dyn.periods_total} periods enter the likelihood "
+                         f"(observations N(T-1) = {self.nobs}).")
+            if self.bias_correction == "lee-yu" and self.fixed_effects in ("entity", "twoway"):
+                notes.append("Bias correction of Yu, de Jong & Lee (2008)" + (
+                    " after the Lee & Yu (2010) F_N transformation for time effects" if self.fixed_effects ==
+                    "twoway" else "") + "; log-likelihood of the uncorrected estimates; covariance at the "
+                    "corrected ones.")
+            elif self.bias_correction == "lee-yu" and self.fixed_effects == "time":
+                notes.append("Time effects removed by the Lee & Yu (2010) F_N transformation; without entity effects "
+                             "no Nickell bias arises, so no further correction is applied.")
         return Summary(title=self.title, header=tuple(self._header()), tables=(self.coef_table(),),
                        captions=("Coefficients",), notes=tuple(notes))
 
