@@ -17,7 +17,7 @@ from .weights import Weights
 
 
 def economic_distance(values: pd.Series, normalize: str = "row", by_period: bool = False) -> Weights | PeriodWeights:
-    """w_ij = 1/|v_i - v_j| (i != j) from ``values`` indexed by region id.
+    """``w_ij = 1/|v_i - v_j|`` (i != j) from ``values`` indexed by region id.
 
     With ``by_period=True``, ``values`` is indexed by (id, period) and one matrix is built per period
     (see :func:`economic_distance_by_period`).
@@ -60,7 +60,7 @@ def nested(geo: Weights, econ: Weights, phi: float = 0.5, normalize: str = "row"
 
 
 def economic_distance_by_period(values: pd.Series, normalize: str = "row") -> PeriodWeights:
-    """Economic-distance weights per period: w_ij(t) = 1/|v_it - v_jt| (i != j) among the regions of period t.
+    """Economic-distance weights per period: ``w_ij(t) = 1/|v_it - v_jt|`` (i != j) among the regions of period t.
 
     Parameters
     ----------
