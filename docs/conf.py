@@ -1,15 +1,18 @@
 """Sphinx configuration for the spatialinno documentation.
 
 Build (from the repository root): ``sphinx-build -W --keep-going -b html docs docs/_build/html``;
-the ``>>>`` examples of the pages and docstrings are run by ``pytest tests/test_docs.py``. Nothing is fetched from the network:
-no intersphinx, MathJax is served from the ``sphinx-mathjax-offline`` copy, the notebooks are rendered from
-their stored outputs (they are executed by ``tests/test_notebooks.py``).
+the ``>>>`` examples of the pages and docstrings are run by ``pytest tests/test_docs.py``. Nothing is
+fetched from the network: no intersphinx, MathJax is served from the ``sphinx-mathjax-offline`` copy, the
+notebooks are rendered from their stored outputs (they are executed by ``tests/test_notebooks.py``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
+import io
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -20,6 +23,7 @@ sys.path.insert(0, str(ROOT))  # document the checkout, not whatever copy is ins
 
 import spatialinno  # noqa: E402
 from spatialinno import errors  # noqa: E402
+from spatialinno.cli.main import build_parser  # noqa: E402
 
 project = "spatialinno"
 author = "spatialinno developers"
@@ -33,6 +37,7 @@ extensions = [
     "numpydoc",
     "myst_nb",
     "sphinx-mathjax-offline",
+    "matplotlib.sphinxext.plot_directive",
 ]
 
 source_suffix = {".rst": "restructuredtext", ".ipynb": "myst-nb"}
@@ -57,6 +62,14 @@ myst_enable_extensions = ["dollarmath"]
 
 # --- doctests ----------------------------------------------------------------------------------------------
 # The ``>>>`` examples of these pages and of the docstrings are run by tests/test_docs.py (part of ``pytest``).
+
+# --- figures drawn at build time (a few maps, about 5 s) --------------------------------------------------
+plot_include_source = True
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 110)]
+plot_rcparams = {"figure.figsize": (7.0, 5.0)}
+plot_pre_code = "import matplotlib.pyplot as plt\nimport spatialinno as si"
 
 # --- HTML ----------------------------------------------------------------------------------------------------
 html_theme = "furo"
@@ -113,6 +126,11 @@ REFERENCE = [
 ]
 
 
+# module docstrings written as plain text rather than reStructuredText (multi-line definition-list terms):
+# their functions' docstrings carry the same formulas, so the page shows those only
+PLAIN_TEXT_MODULE_DOCSTRINGS = {"spatialinno.agglomeration"}
+
+
 def _public_names(module, names: list[str] | None) -> list[str]:
     """The documented names of a module: its ``__all__`` (or the given list) without modules and constants."""
     if names is None:
@@ -162,7 +180,10 @@ def _write_reference() -> None:
     written = set()
     for page, title, modname, _names, intro in REFERENCE:
         own, elsewhere = pages[page]
-        lines = [title, "=" * len(title), "", f".. currentmodule:: {modname}", ""]
+        lines = [title, "=" * len(title), ""]
+        if modname not in PLAIN_TEXT_MODULE_DOCSTRINGS:
+            lines += [f".. automodule:: {modname}", "   :no-members:", ""]
+        lines += [f".. currentmodule:: {modname}", ""]
         if intro:
             lines += [intro, ""]
         if own:
@@ -180,5 +201,20 @@ def _write_reference() -> None:
             stale.unlink()
 
 
+def _write_cli_help() -> None:
+    """Write ``docs/reference/cli_<command>.txt``: the ``--help`` text of the command line, for the guide."""
+    os.environ["COLUMNS"] = "100"  # argparse wraps to the terminal width; fix it
+    out = DOCS / "reference"
+    for name, argv in [("main", ["--help"]), ("demo", ["demo", "--help"]), ("analyze", ["analyze", "--help"])]:
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer), contextlib.suppress(SystemExit):
+            build_parser().parse_args(argv)
+        path = out / f"cli_{name}.txt"
+        text = buffer.getvalue()
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+
+
 _copy_notebooks()
 _write_reference()
+_write_cli_help()
