@@ -78,7 +78,6 @@ html_static_path = ["_static"]
 html_css_files = ["custom.css"]
 html_theme_options = {"navigation_with_keys": True}
 html_show_sourcelink = False
-pygments_style = "sphinx"
 
 
 # --- generated pages: the notebooks and one reference page per module ------------------------------------
