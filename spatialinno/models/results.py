@@ -283,7 +283,7 @@ class SpatialResults:
         """Stationarity: the spectral radius of (I - rho W)^-1 (tau I + eta W) is below 1.
 
         Exact from the eigenvalues of W up to ``EIGEN_MAX`` regions (and for larger W with a real spectrum);
-        otherwise the sufficient condition (|tau| + |eta| ||W||_inf) / (1 - |rho| ||W||_inf) < 1 (see
+        otherwise the sufficient condition ``(|tau| + |eta| ||W||_inf) / (1 - |rho| ||W||_inf) < 1`` (see
         :mod:`.dynamic_effects`). A static model (tau = eta = 0) with rho in its interval is stable.
 
         Returns
