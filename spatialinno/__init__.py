@@ -12,7 +12,7 @@ from .iv import gs2sls, gs3sls
 from .models import ols, sac, sar, sdem, sdm, sem, slx
 from .decay import distance_decay
 from .gmm import dynamic_gmm
-from .models import fixed_effects_lr, hausman
+from .models import fixed_effects_lr, hausman, mundlak_test
 from .selection import ModelChoice, select_model
 from .tables import compare
 from .weights import Weights
@@ -22,5 +22,6 @@ __version__ = "0.1.0"
 __all__ = ["SpatialInnoError", "Weights", "weights", "datasets", "models", "io", "ols", "slx", "sar", "sem", "sdm",
            "sdem", "sac", "agglomeration", "compare", "select_model", "ModelChoice", "distance_decay", "dynamic_gmm",
            "gs2sls", "gs3sls",
-           "hausman", "fixed_effects_lr", "plot", "moran", "moran_by_period", "local_moran", "bivariate_moran",
+           "hausman", "mundlak_test", "fixed_effects_lr", "plot", "moran", "moran_by_period", "local_moran",
+           "bivariate_moran",
            "local_bivariate_moran", "geary", "getis_ord", "local_getis_ord", "lm_tests", "__version__"]
