@@ -8,7 +8,7 @@ import pytest
 
 import spatialinno as si
 from spatialinno.errors import IdError
-from spatialinno.models.effects_groups import GroupEffectsError
+from spatialinno.models.effects_groups import GroupEffectsError, GroupKernel
 
 
 def simulate(w: si.Weights, rho: float, seed: int) -> pd.DataFrame:
@@ -48,16 +48,18 @@ def check_against_dense(res, provinces, w):
     return worst, imp
 
 
-@pytest.mark.parametrize("wkind", ["contiguity-row", "knn-row", "distance-spectral"])
+@pytest.mark.parametrize("wkind", ["contiguity-row", "knn4-row", "knn5-row", "distance-spectral"])
 @pytest.mark.parametrize("model", ["SDM", "SAR", "SDEM"])
 def test_group_effects_equal_dense(provinces, wkind, model):
     if wkind == "contiguity-row":
         w = si.weights.contiguity(provinces, id="code", islands="nearest")
-    elif wkind == "knn-row":
-        w = si.weights.knn(provinces, id="code", k=4)
+    elif wkind.startswith("knn"):  # k = 4: nearly defective W (dense inverses); k = 5: complex eigenvectors
+        w = si.weights.knn(provinces, id="code", k=int(wkind[3]))
     else:
         w = si.weights.inverse_distance(provinces, id="code", normalize="spectral")
     res = si.models.fit(model, "y ~ x + z", simulate(w, 0.4, seed=3), w, id="code")
+    mode = GroupKernel(w, provinces.set_index("code")["region"].reindex(w.ids)).mode
+    assert mode == ("dense" if wkind == "knn4-row" else "eigen")
     worst, imp = check_against_dense(res, provinces, w)
     print(model, wkind, "max abs diff vs dense", worst)
     assert worst < 1e-8
