@@ -112,7 +112,8 @@ class EffectsKernel:
     def by_order(self, rho: float, orders: int) -> np.ndarray:
         """(orders+1, 4) matrix: the j-th power-series term rho^j [tr(W^j), tr(W^j+1), 1'W^j 1, 1'W^j+1 1]/n.
 
-        Traces from the eigenvalues where they are known (else trace moments); totals exact by products.
+        Traces from the eigenvalues where they are known (else trace moments), tr(I), tr(W) and tr(W^2) exact
+        from W (so a zero diagonal gives exact zeros); totals exact by products.
 
         Parameters
         ----------
@@ -135,6 +136,8 @@ class EffectsKernel:
         else:
             lam = self._data[0]
             tr = np.array([np.real(np.sum(lam ** j)) for j in range(orders + 2)])
+            exact = [self.n, Wm.diagonal().sum(), Wm.multiply(Wm.T).sum()]  # tr(W^0..2), exact zeros kept
+            tr[:min(3, orders + 2)] = exact[:orders + 2]
         js = np.arange(orders + 1)
         out = np.column_stack([tr[js], tr[js + 1], tot[js], tot[js + 1]]) * (rho ** js)[:, None]
         return out / self.n
