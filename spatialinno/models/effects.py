@@ -331,5 +331,5 @@ def _frame(res: EffectInference, labels: list[tuple], levels: list[str], dist,
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, est / se, np.nan)
     p = np.where(np.isfinite(z), 2 * dist.sf(np.abs(z)), np.nan)
-    return pd.DataFrame({"estimate": est, "std_error": se, "z": z, "p_value": p, "ci_lower": lo, "ci_upper": hi, "sd": sd},
-                        index=pd.MultiIndex.from_tuples(labels, names=levels))
+    return pd.DataFrame({"estimate": est, "std_error": se, "z": z, "p_value": p, "ci_lower": lo, "ci_upper": hi,
+                         "sd": sd}, index=pd.MultiIndex.from_tuples(labels, names=levels))

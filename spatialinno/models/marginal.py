@@ -160,15 +160,11 @@ def derivative_weights(var: str, regressors: Sequence[str], point: Mapping[str, 
             raise MarginalTermError(f"term {term!r}: factor {bad[0]!r} involves {var!r} in a form with no supported "
                                     f"derivative (only {var}, I({var} ** k) and products with ':'); enter it as "
                                     f"a power/interaction or compute its effect by hand")
-
-        def value(i: int) -> float:
-            p = parsed[i]
-            return point[p[0]] ** p[1] if p else point[fs[i]]
-
+        values = [point[p[0]] ** p[1] if p else point[f] for p, f in zip(parsed, fs)]
         g = 0.0
         for i in hits:
             name, k = parsed[i]
-            others = np.prod([value(j) for j in range(len(fs)) if j != i])
+            others = np.prod([values[j] for j in range(len(fs)) if j != i])
             g += k * point[name] ** (k - 1) * others if k > 0 else 0.0
         out[term] = float(g)
     if not out:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from simulate import lattice
 
 import spatialinno as si
-from simulate import lattice
 
 Q = 5
 EFFECTS = ("direct", "indirect", "total")
