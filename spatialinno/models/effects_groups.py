@@ -6,7 +6,9 @@ For S_k = (I - rho W)^-1 (b_k I + t_k W) and a group g of regions (n_g of them),
     indirect_g = total_g - direct_g:
 
 the effect on the regions of g of a change of x_k in every region (rows of S_k averaged within the group).
-The groups' direct (total) effects, weighted by n_g / n, sum to the overall direct (total) effect. With
+The groups' direct (total) effects, weighted by n_g / n, sum to the overall direct (total) effect. With a
+row-normalised W every row of S_k sums to (b_k + t_k)/(1 - rho), so the total effect is the same in every
+group and the groups differ only in how it splits into direct and indirect. With
 A = I - rho W the kernel of group g is [mean_g diag(A^-1), mean_g diag(A^-1 W), mean_g A^-1 1,
 mean_g A^-1 W 1], computed from one eigen-decomposition (O(G N) per rho):
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from simulate import lattice
 
 import spatialinno as si
 from spatialinno.errors import IdError
@@ -137,3 +138,10 @@ def test_by_bad_input(provinces, province_w):
         res.impacts(method="exact", by="year", data=panel, id="code")
     with pytest.raises(si.SpatialInnoError, match="by_order"):
         res.impacts(method="exact", by=region, by_order=3)
+
+
+def test_by_refuses_beyond_eigen_max():
+    w = lattice(40)  # 1600 regions > EIGEN_MAX
+    labels = pd.Series(np.arange(w.n) % 3, index=w.ids)
+    with pytest.raises(GroupEffectsError, match="1600"):
+        GroupKernel(w, labels)

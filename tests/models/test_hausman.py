@@ -164,3 +164,13 @@ def test_mundlak_sdm_tests_means_and_their_lags(produc):
     V = res.cov_params().loc[m["coefficients"], m["coefficients"]].to_numpy()
     assert abs(m["statistic"] - c @ np.linalg.solve(V, c)) < 1e-8 * m["statistic"]
     assert m["statistic"] > 0 and "cluster-robust" in m["note"]
+
+
+def test_mundlak_sem(produc):
+    data, w = produc
+    m = si.mundlak_test(FORMULA, data, w, entity="state", time="year", model="SEM")
+    res = m["results"]
+    assert res.model == "SEM" and m["df"] == 4 and m["statistic"] > 0
+    c = res.params[m["coefficients"]].to_numpy()
+    V = res.cov_params().loc[m["coefficients"], m["coefficients"]].to_numpy()
+    assert abs(m["statistic"] - c @ np.linalg.solve(V, c)) < 1e-8 * m["statistic"]
