@@ -7,7 +7,7 @@ those two on first use and cached. It is immutable: assigning any attribute rais
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -20,7 +20,7 @@ from ..constants import DEFAULT_SEED
 from ..errors import SpatialInnoError
 from ..summary import Summary
 from ..weights import Weights
-from . import effects, hypotheses
+from . import effects, effects_groups, hypotheses
 from .covariance import Covariance
 from .dynamic_effects import LongRun, NonStationaryError, spectral_radius
 from .estimate import Estimate
@@ -298,19 +298,33 @@ class SpatialResults:
     # -- effects ---------------------------------------------------------------------------
     def impacts(self, method: str = "simulation", draws: int = 1000, seed: int = DEFAULT_SEED, alpha: float = 0.05,
                 by_order: int | None = None, variables: Sequence[str] | None = None,
-                horizon: str = "short") -> pd.DataFrame:
+                horizon: str = "short", *, by: pd.Series | Hashable | None = None, data: pd.DataFrame | None = None,
+                id: Hashable | None = None, at: Mapping[str, float] | str | None = None) -> pd.DataFrame:
         """Direct, indirect and total effects with inference.
 
         ``method``: ``"simulation"`` (draws from the asymptotic normal of the estimates; draws with rho
         outside its interval are rejected and counted in ``.attrs["rejected"]``), ``"delta"`` (delta
         method with numerical gradients of the exact effect functions), or ``"exact"`` (point estimates
-        only). ``by_order=Q`` adds rows for the power-series terms j = 0..Q (``effect`` like ``direct_W0``).
+        only). ``by_order=Q`` adds rows for the power-series terms j = 0..Q (``effect`` like ``direct_W0``),
+        rho^j [b tr(W^j) + t tr(W^j+1)]/n etc., each with inference from the same draws (or delta method).
 
         With simulation, ``ci_lower``/``ci_upper`` are percentiles of the draws and ``std_error`` is half the
         width of their central 68.27% interval: it equals the standard deviation for normal draws but,
         unlike it, stays stable when rho is imprecise and 1/(1 - rho) gives the effects a heavy right tail
         (the standard deviation then grows with the number of draws). Column ``sd`` holds the draws'
-        standard deviation, the quantity R's ``impacts()`` and LeSage's code report.
+        standard deviation, the quantity R's ``impacts()`` and LeSage's code report. Effects that are zero by
+        construction (e.g. SEM's indirect effect) have NaN in every inference column.
+
+        ``by``: effects averaged over the regions of each group (rows of S_k averaged within the group, see
+        :mod:`.effects_groups`), indexed (group, variable, effect). The results do not keep the data, so
+        ``by`` is a Series of group labels indexed by region id (every region of the weights), or a column
+        name together with ``data=`` (a cross-section, or a long panel whose column is constant over time) and
+        ``id=`` (its id/entity column; default the index).
+
+        ``at``: marginal effects of variables entering through several terms (``x + I(x ** 2)``, ``x:z``),
+        combining their terms at a common evaluation point: ``"mean"`` (sample means of the regressor
+        columns) or a dict of values (the others at their means); ``variables`` then names base variables
+        (default all). See :mod:`.marginal`; the point used is in ``.attrs["at"]``.
 
         Parameters
         ----------
@@ -325,11 +339,21 @@ class SpatialResults:
             Dynamic panels: short run (I - rho W)^-1 (I b + W theta) or long run
             ((1 - tau) I - (rho + eta) W)^-1 (I b + W theta) (see :mod:`.dynamic_effects`; non-stationary draws
             are rejected). Static models have only the short run.
+        by : Series or hashable, optional
+            Group of every region (a Series indexed by region id, or a column of ``data``): effects averaged
+            over the regions of each group (rows of S_k averaged within the group).
+        data : DataFrame, optional
+            The data holding the column ``by`` names.
+        id : hashable, optional
+            The id column of ``data`` (default: its index; for panels the entity column).
+        at : mapping or "mean", optional
+            Marginal effects of variables entering through several terms (squares, interactions), evaluated
+            at these values (default for missing ones: the sample mean).
 
         Returns
         -------
         DataFrame
-            Indexed by (variable, effect).
+            Indexed by (variable, effect), or (group, variable, effect) with ``by``.
 
         Raises
         ------
@@ -350,11 +374,16 @@ class SpatialResults:
                     f"{self.params.get('tau', 0.0):.4f}, {self.params.get('eta', 0.0):.4f}, {self.rho:.4f}; "
                     f"spectral radius of (I - rho W)^-1 (tau I + eta W) >= 1); report short-run effects")
             multiplier = LongRun(list(self.params.index), self.weights)
+        labels = None if by is None else effects_groups.group_labels(by, self.weights, data, id)
+        means = None
+        if at is not None:
+            means = dict(zip(self.estimate.names, self.estimate.problem.X_raw.mean(axis=0)))
         return effects.impacts(self.estimate.spec, self.weights, self.params, cov.frame.to_numpy(),
                                bounds=self.estimate.bounds, dist=cov.dist, df=cov.df,
-                               variables=self.variables if variables is None else variables,
+                               variables=variables if variables is not None or at is not None else self.variables,
                                allowed=self.variables, model=self.model, method=method, draws=draws, seed=seed,
-                               alpha=alpha, by_order=by_order, multiplier=multiplier)
+                               alpha=alpha, by_order=by_order, by=labels, at=at, regressors=self.variables,
+                               means=means, multiplier=multiplier)
 
     def spillover_from(self, source_id: Hashable, variable: str) -> pd.Series:
         """Column ``source_id`` of S_k(W): effect on every region of a unit change of ``variable`` in the source.
