@@ -35,10 +35,10 @@ share of GDP of province i in year t, and through it the high-tech location quot
 * ``KAPPA_E * e_it``: the error of ``innov``'s own equation in the same province and year (an
   innovation shock draws high-tech output to where the ideas are), so ``agglom`` is endogenous:
   correlated with ``innov``'s error, and maximum-likelihood SDM estimates that treat it as exogenous
-  are biased; IV (``si.gs2sls`` with ``[agglom ~ hist_univ]``) is consistent.
+  are biased; spatial 2SLS with ``hist_univ`` and its spatial lags as instruments is consistent.
 
 The instrument's strength was set in a second design after the first gave a weak first stage (see
-:data:`GAMMA_UNIV`); nothing was chosen on the estimates of innov's parameters.
+:data:`GAMMA_UNIV`); the estimates of innov's parameters were not a criterion.
 
 Everything is drawn from ``numpy.random.default_rng`` streams spawned from :data:`SEED`; running the
 script twice gives identical files (the gzip header carries no time stamp).
@@ -81,7 +81,8 @@ SIGMA2 = 0.01
 # GAMMA_UNIV and the AR(1) part of hist_univ are a second design: the first (GAMMA_UNIV 0.8, hist_univ in levels
 # varying only through province trends plus AR(1) noise sd 0.03) gave a weak first stage on the generated panel
 # (two-way FE partial F about 5.5 with the spatial instruments), so the instrument was made stronger once; KAPPA_E,
-# the true parameters, the seed and the error draw were not changed.
+# the true parameters, the seed and the error draw were not changed. The ML and 2SLS estimates of innov's equation
+# on the first version had been seen (ML agglom 0.48) but were not a criterion for the change.
 GAMMA_UNIV = 1.0  # elasticity of the high-tech share of GDP with respect to pre-1990 university enrolment
 KAPPA_E = 0.5  # log high-tech share moves by KAPPA_E * e_it: a 1-sd innov shock (0.1) raises it by 5%
 FORMULA = "innov ~ " + " + ".join(REGRESSORS)

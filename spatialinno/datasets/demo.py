@@ -41,7 +41,8 @@ models, effects) can be run and checked against a known truth.
     founded before 1990 per 10,000 people, drawn from its own seeded stream) is its excluded
     instrument: it shifts the high-tech share (elasticity 1.0, relevance) and has no term in innov's
     equation and is independent of e (exclusion), e.g.
-    ``si.gs2sls("innov ~ coagg + pgdp + open + infr + educ + rd + [agglom ~ hist_univ]", ...)``.
+    ``si.gs2sls("innov ~ coagg + pgdp + open + infr + educ + rd + [agglom ~ hist_univ]", ...)``
+    (notebook ``01_provincial_spillovers``, section 10, also instruments the W agglom term of the SDM).
     ``truth["variables"]`` and ``truth["instrument"]`` state each variable's role.
 """
 
