@@ -191,8 +191,8 @@ def simulate_economy(rng: np.random.Generator, prov: pd.DataFrame, ht_shift: np.
     tt = np.arange(T)[None, :].astype(float)
 
     # population (10k) and GDP per capita (yuan)
-    pop_g = 0.005 + np.where(codes == 440000, 0.012, 0) + np.where(np.isin(codes, [210000, 220000, 230000]), -0.007, 0) \
-        + rng.normal(0, 0.003, N)
+    pop_g = (0.005 + np.where(codes == 440000, 0.012, 0)
+             + np.where(np.isin(codes, [210000, 220000, 230000]), -0.007, 0) + rng.normal(0, 0.003, N))
     pop = pop0[:, None] * np.exp(pop_g[:, None] * tt)
     g_nat = 0.14 - 0.0065 * tt
     g_nat[:, YEARS == 2009] -= 0.03
