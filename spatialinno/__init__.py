@@ -5,14 +5,22 @@ cross-sections and panels, LeSage-Pace effects with inference, and distance deca
 """
 
 from . import agglomeration, datasets, io, models, plot, weights
-from .diagnostics import (bivariate_moran, geary, getis_ord, lm_tests, local_bivariate_moran, local_getis_ord,
-                          local_moran, moran, moran_by_period)
-from .errors import SpatialInnoError
-from .iv import gs2sls, gs3sls
-from .models import ols, sac, sar, sdem, sdm, sem, slx
 from .decay import distance_decay
+from .diagnostics import (
+                          bivariate_moran,
+                          geary,
+                          getis_ord,
+                          lm_tests,
+                          local_bivariate_moran,
+                          local_getis_ord,
+                          local_moran,
+                          moran,
+                          moran_by_period,
+)
+from .errors import SpatialInnoError
 from .gmm import dynamic_gmm
-from .models import fixed_effects_lr, hausman
+from .iv import gs2sls, gs3sls
+from .models import fixed_effects_lr, hausman, ols, sac, sar, sdem, sdm, sem, slx
 from .selection import ModelChoice, select_model
 from .tables import compare
 from .weights import Weights

@@ -69,7 +69,8 @@ def _order_terms(all_terms: list[str], keep: Sequence[str] | None, drop: Sequenc
     if keep is not None:
         unknown = [t for t in keep if t not in all_terms]
         if unknown:
-            raise SpatialInnoError(f"keep= names {preview(unknown)} that no model has; terms are {preview(all_terms, 20)}")
+            raise SpatialInnoError(f"keep= names {preview(unknown)} that no model has; "
+                                   f"terms are {preview(all_terms, 20)}")
         terms = [t for t in keep if t not in SPATIAL]
     else:
         base = [t for t in all_terms if not t.startswith("W_") and t not in ("Intercept", "const") and t not in SPATIAL]
@@ -240,7 +241,8 @@ def compare(results: Any, *, se: str = "se", stars: bool | Sequence[float] = (0.
         for t in group:
             pairs = []
             for c, ci in zip(cols, intervals):
-                lo, hi = (ci.iloc[:, 0].get(t, np.nan), ci.iloc[:, 1].get(t, np.nan)) if ci is not None else (np.nan,) * 2
+                lo, hi = (np.nan, np.nan) if ci is None else (ci.iloc[:, 0].get(t, np.nan),
+                                                               ci.iloc[:, 1].get(t, np.nan))
                 pairs.append(cells(c.params.get(t, np.nan), c.bse.get(t, np.nan), c.pvalues.get(t, np.nan), lo, hi))
             index += [(section, t, "estimate"), (section, t, "se")]
             body += [[a for a, _ in pairs], [b for _, b in pairs]]
@@ -251,7 +253,8 @@ def compare(results: Any, *, se: str = "se", stars: bool | Sequence[float] = (0.
         for tab in tables:
             if tab is not None:
                 variables += [v for v in tab.index.get_level_values(0).unique() if v not in variables]
-        variables = [v for v in (keep if keep is not None else variables) if v in variables and v not in set(drop or ())]
+        chosen = keep if keep is not None else variables
+        variables = [v for v in chosen if v in variables and v not in set(drop or ())]
         for eff in ("direct", "indirect", "total"):
             for v in variables:
                 pairs = []
