@@ -185,6 +185,22 @@ def polygons(ax: Any, geo: gpd.GeoSeries, **style: Any) -> Any:
     return coll
 
 
+def clip_north(geo: gpd.GeoSeries) -> gpd.GeoSeries:
+    """The parts of projected regions north of :data:`MAIN_SOUTH` (what the main map shows).
+
+    Parameters
+    ----------
+    geo : GeoSeries
+        Regions in :data:`ALBERS_CHINA`.
+
+    Returns
+    -------
+    GeoSeries
+        Same index; regions wholly south of the limit become empty.
+    """
+    return geo.intersection(_window(60.0, MAIN_SOUTH, 150.0, 56.0))
+
+
 def draw_regions(ax: Any, geo: gpd.GeoSeries, colors: Any, *, edgecolor: str = "white", linewidth: float = 0.4,
                  hatch_mask: np.ndarray | None = None, inset: bool = True, nodata: bool = True) -> Any:
     """Draw projected regions on ``ax`` with the China frame: clipped extent, no-data regions, inset.
@@ -209,28 +225,26 @@ def draw_regions(ax: Any, geo: gpd.GeoSeries, colors: Any, *, edgecolor: str = "
     Returns
     -------
     matplotlib.axes.Axes or None
-        The inset axes (None without an inset).
+        The inset axes (None without an inset). The main map shows the regions clipped by
+        :func:`clip_north`; the inset shows them whole.
     """
     extra = nodata_layer() if nodata else None
-    targets = [ax]
+    north = _window(60.0, MAIN_SOUTH, 150.0, 56.0)
+    main = clip_north(geo) if inset else geo
+    polygons(ax, main, facecolor=colors, edgecolor=edgecolor, linewidth=linewidth)
+    if hatch_mask is not None and np.any(hatch_mask):
+        polygons(ax, main[np.asarray(hatch_mask)], facecolor="none", edgecolor="0.6", hatch="////", linewidth=0.3)
+    if extra is not None:
+        polygons(ax, extra, facecolor=NODATA_FILL, edgecolor="0.45", hatch=NODATA_HATCH, linewidth=0.3)
     inset_ax = None
     if inset:
         inset_ax = ax.inset_axes(INSET_BOUNDS)
-        targets.append(inset_ax)
-    for a in targets:
-        if a is ax:
-            polygons(a, geo, facecolor=colors, edgecolor=edgecolor, linewidth=linewidth)
-        else:  # dark outlines keep the small islands visible at the inset's scale
-            polygons(a, geo, facecolor=colors, edgecolor="0.35", linewidth=0.25)
-        if hatch_mask is not None and np.any(hatch_mask):
-            polygons(a, geo[np.asarray(hatch_mask)], facecolor="none", edgecolor="0.6", hatch="////", linewidth=0.3)
+        # dark outlines keep the small islands visible at the inset's scale
+        polygons(inset_ax, geo, facecolor=colors, edgecolor="0.35", linewidth=0.25)
         if extra is not None:
-            polygons(a, extra, facecolor=NODATA_FILL, edgecolor="0.45", hatch=NODATA_HATCH, linewidth=0.3)
-    north = _window(60.0, MAIN_SOUTH, 150.0, 56.0)
-    main = geo.intersection(north)
-    if extra is not None:
-        main = gpd.GeoSeries(list(main) + list(extra.intersection(north)), crs=geo.crs)
-    _limits(ax, main[~main.is_empty], inset_ax is not None)
+            polygons(inset_ax, extra, facecolor=NODATA_FILL, edgecolor="0.45", hatch=NODATA_HATCH, linewidth=0.3)
+    frame = main if extra is None else gpd.GeoSeries(list(main) + list(extra.intersection(north)), crs=geo.crs)
+    _limits(ax, frame[~frame.is_empty], inset_ax is not None)
     ax.set_axis_off()
     if inset_ax is not None:
         win = _window(*INSET_WINDOW)
@@ -262,7 +276,7 @@ def draw_labels(ax: Any, gdf: gpd.GeoDataFrame, geo: gpd.GeoSeries, labels: bool
     gdf : GeoDataFrame
         The map with its name columns.
     geo : GeoSeries
-        Its projected geometries.
+        Its projected geometries as drawn on the main map (regions clipped away are not labelled).
     labels : bool, str or None
         False/None: none; True: the English ``name`` column; a column name (e.g. ``"name_zh"``).
     fontsize : float
@@ -271,7 +285,7 @@ def draw_labels(ax: Any, gdf: gpd.GeoDataFrame, geo: gpd.GeoSeries, labels: bool
     Returns
     -------
     list of matplotlib.text.Text
-        The labels drawn (regions south of :data:`MAIN_SOUTH` are not labelled).
+        The labels drawn.
     """
     import matplotlib.patheffects as pe
 
@@ -280,7 +294,6 @@ def draw_labels(ax: Any, gdf: gpd.GeoDataFrame, geo: gpd.GeoSeries, labels: bool
     column = "name" if labels is True else str(labels)
     if column not in gdf.columns:
         raise SpatialInnoError(f"labels={labels!r}: the map has no column {column!r}; columns are {list(gdf.columns)}")
-    south = _window(60.0, -10.0, 150.0, MAIN_SOUTH)
     stroke = [pe.withStroke(linewidth=1.8, foreground="white")]
     out = []
     families = font_families()
@@ -289,8 +302,6 @@ def draw_labels(ax: Any, gdf: gpd.GeoDataFrame, geo: gpd.GeoSeries, labels: bool
             continue
         largest = max(shapely.get_parts(g), key=lambda p: p.area)
         pt = largest.representative_point()
-        if south.contains(pt):
-            continue
         out.append(ax.text(pt.x, pt.y, text, ha="center", va="center", fontsize=fontsize, fontfamily=families,
                            path_effects=stroke, zorder=5, clip_on=True))
     return out
@@ -317,33 +328,49 @@ def land(geo: gpd.GeoSeries, nodata: bool = True) -> shapely.Geometry:
     return shapely.GeometryCollection(parts)
 
 
+#: safety factor on a legend's size when checking it against land: later panels of the same figure may
+#: shrink the map (constrained layout) while the legend keeps its size in points
+GROW = 1.3
+
+
 def _covers_land(ax: Any, artist: Any, land_geom: shapely.Geometry) -> bool:
-    """Whether the artist's box covers land or an inset of ``ax`` (in display coordinates)."""
+    """Whether the artist's box, grown by :data:`GROW` from its lower left corner, covers land or an inset."""
     renderer = ax.figure.canvas.get_renderer()
     bb = artist.get_window_extent(renderer)
     for child in ax.child_axes:
         if bb.overlaps(child.get_window_extent(renderer)):
             return True
     inv = ax.transData.inverted()
-    (x0, y0), (x1, y1) = inv.transform([(bb.x0, bb.y0), (bb.x1, bb.y1)])
+    (x0, y0), (x1, y1) = inv.transform([(bb.x0, bb.y0), (bb.x0 + GROW * bb.width, bb.y0 + GROW * bb.height)])
     return bool(shapely.box(x0, y0, x1, y1).intersects(land_geom))
 
 
-def _make_room(ax: Any, artist: Any, land_geom: shapely.Geometry, steps: int = 40) -> bool:
+def _make_room(ax: Any, artist: Any, land_geom: shapely.Geometry, rounds: int = 4) -> bool:
     """Widen the map to the west and south until ``artist`` (anchored lower left) covers no land.
+
+    Each round measures the artist once (a layout pass), then searches in data space for the smallest
+    widening that clears the land at that size, and checks again after the new layout.
 
     Returns
     -------
     bool
-        True if the artist is clear of land and insets; False if it still covers them after ``steps`` steps.
+        True if the artist is clear of land and insets; False if it still covers them.
     """
-    for _ in range(steps):
+    for _ in range(rounds):
         ax.figure.draw_without_rendering()
         if not _covers_land(ax, artist, land_geom):
             return True
+        renderer = ax.figure.canvas.get_renderer()
+        bb, box = artist.get_window_extent(renderer), ax.get_window_extent(renderer)
+        fw, fh = GROW * bb.width / box.width, GROW * bb.height / box.height
         (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-        ax.set_xlim(x0 - 0.025 * (x1 - x0), x1)
-        ax.set_ylim(y0 - 0.025 * (y1 - y0), y1)
+        for step in range(1, 60):
+            nx0, ny0 = x0 - 0.04 * step * (x1 - x0), y0 - 0.04 * step * (y1 - y0)
+            corner = shapely.box(nx0, ny0, nx0 + fw * (x1 - nx0), ny0 + fh * (y1 - ny0))
+            if not corner.intersects(land_geom):
+                break
+        ax.set_xlim(nx0, x1)
+        ax.set_ylim(ny0, y1)
     ax.figure.draw_without_rendering()
     return not _covers_land(ax, artist, land_geom)
 

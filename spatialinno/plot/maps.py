@@ -71,7 +71,7 @@ def draw_map(ax, gdf, colors, hatch, *, labels, inset, nodata, edgecolor, linewi
     Returns
     -------
     tuple
-        ``(projected geometries, land geometry, national flag)``.
+        ``(projected geometries as drawn on the main map, land geometry, national flag)``.
     """
     geo = china.project(gdf).reset_index(drop=True)
     national = china.is_national(geo)
@@ -79,8 +79,9 @@ def draw_map(ax, gdf, colors, hatch, *, labels, inset, nodata, edgecolor, linewi
     nodata = national if nodata is None else bool(nodata)
     china.draw_regions(ax, geo, colors, edgecolor=edgecolor, linewidth=linewidth, hatch_mask=hatch, inset=inset,
                        nodata=nodata)
-    china.draw_labels(ax, gdf, geo, labels)
-    return geo, china.land(geo, nodata), nodata
+    main = china.clip_north(geo) if inset else geo
+    china.draw_labels(ax, gdf, main, labels)
+    return main, china.land(main, nodata), nodata
 
 
 def _fmt(v: float, digits: int) -> str:

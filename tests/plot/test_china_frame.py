@@ -59,9 +59,15 @@ def test_albers_metres_and_inset(prov, tmp_path):
     paths = ax.collections[0].get_paths()
     i = int(np.flatnonzero(g["code"].to_numpy() == 110000)[0])
     assert paths[i].contains_point((bx, by))
-    # main map stops near 17.5 N: its southern limit is well north of the Spratly islands (~4-12 N)
-    _, south = tr.transform(110.0, 12.0)
-    assert y0 > south
+    # the main map shows nothing south of 17.5 N (no Paracel/Spratly islands stretching it): every vertex
+    # drawn there, projected back to longitude/latitude, lies north of 17.5 N; the inset holds the islands
+    back = Transformer.from_crs(tr.target_crs, "EPSG:4326", always_xy=True)
+    verts = np.concatenate([p.vertices for p in ax.collections[0].get_paths() if len(p.vertices) > 1])
+    lat = back.transform(verts[:, 0], verts[:, 1])[1]
+    assert lat.min() > 17.49
+    sansha = int(np.flatnonzero(g["code"].to_numpy() == 460000)[0])  # Hainan, with its southern islands
+    inset_lat = back.transform(*ax.child_axes[0].collections[0].get_paths()[sansha].vertices.T)[1]
+    assert inset_lat.min() < 12
     insets = [a for a in ax.child_axes if a.get_gid() == "south-china-sea-inset"]
     assert len(insets) == 1
     ix0, ix1 = insets[0].get_xlim()
@@ -156,3 +162,18 @@ def test_labels_option_and_non_national_maps(prov):
     ax = splot.choropleth(gd, y.loc[[440000]], id="code", bins=[100])
     assert not ax.child_axes
     assert [t.get_text() for t in ax.get_legend().get_texts()][-1] != china.NODATA_LABEL
+
+
+def test_legends_clear_of_land_in_multi_panel_figures(prov, tmp_path):
+    """As in the report: two maps side by side, then a third panel drawn after the maps (layout changes)."""
+    import matplotlib.pyplot as plt
+
+    g, y = prov
+    fig, axes = plt.subplots(1, 3, figsize=(15, 5), layout="constrained", gridspec_kw={"width_ratios": [1.3, 1.3, 1]})
+    splot.choropleth(g, y, id="code", ax=axes[0], legend_loc="lower right")
+    splot.choropleth(g, -y, id="code", ax=axes[1], k=7)
+    axes[2].plot([0, 1], [0, 1])
+    axes[2].set_xlabel("a long axis label that makes constrained layout move things around")
+    fig.savefig(tmp_path / "three.png", dpi=60)
+    for ax in axes[:2]:
+        assert not _display_box(ax.get_legend(), ax).intersects(_land_display_boxes(ax, g))
