@@ -80,6 +80,14 @@ def _order_terms(all_terms: list[str], keep: Sequence[str] | None, drop: Sequenc
     return [t for t in terms if t not in set(drop or ())]
 
 
+def _bias_correction(c: C.Column) -> str:
+    """The panel bias correction, only where there is one: FE models with a spatial parameter (Lee-Yu and
+    Elhorst correct rho/lambda and sigma2; OLS has nothing to correct)."""
+    b = C.attr(c.result, "bias_correction")
+    spatial = any(t in c.params.index for t in SPATIAL)
+    return str(b) if b not in (None, "none") and spatial and C.fixed_effects(c) else DASH
+
+
 def _stat_funcs(digits: int) -> dict[str, Callable[[C.Column], str]]:
     def num(name: str, d: int) -> Callable[[C.Column], str]:
         return lambda c: fmt(float(C.attr(c.result, name, np.nan)), d) or DASH
@@ -90,8 +98,7 @@ def _stat_funcs(digits: int) -> dict[str, Callable[[C.Column], str]]:
         "r2": lambda c: fmt(C.r_squared(c), digits) or DASH,
         "pseudo_r2": lambda c: fmt(float(C.attr(c.result, "prsquared", np.nan)), digits) or DASH,
         "fixed_effects": lambda c: C.fixed_effects(c) or DASH,
-        "bias_correction": lambda c: (lambda b: DASH if b in (None, "none") else str(b))(
-            C.attr(c.result, "bias_correction")) if C.fixed_effects(c) else DASH,
+        "bias_correction": _bias_correction,
         "weights": lambda c: _weights_text(C.attr(c.result, "weights")),
         "llf": lambda c: fmt(C.log_likelihood(c), digits) or DASH,
         "aic": num("aic", digits), "bic": num("bic", digits), "sigma2": num("sigma2", digits + 1),

@@ -132,7 +132,7 @@ def test_iv_and_gmm_results_in_the_same_table(fits):
     df = fits["df"]
     w = si.weights.contiguity(load_provinces(), id="code", islands="nearest", normalize="row")
     iv = si.gs2sls(FORMULA, df[df.year == 2020], w, model="sar", id="code")
-    gmm = si.dynamic_gmm("innov ~ agglom + rd", df, entity="code", time="year")
+    gmm = si.dynamic_gmm("innov ~ agglom + rd", df, entity="code", time="year", collapse=True)
     t = si.compare([fits["sar20"], iv, gmm], se="t")
     f = t.frame
     assert list(f.loc[("model", "Model", "stat")])[:2] == ["SAR", "GS2SLS SAR"]
@@ -160,3 +160,10 @@ def test_docx_read_back(fits, tmp_path):
     assert any("Standard errors in parentheses" in p.text for p in doc.paragraphs)
     xml = doc.element.xml
     assert xml.count("<w:top ") >= 3 and "<w:bottom " in xml  # three-line rules
+
+
+def test_bias_correction_only_where_there_is_one(fits):
+    f = si.compare([fits["ols_fe"], fits["sdm"], fits["sar20"]], stats=["bias_correction", "fixed_effects"]).frame
+    row = list(f.loc[("statistics", "Bias correction", "stat")])
+    assert row[0] == "-" and row[2] == "-"  # OLS with FE, cross-section SAR: nothing corrected
+    assert row[1] == str(fits["sdm"].bias_correction) and row[1] != "-"
