@@ -376,7 +376,8 @@ def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Ha
     legend_label : str, optional
         Label of the colour bar.
     source_offset : (float, float)
-        Offset of the source's label in points.
+        Offset of the source's label in points (mirrored to the left for sources in the east of a map with
+        the South China Sea inset).
     labels : bool or str
         Region names inside the regions: False, True (``name``), ``"name_zh"`` or any column.
     inset, nodata : bool, optional
@@ -426,11 +427,6 @@ def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Ha
         geo, land, _ = draw_map(ax, gdf, colors, ~np.isfinite(vals), labels=labels, inset=inset, nodata=nodata,
                                 edgecolor="white", linewidth=0.5)
         china.polygons(ax, geo.iloc[[s]], facecolor="0.3", edgecolor="black", linewidth=2.4, zorder=3)
-        stroke = [pe.withStroke(linewidth=3, foreground="white")]
-        pt = geo.iloc[s].representative_point()
-        ax.annotate(f"{names[s]} (source)", (pt.x, pt.y), xytext=source_offset, textcoords="offset points",
-                    ha="left" if source_offset[0] >= 0 else "right", va="center", fontsize=10.5,
-                    zorder=6, path_effects=stroke, arrowprops={"arrowstyle": "-", "color": "black", "lw": 1.0})
         lines = [f"Source: {names[s]}, own effect {vals[s]:.3g}"]
         if top and ov.size:
             idx = np.flatnonzero(others)
@@ -450,6 +446,15 @@ def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Ha
                                       + f" in {names[s]}"), fontsize=9.5)
         cb.ax.tick_params(labelsize=8.5)
         china.place_box(ax, "\n".join(lines), land)
+        pt = geo.iloc[s].representative_point()
+        x0, x1 = ax.get_xlim()
+        dx, dy = source_offset
+        if (pt.x - x0) / (x1 - x0) > 0.6 and ax.child_axes:  # keep the label off the inset in the lower right
+            dx = -abs(dx)
+        ax.annotate(f"{names[s]} (source)", (pt.x, pt.y), xytext=(dx, dy), textcoords="offset points",
+                    ha="left" if dx >= 0 else "right", va="center", fontsize=10.5, zorder=6,
+                    path_effects=[pe.withStroke(linewidth=3, foreground="white")],
+                    arrowprops={"arrowstyle": "-", "color": "black", "lw": 1.0})
     ax.set_axis_off()
     set_titles(ax, title or (f"Spillovers of {var} from {names[s]}" if var else f"Spillovers from {names[s]}"),
             r"column of $S(W) = (I - \rho W)^{-1}(I\beta + W\theta)$ for the source region")
