@@ -21,7 +21,7 @@ table is built here (python-docx only for Word) following their conventions: sta
 parentheses, statistic rows, column groups, label mapping.
 """
 
-from .compare import compare
+from .builder import compare
 from .format import significance_stars
 from .table import CompareTable
 
