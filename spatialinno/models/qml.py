@@ -59,7 +59,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..constants import DEFAULT_SEED
-from .covariance import Covariance, CovarianceError, OLSCovariance, register
+from .covariance import Covariance, CovarianceError, InformationCovariance, OLSCovariance, register
 from .estimate import Estimate
 from .information import SpatialOps, information_matrix
 
@@ -157,13 +157,18 @@ def operator_diagonals(ops: SpatialOps, which: list[str], seed: int = DEFAULT_SE
     return out
 
 
-def qml_sandwich(estimate: Estimate) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
-    """Sigma^-1 (Sigma + Omega) Sigma^-1 over (coefficients, spatial parameters, sigma2) and Omega itself.
+def qml_sandwich(estimate: Estimate, inverse_information: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+    """Sigma^-1 (Sigma + Omega) Sigma^-1 = Sigma^-1 + Sigma^-1 Omega Sigma^-1 and Omega itself.
+
+    Over (coefficients, spatial parameters, sigma2).
 
     Parameters
     ----------
     estimate : Estimate
         A fit of the likelihood engine (cross-section or fixed-effects / pooled panel).
+    inverse_information : ndarray, optional
+        Sigma^-1 if already computed (default: from :func:`.information.information_matrix`).
 
     Returns
     -------
@@ -179,8 +184,13 @@ def qml_sandwich(estimate: Estimate) -> tuple[np.ndarray, np.ndarray, dict[str, 
     e, p = estimate, estimate.problem
     d, s = p.design, p.spec
     s2 = e.sigma2
-    info = information_matrix(p, e.rho, e.lam, e.beta, s2)
-    K = info.shape[0]
+    if inverse_information is None:
+        try:
+            inverse_information = np.linalg.inv(information_matrix(p, e.rho, e.lam, e.beta, s2))
+        except np.linalg.LinAlgError:
+            raise CovarianceError("the information matrix is singular; the model is not identified on these "
+                                  "data") from None
+    K = inverse_information.shape[0]
     k = len(e.beta)
     over_time, over_regions, (c, _, _) = transformation_factors(e)
     ops = SpatialOps(d.w, e.rho, e.lam, over_regions)
@@ -209,11 +219,7 @@ def qml_sandwich(estimate: Estimate) -> tuple[np.ndarray, np.ndarray, dict[str, 
     _, mu3, kappa = error_moments(e)
     skew = lin.T @ (quad1 + quad2) / 2
     omega = mu3 * (skew + skew.T) + kappa * (quad1.T @ quad2 + quad2.T @ quad1) / 2
-    try:
-        inv = np.linalg.inv(info)
-    except np.linalg.LinAlgError:
-        raise CovarianceError("the information matrix is singular; the model is not identified on these data") from None
-    cov = inv @ (info + omega) @ inv
+    cov = inverse_information + inverse_information @ omega @ inverse_information
     return (cov + cov.T) / 2, omega, {"sigma2": s2, "mu3": mu3, "mu4": kappa + 3 * s2 ** 2, "kappa": kappa}
 
 
@@ -228,13 +234,15 @@ class QMLCovariance(Covariance):
     Parameters
     ----------
     estimate : Estimate
+    inverse_information : ndarray, optional
+        Sigma^-1 if already computed.
     """
 
     cov_type = "qml"
     label = "QML sandwich (Lee 2004): robust to non-normal iid errors"
 
-    def __init__(self, estimate: Estimate) -> None:
-        cov, omega, moments = qml_sandwich(estimate)
+    def __init__(self, estimate: Estimate, inverse_information: np.ndarray | None = None) -> None:
+        cov, omega, moments = qml_sandwich(estimate, inverse_information)
         if not (estimate.spec.lag or estimate.spec.error):
             k = len(estimate.names)
             cov[:k, :k] = OLSCovariance(estimate).matrix[:k, :k]
@@ -250,7 +258,8 @@ class QMLCovariance(Covariance):
         ----------
         estimate : Estimate
         base : Covariance, optional
-            The estimator's own ML covariance (not used: the bread is the information matrix).
+            The estimator's own ML covariance: its matrix is reused as Sigma^-1 when it is the plain inverse
+            information matrix (otherwise Sigma^-1 is computed).
 
         Returns
         -------
@@ -265,7 +274,8 @@ class QMLCovariance(Covariance):
             raise CovarianceError("cov_type='qml' needs the information matrix of the likelihood, which random "
                                   "effects and bias_correction='elhorst' do not use; use bias_correction='lee-yu' "
                                   "(or 'none'), or cov_type='bootstrap'")
-        return cls(estimate)
+        plain = type(base) is InformationCovariance and base.estimate is estimate
+        return cls(estimate, base.matrix if plain else None)
 
     @property
     def omega(self) -> np.ndarray:
