@@ -239,11 +239,11 @@ def test_monte_carlo_coverage_skewed_heavy_tailed_errors():
     truth = {"Intercept": 1.0, "x1": 1.0, "x2": -0.5, "rho": 0.4, "sigma2": 1.0}
     hits = {ct: {k: 0 for k in truth} for ct in ("information", "qml")}
     with threadpool_limits(limits=1):  # N x N dense algebra: one BLAS thread is faster than oversubscription
-        fits = [si.sar("y ~ x1 + x2", sar_data(w, rng), w, cov_type="qml") for _ in range(reps)]
-        infos = [covariance_for("information", res.estimate) for res in fits]
-    for res, info in zip(fits, infos, strict=True):
+        fits = [si.sar("y ~ x1 + x2", sar_data(w, rng), w) for _ in range(reps)]
+        qmls = [covariance_for("qml", res.estimate, res.covariance) for res in fits]
+    for res, qml in zip(fits, qmls, strict=True):
         values = dict(res.params) | {"sigma2": res.sigma2}
-        for ct, V in (("information", info.matrix), ("qml", res.covariance.matrix)):
+        for ct, V in (("information", res.covariance.matrix), ("qml", qml.matrix)):
             se = np.sqrt(np.diag(V))
             for j, name in enumerate(list(res.params.index) + ["sigma2"]):
                 hits[ct][name] += abs(values[name] - truth[name]) <= 1.959964 * se[j]
