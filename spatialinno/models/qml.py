@@ -30,7 +30,9 @@ their Durbin terms in X, and SAC uses both blocks (rho and lambda together).
 **Fixed-effects panels** (Lee & Yu 2010, J. Econometrics 154: 165-185, transformation approach). The within
 likelihood is a function of the transformed errors e~ = J e with J = J_T (x) I_N (entity effects),
 I_T (x) J_N (time effects) or J_T (x) J_N (two-way), J_m = I_m - 11'/m; e are the iid original errors. The
-quadratic forms become e'J (I_T (x) M) J e, whose diagonals are diag(J_T) (x) diag(J_N M J_N), and the linear
+quadratic forms become e'J (I_T (x) M) e, whose diagonals are diag(J_T) (x) diag(J_N M J_N) (diag(J_N M) equals
+diag(J_N M J_N) when M has constant row sums, i.e. for the row-normalised W the Lee-Yu time transformation
+requires; with another W and ``bias_correction="none"`` the latter is used as an approximation), and the linear
 vectors are already transformed. The moments of e are recovered from those of the residuals e~:
 E[e~_i^3] = mu3 s_3, E[e~_i^4] = (mu4 - 3 s4) s_4 + 3 s4 c^2 and E[e~_i^2] = s2 c, with c = J_ii,
 s_3 = sum_j J_ij^3, s_4 = sum_j J_ij^4 (for J_m: c = (m-1)/m, s_3 = (m-1)(m-2)/m^2, s_4 = (m-1)(m^2-3m+3)/m^3,
@@ -173,8 +175,9 @@ def qml_sandwich(estimate: Estimate, inverse_information: np.ndarray | None = No
     Returns
     -------
     (ndarray, ndarray, dict)
-        The sandwich covariance, Omega, and the moments used (``sigma2``, ``mu3``, ``mu4``, ``kappa`` =
-        mu4 - 3 sigma2^2).
+        The sandwich covariance, Omega, and the moments used (``sigma2`` = mean(e~^2)/c, ``mu3``, ``mu4``,
+        ``kappa`` = mu4 - 3 sigma2^2; see :func:`error_moments`). The scores use the fit's sigma2 (equal to
+        this one except for the dummy-variable ``"none"`` panels, whose ML sigma2 divides by NT).
 
     Raises
     ------
@@ -216,11 +219,12 @@ def qml_sandwich(estimate: Estimate, inverse_information: np.ndarray | None = No
     if s.error:
         quad1[:, col], quad2[:, col] = (tiled(v) / s2 for v in diags["H"])
     quad1[:, -1] = quad2[:, -1] = c / (2 * s2 ** 2)
-    _, mu3, kappa = error_moments(e)
+    s2_moments, mu3, kappa = error_moments(e)
     skew = lin.T @ (quad1 + quad2) / 2
     omega = mu3 * (skew + skew.T) + kappa * (quad1.T @ quad2 + quad2.T @ quad1) / 2
     cov = inverse_information + inverse_information @ omega @ inverse_information
-    return (cov + cov.T) / 2, omega, {"sigma2": s2, "mu3": mu3, "mu4": kappa + 3 * s2 ** 2, "kappa": kappa}
+    return (cov + cov.T) / 2, omega, {"sigma2": s2_moments, "mu3": mu3, "mu4": kappa + 3 * s2_moments ** 2,
+                                          "kappa": kappa}
 
 
 @register
