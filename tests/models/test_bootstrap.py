@@ -25,7 +25,6 @@ def sar_frame(w: si.Weights, seed: int, rho: float = 0.4) -> pd.DataFrame:
     return pd.DataFrame({"y": y, "x1": x1, "x2": x2}, index=w.ids)
 
 
-@pytest.mark.slow
 def test_normal_errors_bootstrap_agrees_with_information():
     w = lattice(20)
     df = sar_frame(w, 41)
