@@ -10,6 +10,8 @@ from typing import Final
 
 #: Default seed of every random draw of estimation output (effect simulation, bootstrap, decay sweeps, CLI).
 DEFAULT_SEED: Final[int] = 20240601
+#: Default number of replicates of the bootstrap covariance (cov_type="bootstrap").
+BOOTSTRAP_REPS: Final[int] = 199
 #: Default seed of permutation inference (global and local Moran, Geary, Getis-Ord).
 PERMUTATION_SEED: Final[int] = 12345
 

@@ -9,10 +9,12 @@ from collections.abc import Hashable, Sequence
 
 import pandas as pd
 
+from ..constants import BOOTSTRAP_REPS, DEFAULT_SEED
 from ..errors import SpatialInnoError
 from ..weights import Weights
 from ..weights.convert import takes_weights
-from .covariance import Covariance, covariance_for, resolve_cov_type
+from .bootstrap import BootstrapCovariance
+from .covariance import Covariance, CovarianceError, covariance_for, resolve_cov_type
 from .data import Design, cross_section, durbin_columns, panel
 from .dynamic import check_dynamic, dynamic_design, estimate_dynamic
 from .estimate import Estimate, make_estimate
@@ -27,13 +29,19 @@ from .spec import SPECS, ModelSpec
 def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
         entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
         bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None, method: str = "auto",
-        cov_type: str | None = None, small_sample: bool = False, dynamic: str | None = None) -> SpatialResults:
+        cov_type: str | None = None, small_sample: bool = False, bootstrap_reps: int | None = None,
+        seed: int = DEFAULT_SEED, n_jobs: int = 1, client=None, progress: bool = True,
+        dynamic: str | None = None) -> SpatialResults:
     """Estimate ``model`` (one of OLS, SLX, SAR, SEM, SDM, SDEM, SAC) by maximum likelihood.
 
     ``cov_type="small-sample"`` (alias ``small_sample=True``) scales the covariance of the ML estimates by
     n/(n - p) (p coefficients and spatial parameters) and uses t(n - p) for p-values, intervals and effect
     draws, offsetting the downward bias of sigma2 = e'e/n in small cross-sections (e.g. 31 provinces);
-    estimates are unchanged. See :mod:`.covariance` for the estimators.
+    estimates are unchanged. ``cov_type="qml"`` is Lee's (2004) sandwich for non-normal iid errors
+    (:mod:`.qml`; not for heteroskedasticity, where spatial ML is inconsistent: use ``si.gs2sls(robust=True)``);
+    ``cov_type="bootstrap"`` re-estimates the model on ``bootstrap_reps`` parametric draws from the fitted model
+    (:mod:`.bootstrap`), serially, in ``n_jobs`` processes or on a Dask ``client``, bit-identical for one ``seed``.
+    See :mod:`.covariance` for the estimators.
 
     Parameters
     ----------
@@ -56,9 +64,20 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
     method : str
         Log-determinant: ``"auto"``, ``"eigen"``, ``"sparse"`` or ``"series"``.
     cov_type : str, optional
-        A key of ``covariance.COV_TYPES``: ``"information"`` (default) or ``"small-sample"``.
+        A key of ``covariance.COV_TYPES``: ``"information"`` (default), ``"small-sample"``, ``"qml"`` or
+        ``"bootstrap"``.
     small_sample : bool
         Alias of ``cov_type="small-sample"``.
+    bootstrap_reps : int, optional
+        Bootstrap replicates (default ``constants.BOOTSTRAP_REPS`` = 199); only with ``cov_type="bootstrap"``.
+    seed : int, default ``DEFAULT_SEED``
+        Root seed of the bootstrap replicates.
+    n_jobs : int, default 1
+        Local processes for the bootstrap (-1: all cores); results do not depend on it.
+    client : dask.distributed.Client, optional
+        Run the bootstrap replicates on this Dask cluster; only with ``cov_type="bootstrap"``.
+    progress : bool, default True
+        Progress bar of the bootstrap replicates.
     dynamic : str, optional
         SAR/SDM panels only: ``"time"`` (tau y_{t-1}), ``"spacetime"`` (eta W y_{t-1}) or ``"both"``; the first
         period is the initial condition and ``bias_correction="lee-yu"`` is the Yu, de Jong & Lee (2008)
@@ -67,8 +86,19 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
     Returns
     -------
     SpatialResults
+
+    Raises
+    ------
+    CovarianceError
+        Unknown ``cov_type`` (the message lists the choices), ``bootstrap_reps`` < 2, or ``client`` /
+        ``bootstrap_reps`` without ``cov_type="bootstrap"``.
     """
     kind = resolve_cov_type(cov_type, small_sample)
+    if kind != "bootstrap" and (client is not None or bootstrap_reps is not None):
+        given = "client=" if client is not None else "bootstrap_reps="
+        raise CovarianceError(f"{given} applies only with cov_type='bootstrap' (got cov_type={kind!r})")
+    boot = {"reps": BOOTSTRAP_REPS if bootstrap_reps is None else bootstrap_reps, "seed": seed, "n_jobs": n_jobs,
+            "client": client, "progress": progress}
     base: Covariance
     spec = SPECS[model]
     if not isinstance(data, pd.DataFrame):
@@ -86,14 +116,25 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
         if dynamic is not None:
             check_dynamic(dynamic, spec.name, fe, True, bias_correction)
             design, dyn = dynamic_design(panel(formula, data, w, entity, time, fe), dynamic)
+            if kind in ("qml", "bootstrap"):
+                raise CovarianceError(f"cov_type={kind!r} is not available for dynamic panels yet: its moment "
+                                      f"terms / re-estimation do not cover the lagged outcome; use 'information' "
+                                      f"or 'small-sample'")
             est, base = estimate_dynamic(design, dyn, spec, durbin, method, bias_correction)
             return SpatialResults(est, covariance_for(kind, est, base), est.weights)
         if fe == "random":
             est, base = fit_random(spec, formula, data, w, entity=entity, time=time, durbin=durbin, method=method)
-            return SpatialResults(est, covariance_for(kind, est, base), est.weights)
+            return SpatialResults(est, _covariance(kind, est, base, boot), est.weights)
         design = panel(formula, data, w, entity, time, fe)
     est, base = estimate_ml(design, spec, durbin, method, bias_correction)
-    return SpatialResults(est, covariance_for(kind, est, base), est.weights)
+    return SpatialResults(est, _covariance(kind, est, base, boot), est.weights)
+
+
+def _covariance(kind: str, est: Estimate, base: Covariance, boot: dict) -> Covariance:
+    """The chosen covariance; the bootstrap gets its replicate options."""
+    if kind == BootstrapCovariance.cov_type:
+        return BootstrapCovariance.for_estimate(est, base, **boot)
+    return covariance_for(kind, est, base)
 
 
 def estimate_ml(design: Design, spec: ModelSpec, durbin: Sequence[str] | None, method: str,
@@ -133,10 +174,12 @@ def _make(model: str):
                   entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
                   bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None,
                   method: str = "auto", cov_type: str | None = None, small_sample: bool = False,
-                  dynamic: str | None = None) -> SpatialResults:
+                  bootstrap_reps: int | None = None, seed: int = DEFAULT_SEED, n_jobs: int = 1, client=None,
+                  progress: bool = True, dynamic: str | None = None) -> SpatialResults:
         return fit(model, formula, data, w, id=id, entity=entity, time=time, fixed_effects=fixed_effects,
                    bias_correction=bias_correction, durbin=durbin, method=method, cov_type=cov_type,
-                   small_sample=small_sample, dynamic=dynamic)
+                   small_sample=small_sample, bootstrap_reps=bootstrap_reps, seed=seed, n_jobs=n_jobs,
+                   client=client, progress=progress, dynamic=dynamic)
 
     estimator.__name__ = model.lower()
     estimator.__qualname__ = model.lower()
@@ -147,8 +190,10 @@ def _make(model: str):
     ``"none"`` (pooled) or ``"random"``, and ``bias_correction`` in ``"lee-yu"`` (default), ``"none"``,
     ``"elhorst"``. ``durbin`` lists the regressors that get a W x term (default all but the intercept).
     ``method`` chooses the log-determinant: ``"auto"``, ``"eigen"`` or ``"sparse"``.
-    ``cov_type``: ``"information"`` (default) or ``"small-sample"`` (alias ``small_sample=True``): covariance
-    scaled by n/(n - p) and t(n - p) inference (small cross-sections).
+    ``cov_type``: ``"information"`` (default), ``"small-sample"`` (alias ``small_sample=True``): covariance
+    scaled by n/(n - p) and t(n - p) inference (small cross-sections), ``"qml"`` (Lee 2004 sandwich, non-normal
+    iid errors) or ``"bootstrap"`` (parametric re-estimation; ``bootstrap_reps``, ``seed``, ``n_jobs``,
+    ``client``, ``progress``).
     ``dynamic`` (SAR and SDM panels): ``"time"``, ``"spacetime"`` or ``"both"`` adds tau y(t-1) and/or
     eta W y(t-1); see :mod:`spatialinno.models.dynamic`.
 
