@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import platform
 import shlex
+import shutil
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -31,27 +34,106 @@ PACKAGES = ("spatialinno", "numpy", "scipy", "pandas", "geopandas", "shapely", "
 FIG_DPI = 110
 
 
+#: names a run writes at the top of the output directory (checked for clashes before the run)
+TOP_LEVEL = {"figures": "directory", "tables": "directory", "report.html": "file", "run.json": "file"}
+
+
+def _existing_ancestor(path: Path) -> Path:
+    for p in (path, *path.parents):
+        if p.exists():
+            return p
+    return Path.cwd()  # pragma: no cover - the root always exists
+
+
 @dataclass
 class OutputDir:
-    """The output directory of a run; records every file written (relative paths, for run.json).
+    """The output directory of a run, written through a staging directory; records every file written.
+
+    Files go into a temporary directory next to ``target`` (in its parent, or the nearest existing ancestor,
+    so that moving them is a rename on the same file system). :meth:`commit` moves them into ``target`` when the
+    run succeeded: a new ``target`` is the renamed staging directory; into an existing one the run's files
+    are moved one by one, replacing same-named files and leaving every other file alone. :meth:`discard`
+    removes the staging directory after a failure, so a failed run leaves ``target`` as it was.
 
     Parameters
     ----------
-    root : Path
-        The ``--out`` directory (``figures/`` and ``tables/`` are created inside).
+    target : Path
+        The ``--out`` directory.
     """
 
-    root: Path
+    target: Path
     written: list[str] = field(default_factory=list)
+    root: Path | None = None
+
+    def check(self) -> None:
+        """Check that ``target`` can receive the run's files (no output yet; bad ``--out`` -> :class:`InputError`).
+
+        Returns
+        -------
+        None
+        """
+        t = self.target
+        if t.exists() and not t.is_dir():
+            raise InputError(f"--out {t} exists and is not a directory; choose another --out")
+        for name, kind in TOP_LEVEL.items():
+            p = t / name
+            if p.exists() and p.is_dir() != (kind == "directory"):
+                raise InputError(f"--out {t} holds {p.name!r} that is not a {kind}; the run writes a {kind} of "
+                                 f"that name: move it away or choose another --out")
+        anchor = _existing_ancestor(t.parent)
+        if not anchor.is_dir() or not os.access(anchor, os.W_OK | os.X_OK) or (
+                t.is_dir() and not os.access(t, os.W_OK | os.X_OK)):
+            raise InputError(f"cannot write the output directory {t}: no write permission in "
+                             f"{t if t.is_dir() else anchor}; choose another --out")
 
     def create(self) -> None:
-        """Create ``figures/`` and ``tables/`` (bad ``--out`` -> :class:`InputError`)."""
+        """Create the staging directory with ``figures/`` and ``tables/`` (its path is :attr:`root`).
+
+        Returns
+        -------
+        None
+        """
+        anchor = _existing_ancestor(self.target.parent)
         try:
-            (self.root / "figures").mkdir(parents=True, exist_ok=True)
-            (self.root / "tables").mkdir(parents=True, exist_ok=True)
+            self.root = Path(tempfile.mkdtemp(prefix=f".{self.target.name or 'out'}.partial-", dir=anchor))
+            (self.root / "figures").mkdir()
+            (self.root / "tables").mkdir()
         except OSError as exc:
-            raise InputError(f"cannot create the output directory {self.root}: {exc.strerror or exc}; "
+            self.discard()
+            raise InputError(f"cannot create the output directory {self.target}: {exc.strerror or exc}; "
                              f"choose another --out") from None
+
+    def commit(self) -> Path:
+        """Move the run's files into ``target`` (see the class description) and return ``target``.
+
+        Returns
+        -------
+        Path
+        """
+        if self.root is None:
+            raise RuntimeError("OutputDir.commit() before create()")
+        if not self.target.exists():
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.root, self.target)
+        else:
+            for src in sorted(p for p in self.root.rglob("*") if not p.is_dir()):
+                dest = self.target / src.relative_to(self.root)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(src, dest)
+            shutil.rmtree(self.root, ignore_errors=True)
+        self.root = None
+        return self.target
+
+    def discard(self) -> None:
+        """Remove the staging directory (after a failed run).
+
+        Returns
+        -------
+        None
+        """
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self.root = None
 
     def _record(self, path: Path) -> Path:
         self.written.append(path.relative_to(self.root).as_posix())
@@ -131,7 +213,7 @@ def _jsonable(v: object) -> object:
 
 def run_record(*, opts: dict, argv: list[str], files: dict, weights: dict, n_regions: int, periods: list,
                n_obs: int, decay_seeds: dict | None, timings: dict, results: dict, notes: list[str],
-               warnings: list[str], outputs: list[str]) -> dict:
+               warnings: list[str], outputs: list[str], dropped: dict | None = None) -> dict:
     """The content of ``run.json`` (JSON-ready: numpy scalars converted, NaN -> null).
 
     Parameters
@@ -155,6 +237,8 @@ def run_record(*, opts: dict, argv: list[str], files: dict, weights: dict, n_reg
     notes, warnings : list of str
     outputs : list of str
         Files written, relative to the output directory.
+    dropped : dict, optional
+        Regions dropped by ``--drop-unmatched``: ``{"map_only": [...], "data_only": [...]}``.
 
     Returns
     -------
@@ -169,7 +253,8 @@ def run_record(*, opts: dict, argv: list[str], files: dict, weights: dict, n_reg
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "inputs": {"files": files, "options": {k: v for k, v in opts.items() if k not in ("wspecs", "quiet")},
                    "weights": weights, "n_regions": n_regions, "periods": [periods[0], periods[-1]],
-                   "n_periods": len(periods), "n_obs": n_obs},
+                   "n_periods": len(periods), "n_obs": n_obs,
+                   "dropped_regions": dropped or {"map_only": [], "data_only": []}},
         "seeds": {"seed": opts["seed"], "moran_permutations": opts["permutations"], "effect_draws": opts["draws"],
                   "decay_threshold_seeds": ({str(k): v for k, v in decay_seeds.items()}
                                             if decay_seeds is not None else None)},
