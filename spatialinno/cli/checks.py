@@ -144,6 +144,12 @@ def check_numeric_columns(data: pd.DataFrame, columns: Iterable[Hashable], entit
     return out
 
 
+def _cli_hint(exc: Exception) -> str:
+    """The library's name-matching message with the command line's fix instead of the Python keyword."""
+    msg = " ".join(str(exc).split()).rstrip(".")
+    return msg.replace("or pass overrides={name: id, ...}", "or rename them in the data to the map's name_zh/name")
+
+
 def ids_from_names(names: pd.Series, gdf: gpd.GeoDataFrame, id_col: Hashable, name_cols: tuple,
                    drop_unmatched: bool) -> tuple[pd.Series, list]:
     """Map ids for the region names of the data (``--id-by name``), via :func:`spatialinno.io.match_ids_by_name`.
@@ -182,8 +188,8 @@ def ids_from_names(names: pd.Series, gdf: gpd.GeoDataFrame, id_col: Hashable, na
         return names.map(table), []
     except NameMatchError as exc:
         if not drop_unmatched:
-            raise InputError(f"--id-by name: {' '.join(str(exc).split())}; or pass --drop-unmatched to drop the "
-                             f"regions that match nothing") from None
+            raise InputError(f"--id-by name: {_cli_hint(exc)}, or pass --drop-unmatched to drop the regions that "
+                             f"match nothing") from None
     found: dict = {}
     unmatched: list = []
     for name in distinct:  # which names fail: match one at a time (only on this error path)
@@ -191,7 +197,7 @@ def ids_from_names(names: pd.Series, gdf: gpd.GeoDataFrame, id_col: Hashable, na
             found[name] = match_ids_by_name([name], gdf, id_col=id_col, name_cols=cols).iloc[0]
         except NameMatchError as exc:
             if "several regions" in str(exc):
-                raise InputError(f"--id-by name: {' '.join(str(exc).split())}") from None
+                raise InputError(f"--id-by name: {_cli_hint(exc)}") from None
             unmatched.append(name)
     return names.map(found), unmatched
 
