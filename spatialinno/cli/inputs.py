@@ -287,6 +287,10 @@ def _validate(opts: dict, gdf: gpd.GeoDataFrame, data: pd.DataFrame, files: dict
     formula = opts["formula"]
     used = _formula_columns(formula, data, (ent, tim))
     econ = [spec.args["column"] for spec in opts["wspecs"] if spec.kind == "economic"]
+    for spec in opts["wspecs"]:
+        if spec.kind == "knn" and spec.args["k"] >= len(map_ids):
+            raise InputError(f"weights {spec.label}: K must be smaller than the number of regions ({len(map_ids)}); "
+                             f"use e.g. knn:4")
     for col in econ:
         if col not in data.columns:
             raise InputError(f"weights economic:{col}: column {col!r} not in the data; columns are "

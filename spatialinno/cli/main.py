@@ -167,8 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "HTML report.", epilog=DEMO_EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter, argument_default=argparse.SUPPRESS)
     _add_analysis_options(d)
-    a = sub.add_parser("analyze", aliases=["analyse"], help="analyse your own map and panel CSV",
-                       description="Spatial panel analysis of your own data: map + long panel CSV -> weights, "
+    a = sub.add_parser("analyze", aliases=["analyse"], help="analyse your own map and panel (CSV, Excel, Stata or Parquet)",
+                       description="Spatial panel analysis of your own data: map + long panel table -> weights, "
                                    "Moran/LISA, LM tests, SAR/SEM/SDM across weights, model choice, effects, "
                                    "distance decay, spillover map, HTML report.",
                        epilog=ANALYZE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -183,9 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
                                                      "(e.g. gbk, big5)")
     g.add_argument("--sheet", metavar="NAME", help="sheet of an Excel --data file (default: the first)")
     g.add_argument("--formula", "-f", metavar="'y ~ x1 + x2'", help="model formula, formulaic syntax (required*)")
-    g.add_argument("--entity", metavar="COL", help="entity (region id) column of the CSV (required*)")
-    g.add_argument("--time", metavar="COL", help="time column of the CSV (required*)")
-    g.add_argument("--id-column", metavar="COL", help="region id column of the map (default: the --entity name)")
+    g.add_argument("--entity", metavar="COL", help="entity (region id or, with --id-by name, region name) column "
+                                                   "of the data (required*)")
+    g.add_argument("--time", metavar="COL", help="time column of the data (required*)")
+    g.add_argument("--id-column", metavar="COL", help="region id column of the map (default: the --entity name; "
+                                                        "with --id-by name: code)")
     g.add_argument("--name-column", metavar="COL", help="region name column of the map, for labels (optional)")
     g.add_argument("--id-by", choices=ID_BY, help="code: the --entity column holds the map's ids (default); name: it "
                                                   "holds region names (Chinese or English, e.g. 广东省 or Guangdong), "
