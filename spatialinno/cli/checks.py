@@ -125,7 +125,7 @@ def check_numeric_columns(data: pd.DataFrame, columns: Iterable[Hashable], entit
             if bad.any() or pd.api.types.is_bool_dtype(s):
                 vals = pd.unique(s[bad]) if bad.any() else pd.unique(s)
                 pairs = list(data.loc[bad, [entity, time]].itertuples(index=False, name=None))
-                where = f" (rows {preview(_plain_list(pairs), 3)})" if pairs else ""
+                where = f" at ({entity}, {time}) = {preview(_plain_list(pairs), 3)}" if pairs else ""
                 raise InputError(f"column {col!r} ({use}) has non-numeric values {preview(_plain_list(vals), 4)}"
                                  f"{where}; fix them in the data (numbers without thousands separators or units)")
             s = converted[col] = num.astype(float)
@@ -147,7 +147,9 @@ def check_numeric_columns(data: pd.DataFrame, columns: Iterable[Hashable], entit
 def _cli_hint(exc: Exception) -> str:
     """The library's name-matching message with the command line's fix instead of the Python keyword."""
     msg = " ".join(str(exc).split()).rstrip(".")
-    return msg.replace("or pass overrides={name: id, ...}", "or rename them in the data to the map's name_zh/name")
+    msg = msg.replace("Fix the spelling, use the Chinese names, or pass overrides={name: id, ...}",
+                      "Fix the spelling in the data or use the map's names (name_zh or name)")
+    return msg.replace(", or pass overrides={name: id, ...}", "")
 
 
 def ids_from_names(names: pd.Series, gdf: gpd.GeoDataFrame, id_col: Hashable, name_cols: tuple,

@@ -307,8 +307,8 @@ def _validate(opts: dict, gdf: gpd.GeoDataFrame, data: pd.DataFrame, files: dict
     if badx.any():
         cols = [c for c in X.columns if not np.isfinite(X[c].to_numpy(float)).all()]
         pairs = list(data.loc[badx, [ent, tim]].itertuples(index=False, name=None))
-        raise InputError(f"the formula terms {preview(cols)} are missing or infinite for {preview(_plain(pairs), 4)}"
-                         f" (e.g. log of zero); change the formula or the data")
+        raise InputError(f"the formula terms {preview(cols)} are missing or infinite at ({ent}, {tim}) = "
+                         f"{preview(_plain(pairs), 4)} (e.g. log of zero); change the formula or the data")
     dv = opts.get("decay_variable")
     if dv is None:
         dv = regressors[0]
