@@ -152,7 +152,7 @@ def _cli_hint(exc: Exception) -> str:
     return msg.replace(", or pass overrides={name: id, ...}", "")
 
 
-def ids_from_names(names: pd.Series, gdf: gpd.GeoDataFrame, id_col: Hashable, name_cols: tuple,
+def ids_from_names(names: pd.Series, gdf: gpd.GeoDataFrame, id_col: str, name_cols: tuple,
                    drop_unmatched: bool) -> tuple[pd.Series, list]:
     """Map ids for the region names of the data (``--id-by name``), via :func:`spatialinno.io.match_ids_by_name`.
 

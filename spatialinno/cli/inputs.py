@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -243,7 +243,7 @@ def _check_ids(opts: dict, gdf: gpd.GeoDataFrame, data: pd.DataFrame,
     return gdf, data, map_ids, periods, dropped
 
 
-def _plain(values) -> list:
+def _plain(values: Iterable) -> list:
     return [plain(v) for v in values]
 
 

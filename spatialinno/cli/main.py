@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 import traceback
+from typing import NoReturn
 
 from .. import __version__
 from ..constants import DEFAULT_SEED
@@ -31,7 +32,7 @@ class _ArgError(Exception):
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line (raised, turned into exit code 2 by :func:`main`)."""
 
-    def error(self, message: str) -> None:  # argparse API
+    def error(self, message: str) -> NoReturn:  # argparse API
         raise _ArgError(f"{self.prog}: {message} (see '{self.prog} --help')")
 
 
@@ -167,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "HTML report.", epilog=DEMO_EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter, argument_default=argparse.SUPPRESS)
     _add_analysis_options(d)
-    a = sub.add_parser("analyze", aliases=["analyse"], help="analyse your own map and panel (CSV, Excel, Stata or Parquet)",
+    a = sub.add_parser("analyze", aliases=["analyse"],
+                       help="analyse your own map and panel (CSV, Excel, Stata or Parquet)",
                        description="Spatial panel analysis of your own data: map + long panel table -> weights, "
                                    "Moran/LISA, LM tests, SAR/SEM/SDM across weights, model choice, effects, "
                                    "distance decay, spillover map, HTML report.",

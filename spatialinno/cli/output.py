@@ -63,7 +63,14 @@ class OutputDir:
 
     target: Path
     written: list[str] = field(default_factory=list)
-    root: Path | None = None
+    staging: Path | None = None
+
+    @property
+    def root(self) -> Path:
+        """The staging directory the steps write into (after :meth:`create`)."""
+        if self.staging is None:
+            raise RuntimeError("OutputDir.create() must run before writing")
+        return self.staging
 
     def check(self) -> None:
         """Check that ``target`` can receive the run's files (no output yet; bad ``--out`` -> :class:`InputError`).
@@ -95,7 +102,7 @@ class OutputDir:
         """
         anchor = _existing_ancestor(self.target.parent)
         try:
-            self.root = Path(tempfile.mkdtemp(prefix=f".{self.target.name or 'out'}.partial-", dir=anchor))
+            self.staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name or 'out'}.partial-", dir=anchor))
             (self.root / "figures").mkdir()
             (self.root / "tables").mkdir()
         except OSError as exc:
@@ -110,18 +117,17 @@ class OutputDir:
         -------
         Path
         """
-        if self.root is None:
-            raise RuntimeError("OutputDir.commit() before create()")
+        root = self.root
         if not self.target.exists():
             self.target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self.root, self.target)
+            os.replace(root, self.target)
         else:
-            for src in sorted(p for p in self.root.rglob("*") if not p.is_dir()):
-                dest = self.target / src.relative_to(self.root)
+            for src in sorted(p for p in root.rglob("*") if not p.is_dir()):
+                dest = self.target / src.relative_to(root)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(src, dest)
-            shutil.rmtree(self.root, ignore_errors=True)
-        self.root = None
+            shutil.rmtree(root, ignore_errors=True)
+        self.staging = None
         return self.target
 
     def discard(self) -> None:
@@ -131,9 +137,9 @@ class OutputDir:
         -------
         None
         """
-        if self.root is not None:
-            shutil.rmtree(self.root, ignore_errors=True)
-            self.root = None
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            self.staging = None
 
     def _record(self, path: Path) -> Path:
         self.written.append(path.relative_to(self.root).as_posix())
@@ -169,7 +175,7 @@ def versions() -> dict:
     -------
     dict
     """
-    out = {"python": sys.version.split()[0], "platform": platform.platform()}
+    out: dict[str, str | None] = {"python": sys.version.split()[0], "platform": platform.platform()}
     for p in PACKAGES:
         try:
             out[p] = metadata.version(p)
@@ -265,7 +271,7 @@ def run_record(*, opts: dict, argv: list[str], files: dict, weights: dict, n_reg
         "warnings": warnings,
         "outputs": sorted(set(outputs + ["report.html", "run.json"])),
     }
-    return _jsonable(out)
+    return {str(k): _jsonable(v) for k, v in out.items()}
 
 
 def write_run_json(record: dict, root: Path) -> Path:
