@@ -38,11 +38,18 @@ FIG_DPI = 110
 TOP_LEVEL = {"figures": "directory", "tables": "directory", "report.html": "file", "run.json": "file"}
 
 
-def _existing_ancestor(path: Path) -> Path:
-    for p in (path, *path.parents):
-        if p.exists():
-            return p
-    return Path.cwd()  # pragma: no cover - the root always exists
+def _writable_dir(path: Path) -> bool:
+    return path.is_dir() and os.access(path, os.W_OK | os.X_OK)
+
+
+def _staging_parent(target: Path) -> Path | None:
+    """Where the staging directory goes: the nearest existing ancestor of ``target`` (normally its parent), or
+    ``target`` itself when that is an existing directory whose parent is not writable (e.g. ``--out .``)."""
+    t = target.resolve()
+    anchor = next((p for p in t.parents if p.exists()), Path(t.anchor))
+    if _writable_dir(anchor):
+        return anchor
+    return t if _writable_dir(t) else None
 
 
 @dataclass
@@ -50,7 +57,8 @@ class OutputDir:
     """The output directory of a run, written through a staging directory; records every file written.
 
     Files go into a temporary directory next to ``target`` (in its parent, or the nearest existing ancestor,
-    so that moving them is a rename on the same file system). :meth:`commit` moves them into ``target`` when the
+    so that moving them is a rename on the same file system; inside an existing ``target`` whose parent is not
+    writable). :meth:`commit` moves them into ``target`` when the
     run succeeded: a new ``target`` is the renamed staging directory; into an existing one the run's files
     are moved one by one, replacing same-named files and leaving every other file alone. :meth:`discard`
     removes the staging directory after a failure, so a failed run leaves ``target`` as it was.
@@ -87,11 +95,9 @@ class OutputDir:
             if p.exists() and p.is_dir() != (kind == "directory"):
                 raise InputError(f"--out {t} holds {p.name!r} that is not a {kind}; the run writes a {kind} of "
                                  f"that name: move it away or choose another --out")
-        anchor = _existing_ancestor(t.parent)
-        if not anchor.is_dir() or not os.access(anchor, os.W_OK | os.X_OK) or (
-                t.is_dir() and not os.access(t, os.W_OK | os.X_OK)):
-            raise InputError(f"cannot write the output directory {t}: no write permission in "
-                             f"{t if t.is_dir() else anchor}; choose another --out")
+        if _staging_parent(t) is None or (t.is_dir() and not _writable_dir(t)):
+            raise InputError(f"cannot write the output directory {t}: it or its parent directory is not a writable "
+                             f"directory; choose another --out")
 
     def create(self) -> None:
         """Create the staging directory with ``figures/`` and ``tables/`` (its path is :attr:`root`).
@@ -100,9 +106,9 @@ class OutputDir:
         -------
         None
         """
-        anchor = _existing_ancestor(self.target.parent)
         try:
-            self.staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name or 'out'}.partial-", dir=anchor))
+            self.staging = Path(tempfile.mkdtemp(prefix=f".{self.target.resolve().name or 'out'}.partial-",
+                                                 dir=_staging_parent(self.target)))
             (self.root / "figures").mkdir()
             (self.root / "tables").mkdir()
         except OSError as exc:

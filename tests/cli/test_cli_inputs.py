@@ -100,9 +100,11 @@ def test_every_format_gives_identical_tables(files, reference_tables, tmp_path, 
 
 @pytest.mark.parametrize("data, entity", [("names_en.csv", "name")])  # Chinese names: the config test below
 def test_id_by_name_matches_the_code_run(files, reference_tables, tmp_path, capsys, data, entity):
-    rc, err = _run(capsys, _analyze(files, data, tmp_path / "out", "--id-by", "name", entity=entity))
+    out = tmp_path / "new" / "nested" / "out"  # parents created on success; no staging directory left
+    rc, err = _run(capsys, _analyze(files, data, out, "--id-by", "name", entity=entity))
     assert rc == 0, err
-    got = _tables(tmp_path / "out")
+    assert [p.name for p in tmp_path.rglob("*partial*")] == []
+    got = _tables(out)
     for name in ("estimates.csv", "effects_sar.csv", "moran_by_period.csv", "spillover.csv"):
         assert got[name] == reference_tables[name], name
 
