@@ -204,6 +204,10 @@ def ids_from_names(names: pd.Series, gdf: gpd.GeoDataFrame, id_col: str, name_co
     return names.map(found), unmatched
 
 
+def _regions(n: int) -> str:
+    return f"{n} region" if n == 1 else f"{n} regions"
+
+
 def dropped_lines(dropped: dict) -> list[str]:
     """Sentences listing the regions ``--drop-unmatched`` dropped (none when nothing was dropped).
 
@@ -219,10 +223,10 @@ def dropped_lines(dropped: dict) -> list[str]:
     lines = []
     if dropped.get("map_only"):
         ids = dropped["map_only"]
-        lines.append(f"{len(ids)} regions on the map but not in the data were dropped (--drop-unmatched): "
+        lines.append(f"Dropped with --drop-unmatched: {_regions(len(ids))} on the map but not in the data: "
                      f"{preview(ids, 20)}.")
     if dropped.get("data_only"):
         ids = dropped["data_only"]
-        lines.append(f"{len(ids)} regions in the data but not on the map were dropped with their rows "
-                     f"(--drop-unmatched): {preview(ids, 20)}.")
+        lines.append(f"Dropped with --drop-unmatched: {_regions(len(ids))} in the data but not on the map (with "
+                     f"their rows): {preview(ids, 20)}.")
     return lines
