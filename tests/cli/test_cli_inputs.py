@@ -160,7 +160,7 @@ def test_drop_unmatched_lists_the_dropped_regions(files, tmp_path, capsys, data,
     assert run["inputs"]["dropped_regions"] == {"map_only": map_only, "data_only": data_only}
     assert run["inputs"]["n_regions"] == 31 - len(map_only)
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    assert "dropped" in html and all(str(v) in html for v in map_only + data_only)
+    assert "Dropped with --drop-unmatched" in html and all(str(v) in html for v in map_only + data_only)
 
 
 # -- bad input: exit 2, one line, --out untouched ---------------------------------------------------------------
