@@ -82,7 +82,17 @@ class Inputs:
     dropped: dict = field(default_factory=lambda: {"map_only": [], "data_only": []})
 
     def label(self, i: Hashable) -> str:
-        """``"Name (id)"`` of region ``i`` (the id alone when there is no name)."""
+        """``"Name (id)"`` of region ``i`` (the id alone when there is no name).
+
+        Parameters
+        ----------
+        i : hashable
+            Region id.
+
+        Returns
+        -------
+        str
+        """
         nm = self.names.get(i) if self.names is not None else None
         return f"{nm} ({i})" if nm is not None and str(nm) != str(i) else str(i)
 

@@ -153,7 +153,20 @@ class OutputDir:
 
     def table(self, df: pd.DataFrame, name: str, *, tex: bool = True, index: bool = True,
               latex: str | None = None) -> None:
-        """Write ``tables/<name>.csv`` and (``tex``) ``tables/<name>.tex`` (``latex`` or pandas' rendering)."""
+        """Write ``tables/<name>.csv`` and (``tex``) ``tables/<name>.tex``.
+
+        Parameters
+        ----------
+        df : DataFrame
+        name : str
+            File name without extension.
+        tex : bool
+            Also write the LaTeX table.
+        index : bool
+            Write the index.
+        latex : str, optional
+            The LaTeX text (default: pandas' rendering).
+        """
         path = self.root / "tables" / f"{name}.csv"
         df.to_csv(path, index=index)
         self._record(path)
@@ -163,11 +176,30 @@ class OutputDir:
             self._record(self.root / "tables" / f"{name}.tex").write_text(latex, encoding="utf-8")
 
     def text(self, text: str, name: str) -> None:
-        """Write ``tables/<name>`` (e.g. a Markdown table)."""
+        """Write ``tables/<name>`` (e.g. a Markdown table).
+
+        Parameters
+        ----------
+        text : str
+        name : str
+            File name with extension.
+        """
         self._record(self.root / "tables" / name).write_text(text, encoding="utf-8")
 
     def figure(self, fig: Figure, name: str) -> Path:
-        """Save ``figures/<name>.png`` (white background) and close the figure."""
+        """Save ``figures/<name>.png`` (white background) and close the figure.
+
+        Parameters
+        ----------
+        fig : Figure
+        name : str
+            File name without extension.
+
+        Returns
+        -------
+        Path
+            The PNG file (in the staging directory).
+        """
         path = self.root / "figures" / f"{name}.png"
         fig.savefig(path, dpi=FIG_DPI, facecolor="white")
         plt.close(fig)
