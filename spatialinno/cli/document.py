@@ -75,41 +75,111 @@ class Section:
         self.blocks.append(Block(kind, fields))
 
     def paragraph(self, text: str, *, cls: str | None = None, raw: bool = False) -> None:
-        """A paragraph; ``text`` is escaped unless ``raw``."""
+        """A paragraph; ``text`` is escaped unless ``raw``.
+
+        Parameters
+        ----------
+        text : str
+        cls : str, optional
+            CSS class of the paragraph.
+        raw : bool
+            Insert ``text`` as HTML, unescaped.
+        """
         self._add("paragraph", text=_text(text, raw), cls=cls)
 
     def html(self, raw: str) -> None:
-        """Raw HTML, inserted as it is."""
+        """Raw HTML, inserted as it is.
+
+        Parameters
+        ----------
+        raw : str
+        """
         self._add("html", text=Markup(raw))
 
     def bullets(self, items: Sequence[str], raw: bool = False) -> None:
-        """A bullet list."""
+        """A bullet list.
+
+        Parameters
+        ----------
+        items : sequence of str
+        raw : bool
+            Insert the items as HTML, unescaped.
+        """
         self._add("bullets", items=[_text(i, raw) for i in items])
 
     def heading(self, text: str) -> None:
-        """A sub-heading."""
+        """A sub-heading.
+
+        Parameters
+        ----------
+        text : str
+        """
         self._add("heading", text=text)
 
     def table(self, df: pd.DataFrame, caption: str | None = None, *, note: str | None = None, **kw: object) -> None:
-        """A DataFrame as a table (keywords go to :func:`spatialinno.cli.formatting.df_to_html`)."""
+        """A DataFrame as a table.
+
+        Parameters
+        ----------
+        df : DataFrame
+        caption : str, optional
+        note : str, optional
+            Text under the table.
+        **kw
+            Passed to :func:`spatialinno.cli.formatting.df_to_html`.
+        """
         self._add("table", caption=caption, table=Markup(df_to_html(df, **kw)), note=note)
 
     def side_by_side(self, items: Sequence[tuple[pd.DataFrame, str, dict]]) -> None:
-        """Tables next to each other: (frame, caption, df_to_html keywords) per table."""
+        """Tables next to each other.
+
+        Parameters
+        ----------
+        items : sequence of (DataFrame, str, dict)
+            Frame, caption and :func:`~spatialinno.cli.formatting.df_to_html` keywords per table.
+        """
         self._add("grid", cells=[{"caption": cap, "table": Markup(df_to_html(df, **kw))} for df, cap, kw in items])
 
     def raw_table(self, table_html: str, caption: str | None = None, note: str | None = None) -> None:
-        """A table given as HTML (e.g. ``si.compare(...).to_html()``)."""
+        """A table given as HTML (e.g. ``si.compare(...).to_html()``).
+
+        Parameters
+        ----------
+        table_html : str
+        caption : str, optional
+        note : str, optional
+            Text under the table.
+        """
         self._add("table", caption=caption, table=Markup(f'<div class="tblwrap">{table_html}</div>'), note=note)
 
     def figure(self, png: str | Path, caption: str | None = None, *, width: str = "100%",
                alt: str | None = None) -> None:
-        """Embed a PNG file as a base64 data URI (the report stays a single file)."""
+        """Embed a PNG file as a base64 data URI (the report stays a single file).
+
+        Parameters
+        ----------
+        png : str or Path
+            The PNG file.
+        caption : str, optional
+        width : str
+            CSS width of the image.
+        alt : str, optional
+            Alternative text (default: the caption or the file name).
+        """
         data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
         self._add("figure", data=data, alt=alt or caption or Path(png).stem, caption=caption, width=width)
 
     def callout(self, text: str, kind: str = "info", raw: bool = False) -> None:
-        """A highlighted box (``kind``: ``info``, ``warn``, ``ok``, ``sim``)."""
+        """A highlighted box.
+
+        Parameters
+        ----------
+        text : str
+        kind : str
+            ``info``, ``warn``, ``ok`` or ``sim`` (its CSS class).
+        raw : bool
+            Insert ``text`` as HTML, unescaped.
+        """
         self._add("callout", text=_text(text, raw), cls=kind)
 
 
@@ -134,7 +204,18 @@ class Document:
     sections: list[Section] = field(default_factory=list)
 
     def section(self, id: str, title: str) -> Section:
-        """Append and return a new section."""
+        """Append and return a new section.
+
+        Parameters
+        ----------
+        id : str
+            Anchor of the section.
+        title : str
+
+        Returns
+        -------
+        Section
+        """
         s = Section(id, title)
         self.sections.append(s)
         return s
@@ -154,7 +235,16 @@ class Document:
             banner=Markup(self.banner) if self.banner else None, footer=Markup(self.footer))
 
     def write(self, path: str | Path) -> Path:
-        """Write :meth:`render` to ``path`` (UTF-8) and return the path."""
+        """Write :meth:`render` to ``path`` (UTF-8).
+
+        Parameters
+        ----------
+        path : str or Path
+
+        Returns
+        -------
+        Path
+        """
         path = Path(path)
         path.write_text(self.render(), encoding="utf-8")
         return path

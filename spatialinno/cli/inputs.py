@@ -7,8 +7,9 @@ file, column or ids and the fix; nothing is written before these checks pass.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Hashable
-from dataclasses import dataclass
+import os
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,9 +19,12 @@ import scipy.sparse as sp
 from formulaic import Formula, model_matrix
 
 from .. import datasets
-from ..errors import mismatch, preview
+from ..errors import GeometryError, ReadError, mismatch, preview
+from ..io import read_table
 from ..models.data import panel_positions
 from ..weights import Weights
+from ..weights.geometry import check_geometries, to_geographic
+from .checks import NAME_COLUMNS, check_map_crs, check_numeric_columns, check_periods, ids_from_names, plain
 from .options import InputError
 
 __all__ = ["Inputs", "load_inputs", "economic_values"]
@@ -56,6 +60,8 @@ class Inputs:
         Provenance of the inputs (paths, sha256, sizes).
     truth : dict or None
         True parameters of the simulated demo panel.
+    dropped : dict
+        Regions dropped by ``--drop-unmatched``: ``{"map_only": [ids], "data_only": [ids or names]}``.
     """
 
     opts: dict
@@ -73,9 +79,20 @@ class Inputs:
     shock_why: str
     files: dict
     truth: dict | None
+    dropped: dict = field(default_factory=lambda: {"map_only": [], "data_only": []})
 
     def label(self, i: Hashable) -> str:
-        """``"Name (id)"`` of region ``i`` (the id alone when there is no name)."""
+        """``"Name (id)"`` of region ``i`` (the id alone when there is no name).
+
+        Parameters
+        ----------
+        i : hashable
+            Region id.
+
+        Returns
+        -------
+        str
+        """
         nm = self.names.get(i) if self.names is not None else None
         return f"{nm} ({i})" if nm is not None and str(nm) != str(i) else str(i)
 
@@ -122,11 +139,13 @@ def _one_line(exc: BaseException, limit: int) -> str:
 def _read_files(opts: dict) -> tuple[gpd.GeoDataFrame, pd.DataFrame, dict]:
     mp, dp = Path(opts["map"]), Path(opts["data"])
     for path, flag, kinds in ((mp, "--map", "shapefile (.shp), GeoPackage (.gpkg) or GeoJSON file"),
-                              (dp, "--data", "panel CSV file")):
+                              (dp, "--data", "data file (.csv, .xlsx, .dta or .parquet)")):
         if not path.exists():
             raise InputError(f"{flag} file not found: {path}; pass {flag} with the path of an existing {kinds}")
         if path.is_dir():
             raise InputError(f"{flag} {path} is a directory; pass {flag} with the path of a {kinds}")
+        if not os.access(path, os.R_OK):
+            raise InputError(f"{flag} file {path} is not readable (permission denied); fix its permissions")
     try:
         gdf = gpd.read_file(mp)
     except Exception as exc:  # pyogrio raises DataSourceError etc.
@@ -135,11 +154,12 @@ def _read_files(opts: dict) -> tuple[gpd.GeoDataFrame, pd.DataFrame, dict]:
     if len(gdf) == 0 or "geometry" not in gdf:
         raise InputError(f"the map {mp} has no regions (no features with geometry)")
     try:
-        # exact round trip of the written floats (the default from pandas 3 on, where the option is deprecated)
-        kw = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
-        data = pd.read_csv(dp, **kw)
-    except Exception as exc:
-        raise InputError(f"cannot read the data {dp} as CSV: {_one_line(exc, 200)}") from None
+        data = read_table(dp, encoding=opts.get("encoding"), sheet=opts.get("sheet"))
+    except ReadError as exc:
+        msg = _one_line(exc, 300).replace("pass encoding='...'", "pass --encoding ENC")
+        raise InputError(f"--data: {msg}") from None
+    except (OSError, UnicodeError) as exc:
+        raise InputError(f"cannot read the data {dp}: {_one_line(exc, 200)}") from None
     files = {"map": {"path": str(mp.resolve()), "sha256": _sha256(mp), "bytes": mp.stat().st_size},
              "data": {"path": str(dp.resolve()), "sha256": _sha256(dp), "bytes": dp.stat().st_size}}
     return gdf, data, files
@@ -169,7 +189,7 @@ def load_inputs(opts: dict) -> Inputs:
 
 
 def _check_ids(opts: dict, gdf: gpd.GeoDataFrame, data: pd.DataFrame,
-               where: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.Index, np.ndarray]:
+               where: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.Index, np.ndarray, dict]:
     ent, tim, idc = opts["entity"], opts["time"], opts["id_column"]
     for col, flag in ((ent, "--entity"), (tim, "--time")):
         if col not in data.columns:
@@ -185,31 +205,60 @@ def _check_ids(opts: dict, gdf: gpd.GeoDataFrame, data: pd.DataFrame,
         raise InputError(f"the map's id column {idc!r} has missing values; every region needs an id")
     if data[ent].isna().any() or data[tim].isna().any():
         raise InputError(f"missing values in the {ent!r}/{tim!r} columns of the data; every row needs both")
-    mids, dids = _harmonise_ids(gdf[idc], data[ent])
+    check_periods(data, tim)
     gdf, data = gdf.copy(), data.copy()
+    data_only: list = []
+    if opts.get("id_by") == "name":
+        ncol = opts.get("name_column")
+        name_cols = tuple(dict.fromkeys(((ncol,) if ncol else ()) + NAME_COLUMNS))
+        ids, data_only = ids_from_names(data[ent], gdf, idc, name_cols, opts["drop_unmatched"])
+        keep = ids.notna().to_numpy()
+        data = data.loc[keep].copy()
+        data[ent] = ids[keep].to_numpy()
+    mids, dids = _harmonise_ids(gdf[idc], data[ent])
     gdf[idc] = mids.to_numpy()
     data[ent] = dids.to_numpy()
     dup = pd.Index(gdf[idc]).duplicated()
     if dup.any():
-        raise InputError(f"the map has duplicated ids in {idc!r}: {preview(pd.unique(gdf[idc][dup]))}; "
+        raise InputError(f"the map has duplicated ids in {idc!r}: {preview(_plain(pd.unique(gdf[idc][dup])))}; "
                          f"dissolve them into one region each")
     map_ids, data_ids = pd.Index(gdf[idc]), pd.Index(pd.unique(data[ent]))
-    diff = mismatch("in the data but not on the map", sorted(data_ids.difference(map_ids, sort=False), key=str),
-                    "on the map but not in the data", sorted(map_ids.difference(data_ids, sort=False), key=str),
-                    limit=5)
-    if diff:
+    data_extra = sorted(data_ids.difference(map_ids, sort=False), key=str)
+    map_extra = sorted(map_ids.difference(data_ids, sort=False), key=str)
+    if (data_extra or map_extra) and not opts.get("drop_unmatched"):
+        diff = mismatch("in the data but not on the map", _plain(data_extra), "on the map but not in the data",
+                        _plain(map_extra), limit=5)
         raise InputError(f"map ids ({idc!r}) and data ids ({ent!r}) do not match: {diff}. "
-                         f"Use the same region codes in both, or drop the extra regions")
+                         f"Use the same region codes in both, drop the extra regions, or pass --drop-unmatched")
+    if data_extra or map_extra:
+        data = data.loc[~data[ent].isin(data_extra)]
+        gdf = gdf.loc[~gdf[idc].isin(map_extra)].reset_index(drop=True)
+        map_ids = pd.Index(gdf[idc])
+        if len(map_ids) < 3:
+            raise InputError(f"only {len(map_ids)} regions are both on the map and in the data; check that "
+                             f"--entity and --id-column (or --id-by) refer to the same regions")
+    dropped = {"map_only": _plain(map_extra), "data_only": list(data_only) + _plain(data_extra)}
+    check_map_crs(gdf, where=str(opts.get("map", "(bundled)")))
+    try:
+        check_geometries(gdf, map_ids)
+        to_geographic(gdf)
+    except GeometryError as exc:
+        raise InputError(f"the map {opts.get('map', '(bundled)')}: {_one_line(exc, 300)}") from None
     # duplicated rows and balance: the library's own panel check (PanelError), on empty weights over the map ids
     periods, _ = panel_positions(data, Weights.from_sparse(sp.csr_matrix((len(map_ids),) * 2), map_ids), ent, tim)
     periods = periods.to_numpy()
     if len(periods) < 2:
-        raise InputError(f"the data have a single period ({periods[0]}) in {tim!r}; the analysis needs a panel "
-                         f"with at least two periods")
-    return gdf, data, map_ids, periods
+        raise InputError(f"the data have a single period ({_plain([periods[0]])[0]}) in {tim!r}; the analysis "
+                         f"needs a panel with at least two periods")
+    return gdf, data, map_ids, periods, dropped
 
 
-def _design(formula: str, data: pd.DataFrame, keys: tuple) -> tuple[str, list[str], pd.DataFrame]:
+def _plain(values: Iterable) -> list:
+    return [plain(v) for v in values]
+
+
+def _formula_columns(formula: str, data: pd.DataFrame, keys: tuple) -> list:
+    """Data columns the formula uses (checked: it parses, has an outcome, every name is a column)."""
     if "~" not in formula:
         raise InputError(f"--formula {formula!r} needs an outcome, e.g. 'innov ~ agglom + pgdp'")
     try:
@@ -220,6 +269,10 @@ def _design(formula: str, data: pd.DataFrame, keys: tuple) -> tuple[str, list[st
     if unknown:
         raise InputError(f"--formula names unknown column(s) {', '.join(map(repr, unknown))}; the data columns are "
                          f"{preview([c for c in data.columns if c not in keys], 12)}")
+    return [c for c in data.columns if c in {str(v) for v in req}]
+
+
+def _design(formula: str, data: pd.DataFrame, keys: tuple) -> tuple[str, list[str], pd.DataFrame]:
     try:
         mm = model_matrix(formula, data, na_action="ignore")
     except Exception as exc:
@@ -240,14 +293,32 @@ def _validate(opts: dict, gdf: gpd.GeoDataFrame, data: pd.DataFrame, files: dict
     demo = opts["command"] == "demo"
     ent, tim, idc = opts["entity"], opts["time"], opts["id_column"]
     where = "the data" if demo else f"the data file {opts.get('data')}"
-    gdf, data, map_ids, periods = _check_ids(opts, gdf, data, where)
+    gdf, data, map_ids, periods, dropped = _check_ids(opts, gdf, data, where)
     formula = opts["formula"]
+    used = _formula_columns(formula, data, (ent, tim))
+    econ = [spec.args["column"] for spec in opts["wspecs"] if spec.kind == "economic"]
+    for spec in opts["wspecs"]:
+        if spec.kind == "knn" and spec.args["k"] >= len(map_ids):
+            raise InputError(f"weights {spec.label}: K must be smaller than the number of regions ({len(map_ids)}); "
+                             f"use e.g. knn:4")
+    for col in econ:
+        if col not in data.columns:
+            raise InputError(f"weights economic:{col}: column {col!r} not in the data; columns are "
+                             f"{preview(list(data.columns), 12)}")
+    data = check_numeric_columns(data, used + [c for c in econ if c not in used], ent, tim,
+                          what={c: f"economic:{c} weights" for c in econ if c not in used})
     outcome, regressors, X = _design(formula, data, (ent, tim))
     bad = ~np.isfinite(data[outcome].to_numpy(float))
     if bad.any():
         pairs = list(data.loc[bad, [ent, tim]].itertuples(index=False, name=None))
-        raise InputError(f"the outcome {outcome!r} has missing or infinite values for {preview(pairs, 4)}; "
+        raise InputError(f"the outcome {outcome!r} has missing or infinite values for {preview(_plain(pairs), 4)}; "
                          f"drop those regions or impute the values")
+    badx = ~np.isfinite(X.to_numpy(float)).all(axis=1)
+    if badx.any():
+        cols = [c for c in X.columns if not np.isfinite(X[c].to_numpy(float)).all()]
+        pairs = list(data.loc[badx, [ent, tim]].itertuples(index=False, name=None))
+        raise InputError(f"the formula terms {preview(cols)} are missing or infinite at ({ent}, {tim}) = "
+                         f"{preview(_plain(pairs), 4)} (e.g. log of zero); change the formula or the data")
     dv = opts.get("decay_variable")
     if dv is None:
         dv = regressors[0]
@@ -274,7 +345,8 @@ def _validate(opts: dict, gdf: gpd.GeoDataFrame, data: pd.DataFrame, files: dict
             raise InputError(f"--shock-entity {se!r} is not a region id; ids are e.g. {preview(list(map_ids), 5)}")
         shock, why = cand[0], ("chosen with --shock-entity" if not demo else "Guangdong, the demo's example")
     return Inputs(opts=opts, demo=demo, gdf=gdf, data=data, X=X, outcome=outcome, regressors=regressors, main_var=dv,
-                  ids=map_ids, periods=periods, names=names, shock=shock, shock_why=why, files=files, truth=truth)
+                  ids=map_ids, periods=periods, names=names, shock=shock, shock_why=why, files=files, truth=truth,
+                  dropped=dropped)
 
 
 def economic_values(col: str, data: pd.DataFrame, ent: Hashable, ids: pd.Index) -> pd.Series:

@@ -8,16 +8,21 @@ from Python and from tests.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
+from typing import NoReturn
 
 from .. import __version__
 from ..constants import DEFAULT_SEED
 from ..errors import SpatialInnoError
-from .options import BIAS, DEMO_OPTIONS, FIXED_EFFECTS, MODELS, PROG, SCHEMES, resolve_options
+from .options import BIAS, DEMO_OPTIONS, FIXED_EFFECTS, ID_BY, MODELS, PROG, SCHEMES, resolve_options
 from .run import run_analysis
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "DEBUG_ENV"]
+
+#: environment variable that, set to a non-empty value other than 0, prints tracebacks of unexpected errors
+DEBUG_ENV = "SPATIALINNO_DEBUG"
 
 
 class _ArgError(Exception):
@@ -27,13 +32,25 @@ class _ArgError(Exception):
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line (raised, turned into exit code 2 by :func:`main`)."""
 
-    def error(self, message: str) -> None:  # argparse API
+    def error(self, message: str) -> NoReturn:  # argparse API
         raise _ArgError(f"{self.prog}: {message} (see '{self.prog} --help')")
 
 
 
 
 # -- argument parsing ---------------------------------------------------------------------------------
+OUTPUT_HELP = f"""\
+output directory (--out): every input is checked before anything is printed or written. The run
+writes into a temporary directory next to --out and moves its files into --out only when it
+succeeds, so a failed run leaves --out as it was. A new --out is created; an existing one keeps
+every file that this run does not write (same-named files, e.g. report.html or tables/estimates.csv,
+are replaced; nothing is deleted).
+
+exit codes: 0 success; 2 bad input, found before or during the analysis (one line on stderr naming
+the problem and the fix); 1 unexpected error (a short message; the traceback with --debug or
+{DEBUG_ENV}=1).
+"""
+
 DESCRIPTION = """\
 Spatial econometrics of regional innovation, from the command line.
 
@@ -70,13 +87,17 @@ Relative paths in the file are relative to the file. Options on the command line
 
 * required on the command line or in the --config file.
 
-exit codes: 0 success; 2 bad input (one line naming the problem and the fix); 1 unexpected error.
+data files (--data): .csv (UTF-8, UTF-8 with BOM or GBK/GB18030, detected; --encoding overrides), .tsv,
+.xlsx (--sheet), .dta (Stata) or .parquet. --id-by name matches region names in the --entity column
+(Chinese or English, with or without 省/市/Province) to the map's name_zh/name columns and uses the
+map's --id-column (default: code). --drop-unmatched drops regions found on one side only.
 
 example:
   spatialinno analyze --map provinces.gpkg --data panel.csv --entity code --time year \\
       --formula "innov ~ agglom + coagg + pgdp" --weights contiguity,inverse_distance:2,economic:pgdp \\
       --models sar,sem,sdm --decay-thresholds 0:2000:250 --out report/
-"""
+
+""" + OUTPUT_HELP
 
 DEMO_EPILOG = f"""\
 The demo analyses the bundled SIMULATED provincial panel (31 provinces, 2006-2020; the outcome is
@@ -87,7 +108,8 @@ estimated values). It runs exactly what this analyze call would run on the same 
   --fixed-effects twoway --decay-scheme within --decay-thresholds {DEMO_OPTIONS['decay_thresholds']}
   --decay-variable agglom --shock-entity 440000 (Guangdong)
 Any analysis option below overrides these. Takes about 10-20 s on two cores.
-"""
+
+""" + OUTPUT_HELP
 
 
 def _add_analysis_options(p: argparse.ArgumentParser) -> None:
@@ -123,9 +145,12 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--permutations", type=int, metavar="N", help="permutations for Moran/LISA p-values (default: 999)")
     g.add_argument("--title", help="report title")
     g.add_argument("--config", metavar="FILE.toml", help="read options from a TOML file (command line wins)")
-    g.add_argument("--out", "-o", metavar="DIR", help="output directory, created if needed (default: "
-                                                        "./spatialinno-demo or ./spatialinno-report)")
+    g.add_argument("--out", "-o", metavar="DIR", help="output directory (default: ./spatialinno-demo or "
+                                                        "./spatialinno-report); see 'output directory' below")
     g.add_argument("--quiet", "-q", action="store_true", default=None, help="no progress messages on stderr")
+    g.add_argument("--debug", action="store_true", default=None,
+                   help="print the traceback of an unexpected error (also with the environment variable "
+                        f"{DEBUG_ENV}=1)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -143,8 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "HTML report.", epilog=DEMO_EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter, argument_default=argparse.SUPPRESS)
     _add_analysis_options(d)
-    a = sub.add_parser("analyze", aliases=["analyse"], help="analyse your own map and panel CSV",
-                       description="Spatial panel analysis of your own data: map + long panel CSV -> weights, "
+    a = sub.add_parser("analyze", aliases=["analyse"],
+                       help="analyse your own map and panel (CSV, Excel, Stata or Parquet)",
+                       description="Spatial panel analysis of your own data: map + long panel table -> weights, "
                                    "Moran/LISA, LM tests, SAR/SEM/SDM across weights, model choice, effects, "
                                    "distance decay, spillover map, HTML report.",
                        epilog=ANALYZE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -152,13 +178,25 @@ def build_parser() -> argparse.ArgumentParser:
     g = a.add_argument_group("inputs")
     g.add_argument("--map", metavar="FILE", help="regions: shapefile (.shp), GeoPackage (.gpkg) or GeoJSON "
                                                  "(required*)")
-    g.add_argument("--data", metavar="FILE.csv", help="long, balanced panel CSV: one row per (entity, time) "
-                                                      "(required*)")
+    g.add_argument("--data", metavar="FILE", help="long, balanced panel, one row per (entity, time): CSV (UTF-8, "
+                                                  "UTF-8 with BOM or GBK/GB18030, detected), Excel .xlsx, Stata .dta "
+                                                  "or .parquet (required*)")
+    g.add_argument("--encoding", metavar="ENC", help="text encoding of a CSV --data file, overriding the detection "
+                                                     "(e.g. gbk, big5)")
+    g.add_argument("--sheet", metavar="NAME", help="sheet of an Excel --data file (default: the first)")
     g.add_argument("--formula", "-f", metavar="'y ~ x1 + x2'", help="model formula, formulaic syntax (required*)")
-    g.add_argument("--entity", metavar="COL", help="entity (region id) column of the CSV (required*)")
-    g.add_argument("--time", metavar="COL", help="time column of the CSV (required*)")
-    g.add_argument("--id-column", metavar="COL", help="region id column of the map (default: the --entity name)")
+    g.add_argument("--entity", metavar="COL", help="entity (region id or, with --id-by name, region name) column "
+                                                   "of the data (required*)")
+    g.add_argument("--time", metavar="COL", help="time column of the data (required*)")
+    g.add_argument("--id-column", metavar="COL", help="region id column of the map (default: the --entity name; "
+                                                        "with --id-by name: code)")
     g.add_argument("--name-column", metavar="COL", help="region name column of the map, for labels (optional)")
+    g.add_argument("--id-by", choices=ID_BY, help="code: the --entity column holds the map's ids (default); name: it "
+                                                  "holds region names (Chinese or English, e.g. 广东省 or Guangdong), "
+                                                  "matched to the map's name_zh/name columns")
+    g.add_argument("--drop-unmatched", action="store_true", default=None,
+                   help="drop regions that are only on the map or only in the data (listed in the report and "
+                        "run.json) instead of stopping with an error")
     _add_analysis_options(a)
     # the SUPPRESS default hides "default: None" noise and lets us tell given options from defaults
     return p
@@ -182,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     int
     """
     argv = list(sys.argv[1:] if argv is None else argv)
+    debug = os.environ.get(DEBUG_ENV, "") not in ("", "0") or "--debug" in argv
     try:
         parser = build_parser()
         try:
@@ -202,9 +241,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
-    except Exception:
-        traceback.print_exc()
-        print(f"{PROG}: unexpected error (exit 1); please report it with the traceback above", file=sys.stderr)
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+            print(f"{PROG}: unexpected error (exit 1); please report it with the traceback above", file=sys.stderr)
+        else:
+            print(f"{PROG}: unexpected error (exit 1): {type(exc).__name__}: {_one_line(exc)[:300]}; rerun with "
+                  f"--debug (or {DEBUG_ENV}=1) for the traceback and please report it", file=sys.stderr)
         return 1
 
 

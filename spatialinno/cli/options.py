@@ -8,6 +8,7 @@ steps can raise :class:`InputError` without importing the entry point (no import
 from __future__ import annotations
 
 import argparse
+import codecs
 import math
 import re
 import sys
@@ -32,6 +33,7 @@ MODELS = ("ols", "slx", "sar", "sem", "sdm", "sdem", "sac")
 FIXED_EFFECTS = ("entity", "time", "twoway", "none", "random")
 BIAS = ("lee-yu", "elhorst", "none")
 SCHEMES = ("band", "beyond", "within")
+ID_BY = ("code", "name")
 
 #: options common to both subcommands and their defaults
 DEFAULTS: dict = {
@@ -53,6 +55,11 @@ DEFAULTS: dict = {
     "title": None,
     "id_column": None,
     "name_column": None,
+    "encoding": None,
+    "sheet": None,
+    "id_by": "code",
+    "drop_unmatched": False,
+    "debug": False,
 }
 
 #: what ``spatialinno demo`` runs: the provincial analysis of the bundled SIMULATED panel
@@ -190,14 +197,32 @@ def _normalise(o: dict) -> dict:
     o["decay_thresholds"] = parse_thresholds(o.get("decay_thresholds"))
     o["quiet"] = bool(o.get("quiet"))
     o["no_decay"] = bool(o.get("no_decay"))
+    o["drop_unmatched"] = bool(o.get("drop_unmatched"))
+    o["debug"] = bool(o.get("debug"))
+    _normalise_reading(o)
     if o["command"] == "analyze":
         missing = [k for k in ANALYZE_ONLY if not o.get(k)]
         if missing:
             raise InputError(f"analyze needs {', '.join('--' + k for k in missing)} (on the command line or in "
                              f"--config); see '{PROG} analyze --help'")
-        o["id_column"] = o.get("id_column") or o["entity"]
+        o["id_column"] = o.get("id_column") or (o["entity"] if o["id_by"] == "code" else "code")
     o["wspecs"] = parse_weights(o["weights"])
     return o
+
+
+def _normalise_reading(o: dict) -> None:
+    """Check --encoding, --sheet and --id-by."""
+    if o.get("encoding") is not None:
+        try:
+            o["encoding"] = codecs.lookup(str(o["encoding"])).name
+        except LookupError:
+            raise InputError(f"--encoding {o['encoding']!r} is not a known text encoding; use e.g. utf-8, gb18030, "
+                             f"gbk or big5 (or leave it out: UTF-8 and GB18030 are detected)") from None
+    sheet = o.get("sheet")
+    if sheet is not None and not isinstance(sheet, (str, int)) or isinstance(sheet, bool):
+        raise InputError(f"--sheet must be a sheet name (or, in --config, a 0-based position); got {sheet!r}")
+    if o.get("id_by") not in ID_BY:
+        raise InputError(f"--id-by {o.get('id_by')!r} is not one of {', '.join(ID_BY)}")
 
 
 def parse_thresholds(v: object) -> list[float] | None:

@@ -28,13 +28,27 @@ class Progress:
         self.timings: dict[str, float] = {}
 
     def say(self, msg: str) -> None:
-        """Print one line (unless quiet)."""
+        """Print one line (unless quiet).
+
+        Parameters
+        ----------
+        msg : str
+        """
         if not self.quiet:
             print(msg, file=self.stream, flush=True)
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
-        """Time the enclosed block as step ``name`` and print ``[t] name ... done (dt)``."""
+        """Time the enclosed block as step ``name`` and print ``[t] name ... done (dt)``.
+
+        Parameters
+        ----------
+        name : str
+
+        Yields
+        ------
+        None
+        """
         t = time.perf_counter()
         if not self.quiet:
             print(f"[{time.perf_counter() - self.t0:5.1f}s] {name} ...", end="", file=self.stream, flush=True)

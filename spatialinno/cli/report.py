@@ -16,6 +16,7 @@ import pandas as pd
 
 from .. import __version__
 from . import prose
+from .checks import dropped_lines
 from .document import Document
 from .effect_steps import Decay, Spillover, Truth
 from .formatting import fmt_p
@@ -80,6 +81,9 @@ def _data(doc: Document, r: Analysis) -> None:
                   f"({inp.periods[0]} to {inp.periods[-1]}), {len(inp.data)} observations in a balanced panel. "
                   f"Outcome: {inp.outcome}; regressors: {', '.join(inp.regressors)}; the variable whose spillovers "
                   f"are traced: {inp.main_var}.")
+    dropped = dropped_lines(inp.dropped)
+    if dropped:
+        sec.callout(" ".join(dropped) + " The analysis uses the regions on both sides only.", kind="warn")
     sec.table(r.summary.table, "Descriptive statistics (all observations)")
     sec.figure(r.summary.fig_maps, f"{inp.outcome} and {inp.main_var} in {inp.last_period} (quantile classes; "
                                    f"number of regions per class in the legend)")

@@ -10,7 +10,8 @@ from pathlib import Path
 import matplotlib
 
 from . import effect_steps, prose, steps
-from .inputs import load_inputs
+from .checks import dropped_lines
+from .inputs import Inputs, load_inputs
 from .output import OutputDir, run_record, write_run_json
 from .progress import Progress
 from .report import Analysis, build_document, results_record
@@ -45,47 +46,61 @@ def run_analysis(opts: dict, argv: list[str]) -> Path:
     matplotlib.use("Agg", force=True)
     prog = Progress(opts["quiet"])
     out = OutputDir(Path(opts["out"]))
+    # every input is checked before anything is printed or written: bad input gives one line on stderr
+    t0 = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("default")
-        # inputs are checked before anything is printed or written: bad input gives one line on stderr
-        t0 = time.perf_counter()
         inp = load_inputs(opts)
-        out.create()
+        out.check()
         dt = time.perf_counter() - t0
-        prog.timings["Reading and checking inputs"] = round(dt, 3)
-        prog.say(f"spatialinno {opts['command']}: writing to {out.root}/")
-        prog.say(f"[{prog.total - dt:5.1f}s] Reading and checking inputs ... done ({dt:.1f}s)")
-        with prog.step("Building spatial weights (" + ", ".join(s.label for s in opts["wspecs"]) + ")"):
-            ws = steps.build_weights(inp, out)
-        with prog.step("Data summary and maps"):
-            summ = steps.describe_data(inp, out)
-        with prog.step("Moran's I by period and LISA"):
-            ex = steps.explore(inp, ws, summ, out)
-        with prog.step("LM tests"):
-            lm = steps.lm_step(inp, ws, out)
-        with prog.step("Estimating models"):
-            mods = steps.estimate(inp, ws, out)
-        with prog.step("Comparison tables with effects"):
-            cmp = steps.compare_models(inp, ws, mods, out)
-        with prog.step("Model choice and effects"):
-            choice = steps.choose(inp, ws, mods, out)
-        tr = None
-        if inp.demo:
-            with prog.step("True vs estimated"):
-                tr = effect_steps.truth(inp, ws, mods, out)
-        with prog.step("Distance decay"):
-            dec = effect_steps.decay(inp, choice, out)
-        if dec.result is None and dec.message and not opts["no_decay"]:
-            prog.say(f"  note: {dec.message}")
-        with prog.step("Spillover map"):
-            sp = effect_steps.spillover(inp, ws, mods, choice, out)
-        found = prose.findings(inp, ws.main, ex, choice, dec, sp, tr)
+        out.create()
+        try:
+            path = _run_steps(opts, argv, inp, out, prog, dt, caught)
+        except BaseException:
+            out.discard()  # a failed run leaves --out as it was
+            raise
+    return path
+
+
+def _run_steps(opts: dict, argv: list[str], inp: Inputs, out: OutputDir, prog: Progress, dt: float,
+               caught: list) -> Path:
+    """The steps after the input checks, writing into the staging directory of ``out``; commit at the end."""
+    prog.timings["Reading and checking inputs"] = round(dt, 3)
+    prog.say(f"spatialinno {opts['command']}: writing to {out.target}/")
+    prog.say(f"[{prog.total - dt:5.1f}s] Reading and checking inputs ... done ({dt:.1f}s)")
+    for line in dropped_lines(inp.dropped):
+        prog.say("  note: " + line)
+    with prog.step("Building spatial weights (" + ", ".join(s.label for s in opts["wspecs"]) + ")"):
+        ws = steps.build_weights(inp, out)
+    with prog.step("Data summary and maps"):
+        summ = steps.describe_data(inp, out)
+    with prog.step("Moran's I by period and LISA"):
+        ex = steps.explore(inp, ws, summ, out)
+    with prog.step("LM tests"):
+        lm = steps.lm_step(inp, ws, out)
+    with prog.step("Estimating models"):
+        mods = steps.estimate(inp, ws, out)
+    with prog.step("Comparison tables with effects"):
+        cmp = steps.compare_models(inp, ws, mods, out)
+    with prog.step("Model choice and effects"):
+        choice = steps.choose(inp, ws, mods, out)
+    tr = None
+    if inp.demo:
+        with prog.step("True vs estimated"):
+            tr = effect_steps.truth(inp, ws, mods, out)
+    with prog.step("Distance decay"):
+        dec = effect_steps.decay(inp, choice, out)
+    if dec.result is None and dec.message and not opts["no_decay"]:
+        prog.say(f"  note: {dec.message}")
+    with prog.step("Spillover map"):
+        sp = effect_steps.spillover(inp, ws, mods, choice, out)
+    found = prose.findings(inp, ws.main, ex, choice, dec, sp, tr)
     notes = lm.notes + choice.notes + (tr.notes if tr is not None else ()) + dec.notes + sp.notes
     analysis = Analysis(inputs=inp, weights=ws, summary=summ, exploration=ex, lm=lm, models=mods, comparison=cmp,
                         choice=choice, truth=tr, decay=dec, spillover=sp, findings=found, notes=notes,
                         warnings=_warning_lines(caught), argv=argv)
     with prog.step("Writing report.html and run.json"):
-        path = build_document(analysis).write(out.root / "report.html")
+        build_document(analysis).write(out.root / "report.html")
         out.written.append("report.html")
     prog.timings["total"] = round(prog.total, 3)
     record = run_record(opts=opts, argv=argv, files=inp.files,
@@ -95,8 +110,9 @@ def run_analysis(opts: dict, argv: list[str]) -> Path:
                         decay_seeds=dec.result.seeds if dec.result is not None else None,
                         timings={"steps": prog.timings, "model_fits": {**mods.fit_times, **sp.fit_times}},
                         results=results_record(analysis), notes=list(notes), warnings=list(analysis.warnings),
-                        outputs=out.written)
+                        outputs=out.written, dropped=inp.dropped)
     write_run_json(record, out.root)
+    path = out.commit() / "report.html"
     for line in found[2:3]:
         prog.say("  " + line)
     msgs = analysis.warnings

@@ -343,15 +343,16 @@ def test_bad_config(tmp_path, capsys):
     assert "bundled data" in _bad(capsys, ["demo", "--config", str(cfg)])
 
 
-def test_unexpected_error_exits_1_with_traceback(monkeypatch, demo_files, tmp_path, capsys):
+def test_unexpected_error_exits_1_with_traceback_under_debug(monkeypatch, demo_files, tmp_path, capsys):
     def boom(*args):
         raise RuntimeError("simulated bug")
 
     monkeypatch.setattr(cli_steps, "build_weights", boom)
-    rc = main(_args(demo_files, tmp_path))
+    rc = main(_args(demo_files, tmp_path) + ["--debug"])
     err = capsys.readouterr().err
     assert rc == 1
     assert "Traceback" in err and "simulated bug" in err
+    assert not (tmp_path / "out").exists()
 
 
 # -- option parsers ---------------------------------------------------------------------------------------
