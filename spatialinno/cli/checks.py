@@ -17,7 +17,8 @@ from ..errors import NameMatchError, preview
 from ..io import match_ids_by_name
 from .options import InputError
 
-__all__ = ["plain", "check_map_crs", "check_periods", "check_numeric_columns", "ids_from_names", "NAME_COLUMNS"]
+__all__ = ["plain", "check_map_crs", "check_periods", "check_numeric_columns", "ids_from_names", "NAME_COLUMNS",
+           "iv_formula"]
 
 #: map columns the names of ``--id-by name`` are matched against (those present; ``--name-column`` first)
 NAME_COLUMNS = ("name_zh", "name")
@@ -230,3 +231,34 @@ def dropped_lines(dropped: dict) -> list[str]:
         lines.append(f"Dropped with --drop-unmatched: {_regions(len(ids))} in the data but not on the map (with "
                      f"their rows): {preview(ids, 20)}.")
     return lines
+
+
+def iv_formula(formula: str, endog: str, instruments: list[str]) -> str:
+    """``formula`` with the plain regressor ``endog`` written as an instrumented term ``[endog ~ z1 + z2]``.
+
+    Parameters
+    ----------
+    formula : str
+        The analysis formula, ``"y ~ x1 + x2 + ..."``.
+    endog : str
+        A plain term of its right-hand side.
+    instruments : list of str
+        Excluded instruments (data columns).
+
+    Returns
+    -------
+    str
+        The formula for :func:`spatialinno.gs2sls`.
+
+    Raises
+    ------
+    InputError
+        ``endog`` is not a plain ``+``-separated term of the formula.
+    """
+    lhs, rhs = formula.split("~", 1)
+    terms = [t.strip() for t in rhs.split("+")]
+    if endog not in terms:
+        raise InputError(f"--endog {endog!r} must be a plain term of --formula (its terms are {preview(terms)}); "
+                         f"write the formula with {endog} as its own term")
+    kept = [t for t in terms if t != endog]
+    return f"{lhs.strip()} ~ {' + '.join(kept + ['[' + endog + ' ~ ' + ' + '.join(instruments) + ']'])}"

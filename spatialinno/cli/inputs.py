@@ -24,7 +24,15 @@ from ..io import read_table
 from ..models.data import panel_positions
 from ..weights import Weights
 from ..weights.geometry import check_geometries, to_geographic
-from .checks import NAME_COLUMNS, check_map_crs, check_numeric_columns, check_periods, ids_from_names, plain
+from .checks import (
+    NAME_COLUMNS,
+    check_map_crs,
+    check_numeric_columns,
+    check_periods,
+    ids_from_names,
+    iv_formula,
+    plain,
+)
 from .options import InputError
 
 __all__ = ["Inputs", "load_inputs", "economic_values"]
@@ -301,6 +309,20 @@ def _validate(opts: dict, gdf: gpd.GeoDataFrame, data: pd.DataFrame, files: dict
         if spec.kind == "knn" and spec.args["k"] >= len(map_ids):
             raise InputError(f"weights {spec.label}: K must be smaller than the number of regions ({len(map_ids)}); "
                              f"use e.g. knn:4")
+    endog, instruments = opts["endog"], list(opts["instruments"])
+    if endog is not None:
+        if endog not in used:
+            raise InputError(f"--endog {endog!r} is not a regressor of --formula {formula!r}; name one of its columns")
+        missing = [z for z in instruments if z not in data.columns]
+        if missing:
+            raise InputError(f"--instruments {preview(missing)} not in the data; columns are "
+                             f"{preview(list(data.columns), 12)}")
+        clash = [z for z in instruments if z in used]
+        if clash:
+            raise InputError(f"--instruments {preview(clash)} already enter --formula: an excluded instrument must "
+                             f"not be a regressor")
+        iv_formula(formula, endog, instruments)  # endog must be a plain term: checked before any output
+        used = used + [z for z in instruments if z not in used]
     for col in econ:
         if col not in data.columns:
             raise InputError(f"weights economic:{col}: column {col!r} not in the data; columns are "

@@ -122,6 +122,11 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--fixed-effects", choices=FIXED_EFFECTS, metavar="{entity,time,twoway,none,random}",
                    help="panel fixed effects (default: twoway)")
     g.add_argument("--bias-correction", choices=BIAS, help="fixed-effects bias correction (default: lee-yu)")
+    g.add_argument("--endog", metavar="VAR",
+                   help="a regressor of --formula to treat as endogenous: adds a GS2SLS SAR column (spatial 2SLS, "
+                        "Kelejian & Prucha) next to the ML models, with its first-stage table (needs --instruments)")
+    g.add_argument("--instruments", metavar="LIST",
+                   help="excluded instruments of --endog, comma-separated columns of the data (e.g. hist_univ)")
     g.add_argument("--alpha", type=float, metavar="A",
                    help="significance level for tests and intervals (default: 0.05)")
     g = p.add_argument_group("distance decay and spillovers")

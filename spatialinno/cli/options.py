@@ -60,6 +60,8 @@ DEFAULTS: dict = {
     "id_by": "code",
     "drop_unmatched": False,
     "debug": False,
+    "endog": None,
+    "instruments": [],
 }
 
 #: what ``spatialinno demo`` runs: the provincial analysis of the bundled SIMULATED panel
@@ -76,6 +78,8 @@ DEMO_OPTIONS: dict = {
     "decay_scheme": "within",
     "decay_variable": "agglom",
     "shock_entity": 440000,
+    "endog": "agglom",
+    "instruments": ["hist_univ"],
     "out": "spatialinno-demo",
 }
 
@@ -194,6 +198,10 @@ def _normalise(o: dict) -> dict:
             raise InputError(f"--decay-band-width must be a number of km (got {o['decay_band_width']!r})") from None
         if not o["decay_band_width"] > 0:
             raise InputError("--decay-band-width must be positive")
+    o["instruments"] = _as_list(o.get("instruments"), "instruments")
+    if bool(o.get("endog")) != bool(o["instruments"]):
+        raise InputError("--endog and --instruments go together: name the endogenous regressor and its excluded "
+                         "instruments, e.g. --endog agglom --instruments hist_univ")
     o["decay_thresholds"] = parse_thresholds(o.get("decay_thresholds"))
     o["quiet"] = bool(o.get("quiet"))
     o["no_decay"] = bool(o.get("no_decay"))

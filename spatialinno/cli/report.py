@@ -17,10 +17,11 @@ import pandas as pd
 from .. import __version__
 from . import prose
 from .checks import dropped_lines
-from .document import Document
+from .document import Document, Section
 from .effect_steps import Decay, Spillover, Truth
 from .formatting import fmt_p
 from .inputs import Inputs
+from .iv_step import IVStep
 from .output import command_line, versions
 from .steps import MODEL_NAMES, Choice, Comparison, DataSummary, Exploration, LMStep, Models, WeightsStep
 
@@ -57,6 +58,7 @@ class Analysis:
     notes: tuple[str, ...]
     warnings: tuple[str, ...]
     argv: list[str]
+    iv: IVStep | None = None
 
     @property
     def failures(self) -> tuple[dict, ...]:
@@ -135,9 +137,30 @@ def _models(doc: Document, r: Analysis) -> None:
     if cmp.across is not None:
         sec.raw_table(cmp.across.to_html(), f"{MODEL_NAMES[mods.family]} under each spatial weights matrix")
     sec.raw_table(cmp.main.to_html(), f"Models under the main weights ({r.weights.main})")
+    if r.iv is not None:
+        _iv(sec, r)
     if r.failures:
         f = pd.DataFrame(list(r.failures)).set_index(["model", "weights"])
         sec.table(f, "Models that could not be estimated", note="These fits failed and are left out of the tables.")
+
+
+def _iv(sec: Section, r: Analysis) -> None:
+    """The GS2SLS column explained, with its first-stage and over-identification tables."""
+    iv, o = r.iv, r.inputs.opts
+    assert iv is not None
+    if iv.result is None:
+        sec.paragraph(iv.message or "GS2SLS was not estimated.")
+        return
+    sec.paragraph(f"The last column, GS2SLS SAR, treats {o['endog']} as endogenous: spatial two-stage least squares "
+                  f"(Kelejian & Prucha 1998) with {', '.join(o['instruments'])} as excluded instruments and the "
+                  f"spatial lags of the exogenous variables as instruments for W {r.inputs.outcome} "
+                  f"(<code>si.gs2sls({esc(repr(iv.formula))}, model='sar')</code>). Compare its {o['endog']} "
+                  f"coefficient with the ML SAR column: a large gap points to endogeneity bias in ML.", raw=True)
+    sec.table(iv.first_stage, "First stage of GS2SLS: excluded instruments",
+              note="partial_F: F statistic of the excluded instruments in the first-stage regression of each "
+                   "endogenous regressor (below 10: weak instruments, Staiger & Stock 1997).")
+    if iv.overid is not None:
+        sec.table(iv.overid, "Over-identification (Sargan) test of GS2SLS")
 
 
 def _choice(doc: Document, r: Analysis, a: float, lvl: str) -> None:

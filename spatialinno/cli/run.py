@@ -9,7 +9,7 @@ from pathlib import Path
 
 import matplotlib
 
-from . import effect_steps, prose, steps
+from . import effect_steps, iv_step, prose, steps
 from .checks import dropped_lines
 from .inputs import Inputs, load_inputs
 from .output import OutputDir, run_record, write_run_json
@@ -80,8 +80,14 @@ def _run_steps(opts: dict, argv: list[str], inp: Inputs, out: OutputDir, prog: P
         lm = steps.lm_step(inp, ws, out)
     with prog.step("Estimating models"):
         mods = steps.estimate(inp, ws, out)
+    ivs: iv_step.IVStep | None = None
+    if opts.get("endog"):
+        with prog.step(f"GS2SLS with {opts['endog']} instrumented"):
+            ivs = iv_step.iv_estimate(inp, ws, out)
+        if ivs.message:
+            prog.say(f"  note: {ivs.message}")
     with prog.step("Comparison tables with effects"):
-        cmp = steps.compare_models(inp, ws, mods, out)
+        cmp = steps.compare_models(inp, ws, mods, out, iv=ivs.result if ivs is not None else None)
     with prog.step("Model choice and effects"):
         choice = steps.choose(inp, ws, mods, out)
     tr = None
@@ -98,7 +104,7 @@ def _run_steps(opts: dict, argv: list[str], inp: Inputs, out: OutputDir, prog: P
     notes = lm.notes + choice.notes + (tr.notes if tr is not None else ()) + dec.notes + sp.notes
     analysis = Analysis(inputs=inp, weights=ws, summary=summ, exploration=ex, lm=lm, models=mods, comparison=cmp,
                         choice=choice, truth=tr, decay=dec, spillover=sp, findings=found, notes=notes,
-                        warnings=_warning_lines(caught), argv=argv)
+                        warnings=_warning_lines(caught), argv=argv, iv=ivs)
     with prog.step("Writing report.html and run.json"):
         build_document(analysis).write(out.root / "report.html")
         out.written.append("report.html")

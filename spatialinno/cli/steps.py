@@ -20,6 +20,7 @@ import pandas as pd
 from .. import compare, lm_tests, local_moran, moran_by_period, select_model
 from .. import weights as W
 from ..errors import SpatialInnoError
+from ..iv.results import IVResults
 from ..models import SpatialResults, fit
 from ..selection import CANDIDATES, ModelChoice
 from ..tables import CompareTable
@@ -370,7 +371,8 @@ class Comparison:
     main: CompareTable
 
 
-def compare_models(inp: Inputs, ws: WeightsStep, mods: Models, out: OutputDir) -> Comparison:
+def compare_models(inp: Inputs, ws: WeightsStep, mods: Models, out: OutputDir,
+                   iv: IVResults | None = None) -> Comparison:
     """Side-by-side tables with effects (``tables/models_across_weights``, ``tables/models_main_weights``).
 
     Parameters
@@ -379,6 +381,8 @@ def compare_models(inp: Inputs, ws: WeightsStep, mods: Models, out: OutputDir) -
     ws : WeightsStep
     mods : Models
     out : OutputDir
+    iv : IVResults, optional
+        A GS2SLS fit under the main W, added as the last column of the main table.
 
     Returns
     -------
@@ -393,7 +397,11 @@ def compare_models(inp: Inputs, ws: WeightsStep, mods: Models, out: OutputDir) -
         _save_compare(out, across, "models_across_weights", f"{MODEL_NAMES[mods.family]} under each spatial weights "
                                                             f"matrix")
     names = [f"{MODEL_NAMES[m]} | {ws.main}" for m in mods.main]
-    main = compare(list(mods.main.values()), effects=True, names=names, draws=o["draws"], seed=o["seed"])
+    fits: list = list(mods.main.values())
+    if iv is not None:
+        fits.append(iv)
+        names.append(f"GS2SLS SAR | {ws.main}")
+    main = compare(fits, effects=True, names=names, draws=o["draws"], seed=o["seed"])
     _save_compare(out, main, "models_main_weights", f"Models under the main weights ({ws.main})")
     return Comparison(across=across, main=main)
 
