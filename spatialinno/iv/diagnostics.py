@@ -29,8 +29,16 @@ def _rss(y: np.ndarray, X: np.ndarray) -> np.ndarray:
     return ((y - X @ beta) ** 2).sum(axis=0)
 
 
-def first_stage(siv: SpatialIV, absorbed: int = 0) -> pd.DataFrame:
+def first_stage(siv: SpatialIV, absorbed: int = 0, robust: bool = False) -> pd.DataFrame:
     """Partial F and partial R^2 of the excluded instruments for each instrumented regressor.
+
+    The classic partial F compares the first-stage residual sums of squares with and without the q excluded
+    instruments: F = ((RSS_r - RSS_u) / q) / (RSS_u / (n - absorbed - L)). With ``robust=True`` the column
+    ``robust_F`` adds the heteroskedasticity-robust Wald statistic of the excluded instruments' coefficients
+    divided by q, W / q with W = pi' V_HC0^-1 pi and V_HC0 the White (1980) covariance of the first-stage
+    coefficients: for one endogenous regressor it is the Kleibergen-Paap (2006) rk Wald F statistic (without a
+    small-sample factor). The spatial lag W y is one of the instrumented regressors, so with an external
+    endogenous regressor the joint rank statistic over both is not reported: each regressor's own F is.
 
     Parameters
     ----------
@@ -38,11 +46,14 @@ def first_stage(siv: SpatialIV, absorbed: int = 0) -> pd.DataFrame:
         Regressors and instruments (within-transformed for panels).
     absorbed : int
         Number of fixed effects removed by the within transformation (0 for cross-sections).
+    robust : bool
+        Add ``robust_F`` and ``robust_p_value`` (chi2(q) / q reference).
 
     Returns
     -------
     DataFrame
-        Indexed by regressor, columns ``partial_F``, ``df_num``, ``df_den``, ``p_value``, ``partial_R2``.
+        Indexed by regressor, columns ``partial_F``, ``df_num``, ``df_den``, ``p_value``, ``partial_R2`` (and
+        ``robust_F``, ``robust_p_value`` with ``robust=True``).
     """
     included = [j for j, h in enumerate(siv.hnames) if h in siv.names]
     cols = [siv.names.index(e) for e in siv.endogenous]
@@ -53,8 +64,48 @@ def first_stage(siv: SpatialIV, absorbed: int = 0) -> pd.DataFrame:
     rss_r = _rss(E, siv.H[:, included])
     df_den = n - absorbed - L
     F = ((rss_r - rss_u) / q) / (rss_u / df_den)
-    return pd.DataFrame({"partial_F": F, "df_num": q, "df_den": df_den, "p_value": stats.f.sf(F, q, df_den),
-                         "partial_R2": 1 - rss_u / rss_r}, index=pd.Index(siv.endogenous, name="regressor"))
+    out = pd.DataFrame({"partial_F": F, "df_num": q, "df_den": df_den, "p_value": stats.f.sf(F, q, df_den),
+                        "partial_R2": 1 - rss_u / rss_r}, index=pd.Index(siv.endogenous, name="regressor"))
+    if robust:
+        excluded = [j for j in range(L) if j not in included]
+        wald = np.array([_robust_wald(E[:, k], siv.H, excluded) for k in range(E.shape[1])])
+        out["robust_F"] = wald / q
+        out["robust_p_value"] = stats.chi2.sf(wald, q)
+    return out
+
+
+def _robust_wald(e: np.ndarray, H: np.ndarray, tested: list[int]) -> float:
+    """White (HC0) Wald statistic of the coefficients ``tested`` in the OLS regression of ``e`` on ``H``."""
+    HtH_inv = np.linalg.pinv(H.T @ H)
+    coef = HtH_inv @ (H.T @ e)
+    u = e - H @ coef
+    meat = (H * (u ** 2)[:, None]).T @ H
+    V = HtH_inv @ meat @ HtH_inv
+    c = coef[tested]
+    return float(c @ np.linalg.solve(V[np.ix_(tested, tested)], c))
+
+
+#: partial F below which the summary warns of weak instruments (Staiger & Stock 1997 rule of thumb)
+WEAK_F = 10.0
+
+
+def weak_instrument_notes(table: pd.DataFrame) -> list[str]:
+    """Sentences for the summary naming regressors whose first-stage F is below :data:`WEAK_F`.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The output of :func:`first_stage`.
+
+    Returns
+    -------
+    list of str
+        One sentence per weak regressor (empty when none is weak).
+    """
+    col = "robust_F" if "robust_F" in table.columns else "partial_F"
+    return [f"Weak instruments: the first-stage {col} of {name} is {value:.2f} < {WEAK_F:g} (Staiger & Stock 1997 "
+            f"rule of thumb; Stock & Yogo 2005 critical values); 2SLS estimates and their tests may be unreliable."
+            for name, value in table[col].items() if np.isfinite(value) and value < WEAK_F]
 
 
 def sargan(y: np.ndarray, Z: np.ndarray, H: np.ndarray, resid: np.ndarray,

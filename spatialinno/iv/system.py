@@ -22,7 +22,7 @@ from ..errors import IdentificationError, SpatialInnoError, preview
 from ..models.data import Design, cross_section, panel
 from ..weights import Weights
 from ..weights.convert import as_weights
-from .diagnostics import first_stage, overid_table, sargan
+from .diagnostics import first_stage, overid_table, sargan, weak_instrument_notes
 from .gm_lambda import kp_lambda
 from .instruments import SpatialIV, independent_columns
 from .results import IVResults, SystemResults
@@ -96,14 +96,16 @@ def _equation_results(eq: str, d: Design, siv: SpatialIV, fit, y: np.ndarray, Z:
     idx = (pd.Index(w.ids, name="id") if d.T == 1 else
            pd.MultiIndex.from_product([d.periods, w.ids], names=["time", "entity"]).swaplevel())
     overid = overid_table("Sargan", sargan(y, Z, H, fit.resid, n_div)) if H.shape[1] > Z.shape[1] else None
+    fs_table = first_stage(siv, absorbed)
     return IVResults(model="sarar" if lam is not None else "sar", params=pd.Series(values, index=names, name="params"),
                      cov=pd.DataFrame(cov, index=names, columns=names), sigma2=sigma2,
                      sigma2_divisor=f"{n_div}" + (f" = n - {absorbed} fixed effects" if absorbed else " = n"),
                      nobs=d.n, N=d.N, T=d.T, fixed_effects=d.fixed_effects if d.T > 1 else None, robust=False,
                      w_lags=w_lags, instruments=list(siv.hnames), endogenous=list(siv.endogenous),
-                     first_stage=first_stage(siv, absorbed), overid=overid, ak_test=None,
+                     first_stage=fs_table, overid=overid, ak_test=None,
                      resid=pd.Series(fit.resid, index=idx, name="resid"), weights=w,
-                     notes=(f"Equation {eq!r} of a GS3SLS system: its (generalised) spatial 2SLS step.",),
+                     notes=(f"Equation {eq!r} of a GS3SLS system: its (generalised) spatial 2SLS step.",
+                            *weak_instrument_notes(fs_table)),
                      outcome=d.yname)
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..errors import SpatialInnoError
 from ..weights import Weights
-from .diagnostics import anselin_kelejian, first_stage, hansen_j, overid_table, sargan
+from .diagnostics import anselin_kelejian, first_stage, hansen_j, overid_table, sargan, weak_instrument_notes
 from .formula import IVDesign, build
 from .gm_lambda import (
     het_a1,
@@ -211,10 +211,11 @@ def gs2sls(formula: str, data: pd.DataFrame, w: Weights, *, model: str = "sar", 
     idx = (pd.Index(w.ids, name="id") if d.T == 1 else
            pd.MultiIndex.from_product([d.periods, w.ids], names=["time", "entity"]).swaplevel())
     resid = pd.Series(y - Z @ params.to_numpy()[:Z.shape[1]], index=idx, name="resid")
+    fs_table = first_stage(siv, absorbed, robust=robust)
     return IVResults(model=model, params=params, cov=cov_df, sigma2=sigma2,
                      sigma2_divisor=f"{n_div}" + (f" = n - {absorbed} fixed effects" if absorbed else " = n"),
                      nobs=n, N=d.N, T=d.T, fixed_effects=d.fixed_effects if d.T > 1 else None, robust=robust,
                      w_lags=w_lags, instruments=list(names[:-1] if exog_only else siv.hnames),
                      endogenous=list(siv.endogenous),
-                     first_stage=first_stage(siv, absorbed), overid=overid, ak_test=ak, resid=resid, weights=w,
-                     notes=tuple(notes), outcome=d.yname)
+                     first_stage=fs_table, overid=overid, ak_test=ak, resid=resid, weights=w,
+                     notes=tuple(notes) + tuple(weak_instrument_notes(fs_table)), outcome=d.yname)
