@@ -311,8 +311,10 @@ def _band_widths(thresholds: np.ndarray, band_width_km: float | None) -> np.ndar
 
 
 def _build_weights(points: pd.DataFrame, lower: float, upper: float, weight: str, power: float) -> Weights:
-    return distance_band(points, id="id", lower_km=lower, upper_km=upper, weight=weight, power=power,
-                         points=("lon", "lat"), normalize="row")
+    with warnings.catch_warnings():  # islands are counted in the table (n_islands) instead
+        warnings.simplefilter("ignore", SpatialInnoWarning)
+        return distance_band(points, id="id", lower_km=lower, upper_km=upper, weight=weight, power=power,
+                             points=("lon", "lat"), normalize="row")
 
 
 def _fit_one(task: dict) -> tuple[SpatialResults | None, list[list], str]:
