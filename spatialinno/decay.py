@@ -38,6 +38,7 @@ from .errors import IdError, IslandError, SpatialInnoError, SpatialInnoWarning, 
 from .models.model import fit
 from .models.results import SpatialResults
 from .plot.effects import decay_plot
+from .validation import check_alpha, check_draws, check_seed
 from .weights import Weights
 from .weights.distance import distance_band
 from .weights.geometry import lonlat_points, region_ids
@@ -421,12 +422,7 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
         raise SpatialInnoError(f"power must be a positive number (got {power})")
     if islands not in ("keep", "error"):
         raise SpatialInnoError(f"islands must be 'keep' or 'error' (got {islands!r})")
-    if not 0 < alpha < 1:
-        raise SpatialInnoError(f"alpha must be in (0, 1) (got {alpha})")
-    if int(draws) != draws or draws < 2:
-        raise SpatialInnoError(f"draws must be an integer >= 2 (got {draws})")
-    if int(seed) != seed or seed < 0:
-        raise SpatialInnoError(f"seed must be a non-negative integer (got {seed})")
+    alpha, draws, seed = check_alpha(alpha), check_draws(draws), check_seed(seed, allow_none=False, allow_generator=False)
     if scheme != "band" and band_width_km is not None:
         raise SpatialInnoError(f"band_width_km applies to scheme='band' only (scheme is {scheme!r})")
     try:
