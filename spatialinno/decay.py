@@ -422,7 +422,8 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
         raise SpatialInnoError(f"power must be a positive number (got {power})")
     if islands not in ("keep", "error"):
         raise SpatialInnoError(f"islands must be 'keep' or 'error' (got {islands!r})")
-    alpha, draws, seed = check_alpha(alpha), check_draws(draws), check_seed(seed, allow_none=False, allow_generator=False)
+    alpha, draws = check_alpha(alpha), check_draws(draws)
+    seed = check_seed(seed, allow_none=False, allow_generator=False)
     if scheme != "band" and band_width_km is not None:
         raise SpatialInnoError(f"band_width_km applies to scheme='band' only (scheme is {scheme!r})")
     try:

@@ -112,7 +112,8 @@ def inverse_distance(gdf, id: Hashable | None = None, power: float = 1.0, cutoff
                               f"island; raise the cutoff (smallest distance is {smallest:.0f} km or more)")
     kind = f"inverse distance (power {power:g}" + (f", cutoff {cutoff_km:g} km)" if cutoff_km else ")")
     w = _build(ids, i, j, d ** -power, normalize, kind, {"points": points, "power": power, "cutoff_km": cutoff_km})
-    warn_islands(w.islands, w.n, f"inverse_distance(cutoff_km={cutoff_km:g})")
+    if cutoff_km is not None:
+        warn_islands(w.islands, w.n, f"inverse_distance(cutoff_km={cutoff_km:g})")
     return w
 
 
