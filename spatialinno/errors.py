@@ -105,6 +105,10 @@ class PeriodWeightsError(SpatialInnoError):
     """Weights given per period are inconsistent (mixed normalisations, not Weights) or a period is missing."""
 
 
+class ComparisonError(SpatialInnoError):
+    """Two fits cannot be compared: different outcome, observations, ids, periods, weights or effects, or not nested."""
+
+
 class SpatialInnoWarning(UserWarning):
     """An estimate is valid only approximately (e.g. Lee-Yu time effects with islands in W).
 
