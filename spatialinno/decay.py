@@ -260,16 +260,47 @@ class DecayResult:
         Returns
         -------
         float or None
-            The boundary threshold in km; None when no threshold is significant, or when the first run
-            lasts to the largest threshold (the spillover reaches beyond the range examined).
+            The boundary threshold in km; None when no threshold was fitted, no threshold is significant,
+            or the first run lasts to the largest threshold (the spillover reaches beyond the range
+            examined): :meth:`boundary_reason` says which.
         """
-        fitted = self.signs(variable, effect, alpha).dropna()
+        return self._boundary(variable, alpha, effect)[0]
+
+    def boundary_reason(self, variable: str, alpha: float = 0.05, effect: str = "indirect") -> str:
+        """Why :meth:`boundary` gives its answer (in particular why it is None), in one sentence.
+
+        Parameters
+        ----------
+        variable : str
+            A regressor of the decay run.
+        alpha : float
+            Level of the intervals.
+        effect : str
+            ``"direct"``, ``"indirect"`` (default) or ``"total"``.
+
+        Returns
+        -------
+        str
+            E.g. "no threshold has a significant indirect effect of agglom at alpha=0.05".
+        """
+        return self._boundary(variable, alpha, effect)[1]
+
+    def _boundary(self, variable: str, alpha: float, effect: str) -> tuple[float | None, str]:
+        fitted = self.signs(variable, effect, check_alpha(alpha)).dropna()
+        what = f"the {effect} effect of {variable}"
+        if fitted.empty:
+            return None, f"no threshold was fitted (see the note column of the table), so {what} has no boundary"
         signs = fitted.to_numpy(dtype=int)
         if not signs.any():
-            return None
+            return None, f"no fitted threshold has a significant {effect} effect of {variable} at alpha={alpha:g}"
         start = int(np.flatnonzero(signs)[0])
         off = np.flatnonzero(signs[start:] != signs[start])
-        return float(fitted.index[start + off[0]]) if len(off) else None
+        first = float(fitted.index[start])
+        if not len(off):
+            return None, (f"{what} is significant from {first:g} km up to the largest fitted threshold "
+                          f"({float(fitted.index[-1]):g} km): the spillover reaches beyond the range examined")
+        end = float(fitted.index[start + off[0]])
+        return end, f"{what} is significant from {first:g} km and no longer at {end:g} km (alpha={alpha:g})"
 
     def plot(self, variable: str, effect: str = "indirect", ax=None, **kwargs):
         """The decay curve of ``variable`` (see :func:`spatialinno.plot.decay_plot`).
@@ -399,7 +430,8 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
 
     Errors that concern the whole run (formula, ids, panel structure, arguments) are raised at once;
     a threshold whose fit fails (e.g. :class:`~spatialinno.errors.EstimationError` with rho at its
-    bound, or a band no pair of regions falls in) is recorded with NaN values and a ``note``.
+    bound, or a band no pair of regions falls in) is recorded with NaN values and a ``note``; when no
+    threshold links any pair of regions the call raises :class:`~spatialinno.errors.IslandError`.
 
     Caveat: each threshold's model contains only its own W, so its effects are pseudo-true values of a
     misspecified model when the spillovers act at other distances too. With time fixed effects a
@@ -506,6 +538,11 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
                      "n_links": 0 if w is None else w.n_links, "islands": isl})
         tasks.append({"model": key, "formula": formula, "data": data, "w": w, "note": note, "fit_kwargs": fit_kwargs,
                       "variables": variables, "draws": int(draws), "seed": threshold_seed(seed, t), "alpha": alpha})
+
+    if all(m["w"] is None for m in meta):
+        raise IslandError(f"no threshold links any pair of regions ({scheme} scheme, thresholds "
+                          f"{preview(th.tolist())} km): every fit would have W = 0; choose thresholds within the "
+                          f"distances between the regions")
 
     # -- fit -------------------------------------------------------------------------------------
     bar = tqdm(total=len(tasks), desc=f"distance decay ({key}, {scheme})", unit="threshold", disable=not progress)
