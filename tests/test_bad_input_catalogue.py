@@ -17,8 +17,16 @@ import pytest
 import scipy.sparse as sp
 
 import spatialinno as si
-from spatialinno.errors import (ComparisonError, DataError, GeometryError, IdError, IslandError, PanelError,
-                                ReadError, SpatialInnoError)
+from spatialinno.errors import (
+    ComparisonError,
+    DataError,
+    GeometryError,
+    IdError,
+    IslandError,
+    PanelError,
+    ReadError,
+    SpatialInnoError,
+)
 
 F = "innov ~ agglom + pgdp"
 ESTIMATORS = ["ols", "slx", "sar", "sem", "sdm", "sdem", "sac"]

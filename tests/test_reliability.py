@@ -93,7 +93,7 @@ def test_text_numbers_without_bad_values_are_named():
     xs = si.datasets.load_demo_panel().query("year == 2015").copy()
     xs["pgdp"] = xs["pgdp"].astype(str)
     w = si.weights.contiguity(si.datasets.load_provinces(), id="code", islands="nearest")
-    with pytest.raises(si.errors.DataError, match=r"'pgdp' holds numbers stored as (str|object).*'11.77447'.*pd.to_numeric"):
+    with pytest.raises(si.errors.DataError, match=r"'pgdp' holds numbers stored as (str|object).*pd.to_numeric"):
         si.sar(F, xs, w, id="code")
 
 

@@ -19,8 +19,7 @@ import pandas as pd
 
 from ..errors import DataError, IdError, PanelError, SpatialInnoError, preview
 from ..weights import Weights
-from .checks import (check_ids_match_weights, check_key_types, check_numeric_columns, check_outcome_varies,
-                     check_periods)
+from .checks import check_ids_match_weights, check_key_types, check_numeric_columns, check_outcome_varies, check_periods
 
 FIXED_EFFECTS = ("none", "entity", "time", "twoway", "random")
 
