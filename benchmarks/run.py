@@ -264,6 +264,7 @@ def worker_cs(spec: dict, emit) -> None:
     model, pkg = spec["model"], spec["pkg"]
     if pkg == "si":
         import pandas as pd
+
         import spatialinno as si
 
         w = _si_weights(C)
@@ -333,6 +334,7 @@ def worker_panel(spec: dict, emit) -> None:
     y, x1, x2 = z["y"], z["x1"], z["x2"]
     if spec["pkg"] == "si":
         import pandas as pd
+
         import spatialinno as si
 
         w = _si_weights(C)
@@ -446,6 +448,7 @@ def worker_profile(spec: dict, emit) -> None:
     import pstats
 
     import pandas as pd
+
     import spatialinno as si
 
     C, z = _load(spec)

@@ -1,26 +1,47 @@
 """spatialinno: spatial econometrics of regional innovation.
 
 Weights indexed by region ids, exploratory diagnostics, maximum-likelihood spatial models for
-cross-sections and panels, LeSage-Pace effects with inference, and distance decay of spillovers.
+cross-sections and panels, LeSage-Pace effects with inference, distance decay of spillovers,
+spatial IV/GMM, dynamic panel GMM and Monte Carlo studies.
 """
 
-from . import agglomeration, datasets, io, models, plot, weights
-from .diagnostics import (bivariate_moran, geary, getis_ord, lm_tests, local_bivariate_moran, local_getis_ord,
-                          local_moran, moran, moran_by_period)
-from .errors import SpatialInnoError
-from .iv import gs2sls, gs3sls
-from .models import ols, sac, sar, sdem, sdm, sem, slx
+from . import agglomeration, datasets, io, models, parallel, plot, weights
 from .decay import distance_decay
+from .diagnostics import (
+    bivariate_moran,
+    cd_test,
+    geary,
+    getis_ord,
+    lm_tests,
+    local_bivariate_moran,
+    local_getis_ord,
+    local_moran,
+    moran,
+    moran_by_period,
+    moran_residuals,
+    vif,
+)
+from .errors import SpatialInnoError, SpatialInnoWarning
 from .gmm import dynamic_gmm
-from .models import fixed_effects_lr, hausman
+from .iv import gs2sls, gs3sls
+from .models import fixed_effects_lr, hausman, ols, sac, sar, sdem, sdm, sem, slx
 from .selection import ModelChoice, select_model
+from .simulation import simulate_study
 from .tables import compare
 from .weights import Weights
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
-__all__ = ["SpatialInnoError", "Weights", "weights", "datasets", "models", "io", "ols", "slx", "sar", "sem", "sdm",
-           "sdem", "sac", "agglomeration", "compare", "select_model", "ModelChoice", "distance_decay", "dynamic_gmm",
-           "gs2sls", "gs3sls",
-           "hausman", "fixed_effects_lr", "plot", "moran", "moran_by_period", "local_moran", "bivariate_moran",
-           "local_bivariate_moran", "geary", "getis_ord", "local_getis_ord", "lm_tests", "__version__"]
+__all__ = [
+    "SpatialInnoError", "SpatialInnoWarning", "Weights", "__version__",
+    # subpackages and modules
+    "agglomeration", "datasets", "io", "models", "parallel", "plot", "weights",
+    # diagnostics
+    "moran", "moran_by_period", "bivariate_moran", "geary", "getis_ord", "local_moran", "local_bivariate_moran",
+    "local_getis_ord", "lm_tests", "vif", "cd_test", "moran_residuals",
+    # models
+    "ols", "slx", "sar", "sem", "sdm", "sdem", "sac", "gs2sls", "gs3sls", "dynamic_gmm",
+    "select_model", "ModelChoice", "hausman", "fixed_effects_lr",
+    # studies and output
+    "distance_decay", "simulate_study", "compare",
+]

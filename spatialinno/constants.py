@@ -30,3 +30,8 @@ DENSE_RANDOM_EFFECTS_MAX: Final[int] = 3000
 DENSE_DISTANCE_MAX: Final[int] = 5000
 #: Spectral normalisation computes all eigenvalues densely up to this many regions (ARPACK above).
 DENSE_EIGEN_NORMALIZE_MAX: Final[int] = 2000
+
+#: n_jobs > 1 starts local worker processes only when the estimated serial run time of the remaining tasks is at
+#: least this many seconds: about the start-up of the first process pool of a session (1.6 s: fork server started,
+#: spatialinno imported, measured on an idle 2-core machine; later pools start in 0.1 s). See parallel.py.
+PROCESS_POOL_MIN_SECONDS: Final[float] = 2.0

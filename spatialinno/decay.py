@@ -21,22 +21,20 @@ stop the other thresholds.
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Hashable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from tqdm import tqdm
 
 from .constants import DEFAULT_SEED, SPILLOVER_FAMILIES
 from .errors import IdError, IslandError, SpatialInnoError, SpatialInnoWarning, preview
 from .models.model import fit
 from .models.results import SpatialResults
+from .parallel import resolve_n_jobs, run_tasks
 from .plot.effects import decay_plot
 from .validation import check_alpha, check_draws, check_seed
 from .weights import Weights
@@ -349,17 +347,21 @@ def _build_weights(points: pd.DataFrame, lower: float, upper: float, weight: str
                              points=("lon", "lat"), normalize="row")
 
 
-def _fit_one(task: dict) -> tuple[SpatialResults | None, list[list], str]:
-    """Fit one threshold's model and simulate its effects; errors listed in RECORDED become a note."""
+def _fit_one(shared: dict, task: dict) -> tuple[SpatialResults | None, list[list], str]:
+    """Fit one threshold's model and simulate its effects; errors listed in RECORDED become a note.
+
+    ``shared`` holds what every threshold uses (model, formula, data, fit keywords, variables, draws, alpha),
+    sent once per worker; ``task`` what differs (W, seed, note).
+    """
     w = task["w"]
-    variables, alpha = task["variables"], task["alpha"]
+    variables, alpha = shared["variables"], shared["alpha"]
     if w is None:
         return None, [], task["note"]
     try:
         with warnings.catch_warnings():  # the approximate Lee-Yu case is recorded in the row's note instead
             warnings.simplefilter("ignore", SpatialInnoWarning)
-            res = fit(task["model"], task["formula"], task["data"], w, **task["fit_kwargs"])
-        imp = res.impacts(method="simulation", draws=task["draws"], seed=task["seed"], alpha=alpha,
+            res = fit(shared["model"], shared["formula"], shared["data"], w, **shared["fit_kwargs"])
+        imp = res.impacts(method="simulation", draws=shared["draws"], seed=task["seed"], alpha=alpha,
                           variables=variables)
     except RECORDED as exc:
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -372,7 +374,8 @@ def _fit_one(task: dict) -> tuple[SpatialResults | None, list[list], str]:
         notes.append(f"{n_isl} islands: W 1 != 1, so the Lee-Yu time-effects transformation is approximate "
                      f"(bias_correction='none' is exact)")
     if imp.attrs.get("rejected", 0):
-        notes.append(f"{imp.attrs['rejected']} of {task['draws']} simulation draws rejected (rho outside its interval)")
+        notes.append(f"{imp.attrs['rejected']} of {shared['draws']} simulation draws rejected "
+                     f"(rho outside its interval)")
     return res, rows, "; ".join(notes)
 
 
@@ -383,7 +386,7 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
                    points="centroid", gdf_id: Hashable | None = None, variables: Sequence[str] | None = None,
                    draws: int = 1000, seed: int = DEFAULT_SEED, alpha: float = 0.05, n_jobs: int = 1,
                    progress: bool = False, islands: str = "keep", durbin: Sequence[str] | None = None,
-                   method: str = "auto") -> DecayResult:
+                   method: str = "auto", client: Any = None) -> DecayResult:
     """Fit a spatial model for each distance threshold and collect its direct/indirect/total effects.
 
     Parameters
@@ -415,7 +418,12 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
         Simulation draws of the effects, the base seed (each threshold uses :func:`threshold_seed`) and
         the level of the intervals (1 - alpha).
     n_jobs : int
-        Processes fitting thresholds in parallel (``-1``: all CPUs). Results do not depend on it.
+        Local processes fitting thresholds, this one included (``-1``: one per CPU); below about two seconds
+        of estimated work the thresholds run serially (:func:`spatialinno.parallel.run_tasks`). Results do not
+        depend on it.
+    client : dask.distributed.Client, optional
+        Fit the thresholds on this Dask cluster (a ``LocalCluster`` or any cluster; ``pip install
+        "spatialinno[dask]"``). Results are identical to the serial run for the same seed.
     progress : bool
         Show a tqdm progress bar.
     islands : {"keep", "error"}
@@ -471,9 +479,7 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
         raise SpatialInnoError(f"thresholds_km has duplicates: {preview(sorted(set(th[pd.Index(th).duplicated()])))}")
     th = np.sort(th)
     widths = _band_widths(th, band_width_km) if scheme == "band" else None
-    n_jobs = (os.cpu_count() or 1) if n_jobs == -1 else int(n_jobs)
-    if n_jobs < 1:
-        raise SpatialInnoError(f"n_jobs must be >= 1 or -1 for all CPUs (got {n_jobs})")
+    resolve_n_jobs(n_jobs)  # a bad n_jobs is named before anything is built
 
     # -- regions and their points --------------------------------------------------------------
     panel = entity is not None or time is not None
@@ -536,8 +542,7 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
                               f"no partner: {preview(isl)}; use islands='keep' (zero rows) or change the thresholds")
         meta.append({"threshold": float(t), "lower_km": lower, "upper_km": upper, "w": w,
                      "n_links": 0 if w is None else w.n_links, "islands": isl})
-        tasks.append({"model": key, "formula": formula, "data": data, "w": w, "note": note, "fit_kwargs": fit_kwargs,
-                      "variables": variables, "draws": int(draws), "seed": threshold_seed(seed, t), "alpha": alpha})
+        tasks.append({"w": w, "note": note, "seed": threshold_seed(seed, t)})
 
     if all(m["w"] is None for m in meta):
         raise IslandError(f"no threshold links any pair of regions ({scheme} scheme, thresholds "
@@ -545,21 +550,10 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
                           f"distances between the regions")
 
     # -- fit -------------------------------------------------------------------------------------
-    bar = tqdm(total=len(tasks), desc=f"distance decay ({key}, {scheme})", unit="threshold", disable=not progress)
-    outputs: list = [None] * len(tasks)
-    try:
-        if n_jobs == 1 or len(tasks) == 1:
-            for k, task in enumerate(tasks):
-                outputs[k] = _fit_one(task)
-                bar.update()
-        else:
-            with ProcessPoolExecutor(max_workers=min(n_jobs, len(tasks))) as pool:
-                futures = {pool.submit(_fit_one, task): k for k, task in enumerate(tasks)}
-                for fut in as_completed(futures):
-                    outputs[futures[fut]] = fut.result()
-                    bar.update()
-    finally:
-        bar.close()
+    shared = {"model": key, "formula": formula, "data": data, "fit_kwargs": fit_kwargs, "variables": variables,
+              "draws": int(draws), "alpha": alpha}
+    outputs = run_tasks(_fit_one, tasks, shared=shared, n_jobs=n_jobs, client=client, progress=progress,
+                        desc=f"distance decay ({key}, {scheme})")
 
     # -- assemble ----------------------------------------------------------------------------------
     rows: list[list[Any]] = []
@@ -569,7 +563,7 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
     seeds: dict[float, int] = {}
     for m, task, (res, eff_rows, note) in zip(meta, tasks, outputs, strict=True):
         t = m["threshold"]
-        # with n_jobs > 1 the fitted result carries the worker's copy of W: keep that one
+        # a fit run in another process carries that process's copy of W: keep that one
         results[t], isl_map[t], seeds[t] = res, m["islands"], task["seed"]
         weights[t] = res.weights if res is not None else m["w"]
         common = [m["n_links"], len(m["islands"])]

@@ -188,3 +188,7 @@ def mismatch(left: str, left_only, right: str, right_only, limit: int = 8) -> st
     parts = [f"{len(items)} {where}: {preview(list(items), limit)}"
              for where, items in ((left, left_only), (right, right_only)) if len(items)]
     return "; ".join(parts)
+
+
+class SpecificationError(SpatialInnoError):
+    """A model name, parameter set or option is unknown, incomplete or out of range (e.g. SDM without rho)."""

@@ -114,6 +114,16 @@ def normalise_name(name: str) -> str:
     ``"延边"``. English/pinyin: case folded, trailing "Province", "City", "(Zhuang/Hui/Uygur) Autonomous Region",
     "Municipality", "Prefecture", "League", "Shi", "Sheng" removed, spaces, apostrophes, hyphens and dots dropped,
     ü -> u; "Xizang" reads as "Tibet" and "Nei Mongol" / "Neimenggu" as "Inner Mongolia".
+
+    Parameters
+    ----------
+    name : str
+        A region name in Chinese, English or pinyin.
+
+    Returns
+    -------
+    str
+        The normalised name used for matching.
     """
     text = re.sub(r"\s+", " ", str(name)).strip()
     if re.search(r"[\u4e00-\u9fff]", text):

@@ -222,7 +222,7 @@ def select_model(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable |
         rule = "tests"
     else:
         aic = {m: r.aic for m, r in fitted.items()}
-        key = min(aic, key=aic.get)
+        key = min(aic, key=lambda m: aic[m])
         reason = ("The SDM-to-SAR/SEM tests need all three of SAR, SEM and SDM among the candidates; the model with "
                   "the lowest AIC is chosen instead: " + ", ".join(f"{CANDIDATES[m]} {v:.2f}" for m, v in aic.items())
                   + ".")

@@ -212,6 +212,18 @@ def test_parallel_equals_serial(provinces, sim_panel):
     assert parallel.results[400.0].params.equals(serial.results[400.0].params)
 
 
+def test_dask_client_equals_serial(provinces, sim_panel):
+    """distance_decay(client=Client(LocalCluster(n_workers=2))) gives exactly the serial table."""
+    distributed = pytest.importorskip("distributed")
+    kw = {"entity": "code", "time": "year", "fixed_effects": "twoway", "thresholds_km": np.arange(0, 1001, 250),
+          "draws": 200}
+    serial = distance_decay("y ~ x", sim_panel, provinces, **kw)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl, \
+            distributed.Client(cl) as client:
+        remote = distance_decay("y ~ x", sim_panel, provinces, client=client, **kw)
+    pd.testing.assert_frame_equal(serial.table, remote.table, check_exact=True)
+
+
 def test_boundary_alpha_and_definition(decay):
     # a looser level can only keep more thresholds significant, so the boundary cannot move closer
     b10 = decay.boundary("x", alpha=0.10)

@@ -74,7 +74,7 @@ def prefecture_changes() -> pd.DataFrame:
 def _events(changes: pd.DataFrame) -> list[tuple[int, tuple[int, ...], tuple[int, ...], str]]:
     """(year, old codes, new codes, kind) of each code change, in chronological order."""
     coded = changes[changes["kind"] != "renamed"]
-    events = []
+    events: list[tuple[int, tuple[int, ...], tuple[int, ...], str]] = []
     for (year, old), grp in coded[coded["old_code"].notna()].groupby(["year", "old_code"], sort=True):
         events.append((int(year), (int(old),), tuple(int(c) for c in grp["new_code"]), str(grp["kind"].iloc[0])))
     for _, r in coded[coded["old_code"].isna()].iterrows():

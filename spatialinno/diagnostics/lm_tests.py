@@ -29,6 +29,7 @@ from scipy import stats
 from ..errors import DataError, SpatialInnoError
 from ..models.data import check_rank, cross_section, panel
 from ..weights import Weights
+from ..weights.convert import takes_weights
 
 TEST_NAMES = ["LM_error", "LM_lag", "RLM_error", "RLM_lag", "SARMA"]
 
@@ -38,6 +39,7 @@ def _trace_term(W: sp.csr_matrix) -> float:
     return float(W.multiply(W).sum() + W.multiply(W.T).sum())
 
 
+@takes_weights
 def lm_tests(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
              entity: Hashable | None = None, time: Hashable | None = None,
              fixed_effects: str | None = None) -> pd.DataFrame:

@@ -24,6 +24,7 @@ from scipy import stats
 from ..constants import PERMUTATION_SEED
 from ..errors import SpatialInnoError
 from ..weights import Weights
+from ..weights.convert import takes_weights
 from ..weights.normalize import normalize_matrix
 from .inputs import nonconstant, standardise, values_by_id, variable_label
 from .permutation import BLOCK_ELEMENTS, TIE_RTOL, check_permutations, generator, two_sided_p
@@ -126,6 +127,7 @@ def _lisa_frame(w: Weights, cols: dict, quad: np.ndarray, p_norm: np.ndarray, p_
 
 
 # ----------------------------------------------------------------------------- local Moran
+@takes_weights
 def local_moran(y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION_SEED, alpha: float = 0.05,
                 fdr: bool = False, moments: str = "total") -> pd.DataFrame:
     """Local Moran's I_i (Anselin 1995) with analytic and conditional-permutation inference.
@@ -199,6 +201,7 @@ def local_moran(y, w: Weights, permutations: int = 999, seed: int | None = PERMU
                        {"statistic": "local Moran (Anselin 1995)", "moments": moments, "variable": variable_label(y)})
 
 
+@takes_weights
 def local_bivariate_moran(x, y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION_SEED,
                           alpha: float = 0.05, fdr: bool = False) -> pd.DataFrame:
     """Local bivariate Moran ``Ii = z_x,i * sum_j w_ij z_y,j`` (population-sd z-scores).
@@ -258,6 +261,7 @@ def local_bivariate_moran(x, y, w: Weights, permutations: int = 999, seed: int |
 
 
 # ------------------------------------------------------------------------------- local G
+@takes_weights
 def local_getis_ord(y, w: Weights, star: bool | float = False, permutations: int = 999,
                     seed: int | None = PERMUTATION_SEED, alpha: float = 0.05, fdr: bool = False) -> pd.DataFrame:
     """Local Getis-Ord G_i (``star=False``) or G_i* (``star=True``), as ``spdep::localG``.

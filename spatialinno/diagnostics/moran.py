@@ -32,6 +32,7 @@ from ..constants import PERMUTATION_SEED
 from ..errors import DataError, PanelError, SpatialInnoError, preview
 from ..models.data import panel_positions
 from ..weights import Weights
+from ..weights.convert import takes_weights
 from .inputs import check_weights, nonconstant, standardise, values_by_id, variable_label
 from .permutation import check_permutations, count_extreme, generator, permuted_blocks, pseudo_p, two_sided_p
 
@@ -159,6 +160,7 @@ def _moran_core(v: np.ndarray, W: sp.csr_matrix, permutations: int, rng: np.rand
                        p_rand=float(two_sided_p(z_rand)), p_sim=p_sim, n=n, permutations=permutations, sims=sims)
 
 
+@takes_weights
 def moran(y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION_SEED) -> MoranResult:
     """Global Moran's I of ``y`` on weights ``w``.
 
@@ -196,6 +198,7 @@ def moran(y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION
     return _moran_core(v, w.sparse, permutations, generator(seed), variable_label(y))
 
 
+@takes_weights
 def moran_by_period(data: pd.DataFrame, column: Hashable, w: Weights, entity: Hashable, time: Hashable,
                     permutations: int = 999, seed: int | None = PERMUTATION_SEED) -> pd.DataFrame:
     """Global Moran's I of ``column`` in each period of a long, balanced panel.
@@ -284,6 +287,7 @@ class BivariateMoranResult(_Result):
     sims: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
+@takes_weights
 def bivariate_moran(x, y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION_SEED
                     ) -> BivariateMoranResult:
     """Global bivariate Moran's I between ``x`` (at each region) and the spatial lag of ``y``.
@@ -377,6 +381,7 @@ class GearyResult(_Result):
     sims: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
+@takes_weights
 def geary(y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION_SEED) -> GearyResult:
     """Geary's C of ``y`` on weights ``w``, as ``spdep::geary.test``.
 
@@ -486,6 +491,7 @@ class GetisOrdResult(_Result):
     sims: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
+@takes_weights
 def getis_ord(y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION_SEED) -> GetisOrdResult:
     """Global Getis-Ord G for non-negative ``y``.
 

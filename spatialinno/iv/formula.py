@@ -15,12 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from libpysal.graph import Graph
-from libpysal.weights import W as LibpysalW
 
 from ..errors import SpatialInnoError, preview
 from ..models.data import Design, cross_section, panel
 from ..weights import Weights
+from ..weights.convert import as_weights
 
 _BRACKET = re.compile(r"\[([^\[\]]*)\]")
 
@@ -120,27 +119,6 @@ class IVDesign:
         """
         pos = [self.design.names.index(c) for c in names]
         return self.design.X[:, pos]
-
-
-def as_weights(w) -> Weights:
-    """``w`` as spatialinno Weights: a libpysal ``W`` or ``Graph`` is taken with its weights as given.
-
-    Parameters
-    ----------
-    w : Weights, libpysal.weights.W or libpysal.graph.Graph
-
-    Returns
-    -------
-    Weights
-    """
-    if isinstance(w, Weights):
-        return w
-    if isinstance(w, Graph):
-        return Weights.from_graph(w)
-    if isinstance(w, LibpysalW):
-        return Weights.from_W(w)
-    raise SpatialInnoError(f"w must be a spatialinno Weights, a libpysal W or a libpysal Graph (got "
-                           f"{type(w).__name__}); build one with si.weights.*")
 
 
 def build(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None, entity: Hashable | None,

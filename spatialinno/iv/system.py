@@ -21,8 +21,8 @@ import pandas as pd
 from ..errors import IdentificationError, SpatialInnoError, preview
 from ..models.data import Design, cross_section, panel
 from ..weights import Weights
+from ..weights.convert import as_weights
 from .diagnostics import first_stage, overid_table, sargan
-from .formula import as_weights
 from .gm_lambda import kp_lambda
 from .instruments import SpatialIV, independent_columns
 from .results import IVResults, SystemResults

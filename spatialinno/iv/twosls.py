@@ -23,8 +23,17 @@ from ..errors import SpatialInnoError
 from ..weights import Weights
 from .diagnostics import anselin_kelejian, first_stage, hansen_j, overid_table, sargan
 from .formula import IVDesign, build
-from .gm_lambda import (het_a1, het_a_terms, het_moments, het_psi, kp_lambda, minimise_quartic, omega_filtered_ols,
-                        omega_gs2sls, p_hat)
+from .gm_lambda import (
+    het_a1,
+    het_a_terms,
+    het_moments,
+    het_psi,
+    kp_lambda,
+    minimise_quartic,
+    omega_filtered_ols,
+    omega_gs2sls,
+    p_hat,
+)
 from .instruments import spatial_iv
 from .results import IVResults
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..errors import SpatialInnoError
 from ..weights import Weights
+from ..weights.convert import takes_weights
 from .covariance import Covariance, covariance_for, resolve_cov_type
 from .data import Design, cross_section, durbin_columns, panel
 from .estimate import Estimate, make_estimate
@@ -21,6 +22,7 @@ from .results import SpatialResults
 from .spec import SPECS, ModelSpec
 
 
+@takes_weights
 def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
         entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
         bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None, method: str = "auto",

@@ -8,6 +8,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -142,7 +145,7 @@ def economic_distance_by_period(values: pd.Series, normalize: str = "row") -> Pe
         raise DataError(f"values are NaN or infinite for (id, period) {preview(list(idx[bad]))}; fill them or "
                         f"drop those rows first")
     periods = idx.get_level_values(1)
-    out = {}
+    out: dict[Hashable, Weights] = {}
     for period in pd.unique(periods):
         sub = v[periods == period].droplevel(1)
         if len(sub) < 2:
@@ -150,7 +153,7 @@ def economic_distance_by_period(values: pd.Series, normalize: str = "row") -> Pe
                             f"distance needs at least two regions per period")
         sub.name = values.name
         try:
-            out[period] = economic_distance(sub, normalize=normalize)
+            out[period] = cast(Weights, economic_distance(sub, normalize=normalize))
         except SpatialInnoError as exc:
             raise type(exc)(f"period {period!r}: {exc}") from exc
     return PeriodWeights(out)

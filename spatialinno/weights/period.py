@@ -52,7 +52,7 @@ class PeriodWeights:
             raise PeriodWeightsError(f"every period's weights must have the same normalization; got {shown}. "
                                      f"Use w.normalize(kind) on each to make them agree")
         try:
-            periods = sorted(weights)
+            periods = sorted(weights)  # type: ignore[type-var]  # mixed types fall back below
         except TypeError:
             periods = list(weights)
         self._periods = pd.Index(periods, name="period")
@@ -98,7 +98,12 @@ class PeriodWeights:
         return iter(self._weights)
 
     def items(self) -> Iterator[tuple[Hashable, Weights]]:
-        """(period, Weights) pairs in period order."""
+        """(period, Weights) pairs in period order.
+
+        Returns
+        -------
+        iterator of (period, Weights)
+        """
         return iter(self._weights.items())
 
     def __eq__(self, other: object) -> bool:

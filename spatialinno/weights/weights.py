@@ -29,6 +29,10 @@ def _freeze(m: sp.csr_matrix) -> sp.csr_matrix:
     return m
 
 
+#: relative tolerance of ``Weights.__eq__`` (round trips through libpysal change weights by ~1e-17)
+EQUAL_RTOL = 1e-12
+
+
 class Weights:
     """Spatial weights indexed by region ids.
 
@@ -337,6 +341,10 @@ class Weights:
     def to_W(self):
         """libpysal ``W`` with the normalised weights (``id_order`` = ids).
 
+        Row-normalised weights are labelled with libpysal's transform ``"R"`` (the weights are already row
+        standardised, so libpysal's re-standardisation leaves them unchanged up to rounding); other
+        normalisations have no libpysal label and keep ``"O"`` (original: the weights as given).
+
         Returns
         -------
         libpysal.weights.W
@@ -349,7 +357,10 @@ class Weights:
             lo, hi = m.indptr[i], m.indptr[i + 1]
             neighbors[idx] = [self._ids[j] for j in m.indices[lo:hi]]
             weights[idx] = list(m.data[lo:hi])
-        return W(neighbors, weights, id_order=list(self._ids), silence_warnings=True)
+        out = W(neighbors, weights, id_order=list(self._ids), silence_warnings=True)
+        if self._normalization == "row":
+            out.transform = "R"
+        return out
 
     def to_frame(self) -> pd.DataFrame:
         """Links as a long DataFrame ``focal, neighbor, weight``.
@@ -399,9 +410,18 @@ class Weights:
         return f"<Weights {self.describe()}>"
 
     def __eq__(self, other: object) -> bool:
+        """Same ids in the same order, same normalisation, and weights equal up to rounding.
+
+        Weights that went through another representation (libpysal ``W``/``Graph``) and back may differ by a
+        few units in the last place; they compare equal when no weight differs by more than ``EQUAL_RTOL``
+        times the largest weight.
+        """
         if not isinstance(other, Weights):
             return NotImplemented
-        return (self._ids.equals(other._ids) and self._normalization == other._normalization
-                and (self._sparse != other._sparse).nnz == 0)
+        if not (self._ids.equals(other.ids) and self._normalization == other.normalization):
+            return False
+        diff = abs(self._sparse - other.sparse)
+        scale = max(1.0, float(abs(self._sparse).max()) if self._sparse.nnz else 1.0)
+        return diff.nnz == 0 or float(diff.max()) <= EQUAL_RTOL * scale
 
     __hash__ = None  # type: ignore[assignment]

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from simulate import lattice
 
 import spatialinno as si
 import spatialinno.models.effects as effects_mod
 import spatialinno.models.information as info_mod
-from simulate import lattice
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ by -0.05 to -0.12 (spreg and R give the same estimates), an inherent small-sampl
 from __future__ import annotations
 
 import pytest
-
 from simulate import cross_section_study, lattice, panel_study, summarise
 
 pytestmark = pytest.mark.slow

@@ -206,3 +206,18 @@ def test_builders_do_not_mutate_input(provinces):
     si.weights.inverse_distance(provinces.to_crs(3857), id="code")
     pd.testing.assert_frame_equal(before.drop(columns="geometry"), provinces.drop(columns="geometry"))
     assert before.geometry.geom_equals(provinces.geometry).all() and before.crs == provinces.crs
+
+
+def test_round_trips_through_libpysal_are_equal_and_labelled():
+    """Weights -> W/Graph -> Weights compares equal (tolerance for rounding), and to_W() labels row weights 'R'."""
+    gdf = si.datasets.load_provinces()
+    for w in (si.weights.contiguity(gdf, id="code", islands="nearest"),
+              si.weights.inverse_distance(gdf, id="code", power=2.0),
+              si.weights.contiguity(gdf, id="code", islands="nearest", normalize="none")):
+        assert si.Weights.from_graph(w.to_graph()) == w
+        assert si.Weights.from_W(w.to_W()) == w
+        assert w.to_W().transform == ("R" if w.normalization == "row" else "O")
+    binary = si.weights.contiguity(gdf, id="code", islands="nearest", normalize="none")
+    m = binary.sparse.copy()
+    m.data[0] *= 1 + 1e-9
+    assert si.Weights.from_sparse(m, binary.ids) != binary  # a real difference is not hidden by the tolerance

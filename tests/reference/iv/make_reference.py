@@ -10,9 +10,9 @@ spreg conventions recorded here (spreg 1.9): W row-standardised; instruments H =
 (``w_lags=q``, the constant never lagged, ``lag_q=True``); for ``slx_lags=1`` without endogenous regressors the
 instruments are W^2 X .. W^(1+q) X; sigma2 = e'e/n (no small-sample correction); the KP (1998/1999) lambda has no
 standard error (spreg prints none); the heteroskedastic estimators (Arraiz et al. 2010) use ``max_iter=1``,
-``step1c=False``; ``GM_Error_Het`` (no endogenous regressors) omits the a1/a2 terms of Psi. spreg's heteroskedastic estimators clamp
-the *last* coefficient to [-0.9, 0.9] whatever it is (meant for rho): the Baltimore cases with an endogenous
-regressor hit that clamp on AGE and are therefore not used as references.
+``step1c=False``; ``GM_Error_Het`` (no endogenous regressors) omits the a1/a2 terms of Psi. spreg's heteroskedastic
+estimators clamp the *last* coefficient to [-0.9, 0.9] whatever it is (meant for rho): the Baltimore cases with an
+endogenous regressor hit that clamp on AGE and are therefore not used as references.
 """
 
 from __future__ import annotations
