@@ -32,7 +32,7 @@ def _data_differences(a, b) -> list[str]:
                         "ids only in the second", b.weights.ids.difference(a.weights.ids))
         diffs.append(f"region ids differ ({diff or 'same ids in another order'})")
     da, db = _design(a), _design(b)
-    if a.T > 1 or b.T > 1:
+    if a.T > 1 and b.T > 1:
         if not da.periods.equals(db.periods):
             diffs.append(f"periods {preview(da.periods)} vs {preview(db.periods)}")
     if not diffs and not np.array_equal(da.y, db.y):
@@ -92,6 +92,7 @@ def check_comparable(a, b, test: str, same_effects: bool = True, nested: bool = 
             diffs.append(f"{small.model} is not nested in {big.model}: {small.model} has {preview(extra)} that "
                          f"{big.model} lacks")
     if diffs:
-        raise ComparisonError(f"the {test} needs two fits of the same outcome on the same data: "
+        kind = "two nested fits" if nested else "two fits"
+        raise ComparisonError(f"the {test} needs {kind} of the same outcome on the same data: "
                               f"{'; '.join(diffs)}. Fit both models with the same formula outcome, data, weights "
                               f"and effects")
