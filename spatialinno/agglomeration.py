@@ -209,6 +209,8 @@ def location_quotient(data: pd.DataFrame, region: Hashable, industry: Hashable, 
 
     Examples
     --------
+    >>> from spatialinno.datasets import load_demo_industry
+    >>> df = load_demo_industry()
     >>> lq = location_quotient(df, "code", "industry", "output", total="all", period="year")
     """
     df, keys = _prepare(data, region, industry, value, period)

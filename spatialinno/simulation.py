@@ -471,7 +471,7 @@ def simulate_study(model: str, w: Weights, params: Mapping[str, float], *, reps:
         Id column of the frames of ``data_generator`` (default their index).
     **fit_kwargs
         Passed to the estimator (e.g. ``method="sparse"``, ``small_sample=True``); not ``entity``, ``time``,
-        ``fixed_effects``, ``bias_correction`` (cross-sections only) or ``durbin`` (set by the W_ terms).
+        ``fixed_effects``, ``bias_correction`` (cross-sections only) or ``durbin`` (set by the ``W_`` terms).
 
     Returns
     -------

@@ -206,7 +206,7 @@ def test_names_mapping_keep_labels_errors(four):
     with pytest.raises(si.SpatialInnoError, match="names"):
         compare(four, names=["a"])
     with pytest.raises(si.SpatialInnoError, match="statistic"):
-        compare(four, stats=["R2"])
+        compare(four, stats=["R3"])
     with pytest.raises(si.SpatialInnoError, match="at least one"):
         compare([])
 

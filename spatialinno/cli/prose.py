@@ -6,9 +6,9 @@ Every function takes step results and returns text; no numbers are computed here
 from __future__ import annotations
 
 from ..selection import ModelChoice
+from .effect_steps import Decay, Spillover, Truth
 from .formatting import fmt_p
 from .inputs import Inputs
-from .effect_steps import Decay, Spillover, Truth
 from .steps import MODEL_NAMES, Choice, Exploration
 
 __all__ = ["level", "choice_paragraphs", "decay_sentence", "findings", "simulated_banner"]

@@ -17,10 +17,10 @@ import pandas as pd
 from .. import __version__
 from . import prose
 from .document import Document
+from .effect_steps import Decay, Spillover, Truth
 from .formatting import fmt_p
 from .inputs import Inputs
 from .output import command_line, versions
-from .effect_steps import Decay, Spillover, Truth
 from .steps import MODEL_NAMES, Choice, Comparison, DataSummary, Exploration, LMStep, Models, WeightsStep
 
 __all__ = ["Analysis", "build_document", "results_record"]

@@ -2,7 +2,7 @@
 
 from .changes import harmonise_codes, prefecture_changes
 from .demo import load_demo_industry, load_demo_panel
-from .maps import load_prefectures, load_provinces
+from .maps import load_nodata_regions, load_prefectures, load_provinces
 
-__all__ = ["load_demo_industry", "load_demo_panel", "load_prefectures", "load_provinces", "prefecture_changes",
-           "harmonise_codes"]
+__all__ = ["load_demo_industry", "load_demo_panel", "load_nodata_regions", "load_prefectures", "load_provinces",
+           "prefecture_changes", "harmonise_codes"]

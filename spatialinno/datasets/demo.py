@@ -15,8 +15,8 @@ models, effects) can be run and checked against a known truth.
     industries are more concentrated in the east belt and grow faster inland.
 
 ``load_demo_panel(return_truth=False)``
-    Balanced panel ``code, year, name, region, innov, agglom, coagg, pgdp, open, infr, educ, rd``
-    (465 rows), see :data:`PANEL_VARIABLES`. ``agglom`` and ``coagg`` are computed from
+    Balanced panel ``code, year, name, region, innov, agglom, coagg, pgdp, open, infr, educ, rd,
+    hist_univ`` (465 rows), see :data:`PANEL_VARIABLES`. ``agglom`` and ``coagg`` are computed from
     ``load_demo_industry()`` with :mod:`spatialinno.agglomeration`; the controls are simulated; the
     outcome ``innov`` is SIMULATED from the two-way fixed-effects spatial Durbin model
 
@@ -27,14 +27,23 @@ models, effects) can be run and checked against a known truth.
     with rho = 0.35, beta = (agglom 0.30, coagg 0.15, pgdp 0.60, open 0.10, infr 0.15, educ 0.08,
     rd 0.12), theta = (W_agglom 0.25, W_coagg 0.10, W_pgdp -0.20, W_open 0, W_infr 0, W_educ 0.05,
     W_rd 0.08) and sigma2 = 0.01. ``return_truth=True`` returns ``(df, truth)`` with these values
-    (and the entity and time effects drawn, the seed and the weights) as a dict.
+    (and the entity and time effects drawn, the seed, the weights, the role of every variable and the
+    instrument's design) as a dict.
 
-    The errors e_t are the first draw of the seeded error stream for which the two-way FE SDM with
-    the Lee-Yu correction covers all 15 true parameters with its 95% intervals (``truth["error_draw"]``;
-    the rejected draws and what they missed are in ``truth["rejected_draws"]``). All 15 intervals
-    cover in only about 45% of samples, so without this choice the demo would often show a
-    "significant miss" that is just chance; the estimator's coverage is checked separately by Monte
-    Carlo.
+    The errors e_t are the FIRST draw of the seeded error stream, not a draw selected for what the
+    estimates show: as in any one sample, some 95% intervals miss the truth (with 15 parameters all
+    cover in only about 45% of samples). Coverage is a Monte Carlo property, checked in the tests.
+
+    **Endogeneity and the instrument.** ``agglom`` is ENDOGENOUS by construction: the log high-tech
+    share of GDP behind it includes 0.5 e_it, the error of innov's own equation (an innovation shock
+    draws high-tech output to where the ideas are), so maximum-likelihood estimates that treat
+    ``agglom`` as exogenous are biased upwards. ``hist_univ`` (SIMULATED log enrolment in universities
+    founded before 1990 per 10,000 people, drawn from its own seeded stream) is its excluded
+    instrument: it shifts the high-tech share (elasticity 1.0, relevance) and has no term in innov's
+    equation and is independent of e (exclusion), e.g.
+    ``si.gs2sls("innov ~ coagg + pgdp + open + infr + educ + rd + [agglom ~ hist_univ]", ...)``
+    (notebook ``01_provincial_spillovers``, section 10, also instruments the W agglom term of the SDM).
+    ``truth["variables"]`` and ``truth["instrument"]`` state each variable's role.
 """
 
 from __future__ import annotations
@@ -62,13 +71,16 @@ PANEL_VARIABLES: dict[str, str] = {
     "name": "province name (English)",
     "region": "NBS three-belt region: east, central, west",
     "innov": "SIMULATED outcome: log patent grants per 10,000 people (two-way FE SDM, see demo_truth.json)",
-    "agglom": "location quotient of the five high-tech industries combined (output; total = 'all')",
+    "agglom": "location quotient of the five high-tech industries combined (output; total = 'all'); ENDOGENOUS: "
+              "moves with innov's error (see demo_truth.json)",
     "coagg": "synergy co-agglomeration of producer services and manufacturing (output location quotients)",
     "pgdp": "log GDP per capita (yuan)",
     "open": "trade openness: imports plus exports over GDP (ratio)",
     "infr": "road density: km of road per square km of land",
     "educ": "average years of schooling of the population aged 6 and over",
     "rd": "R&D expenditure as a percentage of GDP",
+    "hist_univ": "SIMULATED instrument for agglom: log enrolment in universities founded before 1990 per 10,000 "
+                 "people (shifts agglom, not in innov's equation, independent of its errors)",
 }
 
 
@@ -107,7 +119,8 @@ def load_demo_panel(return_truth: bool = False) -> pd.DataFrame | tuple[pd.DataF
     """SIMULATED provincial innovation panel, 31 provinces x 2006-2020 (see the module docstring).
 
     The outcome ``innov`` is drawn from a two-way fixed-effects spatial Durbin model with known
-    parameters, so estimators can be checked against the truth::
+    parameters, so estimators can be checked against the truth (``agglom`` is endogenous by
+    construction, so the ML estimate of its coefficient is biased; ``hist_univ`` instruments it)::
 
         df, truth = load_demo_panel(return_truth=True)
         w = si.weights.contiguity(si.datasets.load_provinces(), id="code", islands="nearest")
@@ -120,14 +133,15 @@ def load_demo_panel(return_truth: bool = False) -> pd.DataFrame | tuple[pd.DataF
     return_truth : bool
         Also return the data-generating parameters as a dict with keys ``rho``, ``beta`` (by
         variable), ``theta`` (by ``W_x`` name), ``sigma2``, ``formula``, ``fixed_effects``, ``dgp``,
-        ``seed``, ``error_draw``, ``rejected_draws``, ``weights``, ``entity_effects``,
-        ``time_effects``, ``N``, ``T``.
+        ``seed``, ``rng``, ``error_draw`` (a sentence: the first draw), ``variables`` (role of each
+        variable), ``instrument`` (name, relevance, exclusion, endogeneity and their parameters),
+        ``weights``, ``entity_effects``, ``time_effects``, ``N``, ``T``.
 
     Returns
     -------
     pd.DataFrame or (pd.DataFrame, dict)
         The panel: columns ``code, year, name, region, innov, agglom, coagg, pgdp, open, infr, educ,
-        rd`` (descriptions in :data:`PANEL_VARIABLES`), sorted by code and year, a new object on
+        rd, hist_univ`` (descriptions in :data:`PANEL_VARIABLES`), sorted by code and year, a new object on
         every call; with ``return_truth=True`` a tuple (panel, truth).
     """
     df = pd.read_csv(_file("demo_panel.csv"), dtype={"code": "int64", "year": "int64", "name": str, "region": str})

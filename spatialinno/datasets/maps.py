@@ -146,3 +146,23 @@ def load_prefectures() -> gpd.GeoDataFrame:
         RangeIndex; a new object is read on every call.
     """
     return _read(_PREFECTURE_STEM, _PREFECTURE_COLUMNS)
+
+
+def load_nodata_regions() -> gpd.GeoDataFrame:
+    """Return Taiwan, Hong Kong and Macao, which the bundled data layers leave out (EPSG:4326).
+
+    The maps of :mod:`spatialinno.plot` draw them as "no data" (a neutral grey fill with a legend
+    entry) so that the country outline is complete. Built by ``scripts/build_shapefiles.py`` from the
+    same source as the other layers.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``code`` (710000, 810000, 820000), ``name``, ``name_zh``, ``geometry``.
+    """
+    path = shapefile_dir() / "china_nodata.shp"
+    if not path.is_file():
+        raise FileNotFoundError(f"bundled shapefile missing: {path}; rebuild with scripts/build_shapefiles.py")
+    gdf = gpd.read_file(path, engine="pyogrio", encoding="UTF-8")
+    gdf["code"] = gdf["code"].astype("int64")
+    return gdf[["code", "name", "name_zh", "geometry"]].sort_values("code").reset_index(drop=True)

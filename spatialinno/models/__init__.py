@@ -3,9 +3,12 @@
 from .covariance import COV_TYPES, Covariance, CovarianceError, covariance_for
 from .estimate import Estimate
 from .fe_tests import fixed_effects_lr
+from .hausman import HausmanError
 from .hypotheses import hausman, lr_test, wald_test
 from .model import fit, ols, sac, sar, sdem, sdm, sem, slx
+from .mundlak import mundlak_test
 from .results import SpatialResults
 
 __all__ = ["fit", "ols", "slx", "sar", "sem", "sdm", "sdem", "sac", "SpatialResults", "Estimate", "Covariance",
-           "CovarianceError", "COV_TYPES", "covariance_for", "fixed_effects_lr", "hausman", "lr_test", "wald_test"]
+           "CovarianceError", "COV_TYPES", "covariance_for", "fixed_effects_lr", "hausman", "HausmanError",
+           "mundlak_test", "lr_test", "wald_test"]

@@ -16,18 +16,23 @@ tr(W^j), j >= 3 (LeSage & Pace 2009, §4.5), truncated when |rho|^j < 1e-12.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import scipy.linalg as sla
-from scipy import stats
 
 from ..constants import DEFAULT_SEED, EIGEN_MAX
 from ..errors import SpatialInnoError, preview
 from ..weights import Weights
+from . import marginal
+from .effects_groups import GroupKernel
+from .effects_inference import EffectInference, Multiplier, effect_values, infer
 from .logdet import series_order, symmetric_form, trace_moments
 from .spec import ModelSpec
+
+__all__ = ["EFFECTS", "METHODS", "EffectsKernel", "NoLagKernel", "coefficient_pairs", "effect_values",
+           "effects_kernel", "impacts"]
 
 #: effects of each regressor, in output order
 EFFECTS = ("direct", "indirect", "total")
@@ -107,7 +112,8 @@ class EffectsKernel:
     def by_order(self, rho: float, orders: int) -> np.ndarray:
         """(orders+1, 4) matrix: the j-th power-series term rho^j [tr(W^j), tr(W^j+1), 1'W^j 1, 1'W^j+1 1]/n.
 
-        Traces from the eigenvalues where they are known (else trace moments); totals exact by products.
+        Traces from the eigenvalues where they are known (else trace moments), tr(I), tr(W) and tr(W^2) exact
+        from W (so a zero diagonal gives exact zeros); totals exact by products.
 
         Parameters
         ----------
@@ -130,6 +136,8 @@ class EffectsKernel:
         else:
             lam = self._data[0]
             tr = np.array([np.real(np.sum(lam ** j)) for j in range(orders + 2)])
+            exact = [self.n, Wm.diagonal().sum(), Wm.multiply(Wm.T).sum()]  # tr(W^0..2), exact zeros kept
+            tr[:min(3, orders + 2)] = exact[:orders + 2]
         js = np.arange(orders + 1)
         out = np.column_stack([tr[js], tr[js + 1], tot[js], tot[js + 1]]) * (rho ** js)[:, None]
         return out / self.n
@@ -168,25 +176,6 @@ class NoLagKernel:
         ndarray
         """
         return np.vstack([self.row[None, :], np.zeros((orders, 4))])
-
-
-def effect_values(kern: np.ndarray, beta: np.ndarray | float, theta: np.ndarray | float) -> np.ndarray:
-    """(..., 3) direct, indirect, total from kernel rows and coefficient arrays.
-
-    Parameters
-    ----------
-    kern : ndarray
-        Kernel rows (..., 4).
-    beta, theta : ndarray or float
-        Coefficient of the regressor and of its W x term (0 without one).
-
-    Returns
-    -------
-    ndarray
-    """
-    direct = beta * kern[..., 0] + theta * kern[..., 1]
-    total = beta * kern[..., 2] + theta * kern[..., 3]
-    return np.stack([direct, total - direct, total], axis=-1)
 
 
 def coefficient_pairs(names: Sequence[str], variables: Sequence[str], allowed: Sequence[str]
@@ -241,10 +230,15 @@ def effects_kernel(spec: ModelSpec, w: Weights, rho: float, rho_se: float):
 
 
 def impacts(spec: ModelSpec, w: Weights, params: pd.Series, cov: np.ndarray, *, bounds: tuple[float, float],
-            dist, df: float | None, variables: Sequence[str], allowed: Sequence[str], model: str,
+            dist, df: float | None, variables: Sequence[str] | None, allowed: Sequence[str], model: str,
             method: str = "simulation", draws: int = 1000, seed: int = DEFAULT_SEED, alpha: float = 0.05,
-            by_order: int | None = None) -> pd.DataFrame:
+            by_order: int | None = None, by: pd.Series | None = None, at: Mapping[str, float] | str | None = None,
+            regressors: Sequence[str] = (), means: Mapping[str, float] | None = None,
+            multiplier: Multiplier | None = None) -> pd.DataFrame:
     """Direct, indirect and total effects of ``variables`` with inference (see ``SpatialResults.impacts``).
+
+    Inference for every row (overall, per order, per group) comes from :func:`.effects_inference.infer` with
+    the same parameter draws; structurally zero effects have NaN inference columns.
 
     Parameters
     ----------
@@ -261,98 +255,84 @@ def impacts(spec: ModelSpec, w: Weights, params: pd.Series, cov: np.ndarray, *, 
         Reference distribution of z-statistics (normal or t).
     df : float or None
         Degrees of freedom of t inference (draws are multivariate t), None for normal.
-    variables : sequence of str
-        Regressors whose effects are reported.
+    variables : sequence of str or None
+        Regressors whose effects are reported (None: ``allowed``, or with ``at`` every base variable).
     allowed : sequence of str
         All regressors with effects (for the error message).
     model : str
         Model name stored in ``attrs``.
     method, draws, seed, alpha, by_order
         As in ``SpatialResults.impacts``.
+    by : Series, optional
+        Group of every region, indexed by ``w.ids`` (:func:`.effects_groups.group_labels`): per-group rows.
+    at : mapping or ``"mean"``, optional
+        Marginal effects of variables entering through several terms, evaluated at these values (:mod:`.marginal`).
+    regressors : sequence of str
+        Coefficient names of the regressors (needed with ``at``).
+    means : mapping, optional
+        Sample means of the regressor columns (defaults of ``at``).
+    multiplier : Multiplier, optional
+        Maps parameters to the kernel argument and scale (default: the static multiplier (I - rho W)^-1; a
+        dynamic long-run multiplier is ``dynamic_effects.LongRun``).
 
     Returns
     -------
     DataFrame
-        Indexed by (variable, effect); columns estimate, std_error, z, p_value, ci_lower, ci_upper, sd.
+        Indexed by (variable, effect), or (group, variable, effect) with ``by``; columns estimate, std_error,
+        z, p_value, ci_lower, ci_upper, sd.
     """
     if method not in METHODS:
         raise SpatialInnoError(f"method must be 'simulation', 'delta' or 'exact' (got {method!r})")
-    variables = list(variables)
+    if by is not None and by_order is not None:
+        raise SpatialInnoError("by= and by_order= cannot be combined; ask for one decomposition at a time")
     names = list(params.index)
-    idx_rho = names.index("rho") if spec.lag else None
-    rho = float(params["rho"]) if spec.lag else 0.0
-    kern = effects_kernel(spec, w, rho, float(np.sqrt(cov[idx_rho, idx_rho])) if spec.lag else 0.0)
-    lo, hi = bounds
-    pos = coefficient_pairs(names, variables, allowed)
     b = params.to_numpy()
-    k0 = kern(rho)[0]
-    est = np.array([effect_values(k0, b[i], b[j] if j is not None else 0.0) for i, j in pos])  # (q, 3)
-    se = np.full_like(est, np.nan)
-    sd = np.full_like(est, np.nan)
-    lower = np.full_like(est, np.nan)
-    upper = np.full_like(est, np.nan)
-    rejected = 0
-    if method == "simulation":
-        rng = np.random.default_rng(seed)
-        P = rng.multivariate_normal(np.zeros_like(b), cov, size=draws,
-                                    method="cholesky" if np.all(np.linalg.eigvalsh(cov) > 0) else "eigh")
-        if df is not None:  # multivariate t draws
-            P = P / np.sqrt(rng.chisquare(df, size=(draws, 1)) / df)
-        P = P + b
-        if idx_rho is not None:
-            ok = (P[:, idx_rho] > lo) & (P[:, idx_rho] < hi)
-            rejected = int((~ok).sum())
-            P = P[ok]
-            kd = kern(P[:, idx_rho])
-        else:
-            kd = np.repeat(kern(0.0), len(P), axis=0)
-        sims = np.stack([effect_values(kd, P[:, i], P[:, j] if j is not None else 0.0) for i, j in pos], axis=1)
-        sd = sims.std(axis=0, ddof=1)
-        q16, q84 = np.quantile(sims, [stats.norm.cdf(-1.0), stats.norm.cdf(1.0)], axis=0)
-        se = (q84 - q16) / 2.0
-        lower = np.quantile(sims, alpha / 2, axis=0)
-        upper = np.quantile(sims, 1 - alpha / 2, axis=0)
-    elif method == "delta":
-        z = dist.ppf(1 - alpha / 2)
-        for q, (i, j) in enumerate(pos):
-            se[q] = _delta_se(kern, b, cov, i, j, idx_rho)
-            lower[q], upper[q] = est[q] - z * se[q], est[q] + z * se[q]
-    se = np.where(se == 0.0, np.nan, se)  # structurally zero effects (e.g. SEM indirect) have no inference
-    rows = []
-    for q, v in enumerate(variables):
-        for e, name in enumerate(EFFECTS):
-            zval = est[q, e] / se[q, e] if se[q, e] > 0 else np.nan
-            rows.append((v, name, est[q, e], se[q, e], zval, 2 * dist.sf(abs(zval)) if np.isfinite(zval) else np.nan,
-                         lower[q, e], upper[q, e], sd[q, e]))
-    if by_order is not None:
-        terms = kern.by_order(rho, int(by_order))
-        for v, (i, j) in zip(variables, pos):
-            vals = effect_values(terms, b[i], b[j] if j is not None else 0.0)
-            for o in range(int(by_order) + 1):
-                for e, name in enumerate(EFFECTS):
-                    rows.append((v, f"{name}_W{o}", vals[o, e], *[np.nan] * 6))
-    out = pd.DataFrame(rows, columns=["variable", "effect", "estimate", "std_error", "z", "p_value", "ci_lower",
-                                      "ci_upper", "sd"]).set_index(["variable", "effect"])
-    out.attrs.update({"method": method, "draws": draws if method == "simulation" else 0, "rejected": rejected,
-                      "seed": seed, "alpha": alpha, "model": model})
+    mult = Multiplier(names, spec.lag, bounds) if multiplier is None else multiplier
+    kern = effects_kernel(spec, w, mult.argument_max(b, cov), 0.0)
+    point = None
+    if at is not None:
+        variables = marginal.base_variables(regressors) if variables is None else list(variables)
+        point = marginal.evaluation_point(variables, regressors, at, means or {})
+        C, D = marginal.combinations(variables, names, regressors, point)
+    else:
+        variables = list(allowed) if variables is None else list(variables)
+        C = np.zeros((len(names), len(variables)))
+        D = np.zeros_like(C)
+        for v, (i, j) in enumerate(coefficient_pairs(names, variables, allowed)):
+            C[i, v] = 1.0
+            if j is not None:
+                D[j, v] = 1.0
+    opts = dict(mult=mult, dist=dist, df=df, method=method, draws=draws, seed=seed, alpha=alpha)
+    if by is not None:
+        gk = GroupKernel(w, by)
+        res = infer(gk, C, D, b, cov, **opts)
+        labels = [(g, v, e) for g in gk.groups for v in variables for e in EFFECTS]
+        out = _frame(res, labels, ["group", "variable", "effect"], dist, axes=(1, 0, 2))
+    else:
+        res = infer(lambda r: kern(r)[:, None, :], C, D, b, cov, **opts)
+        labels = [(v, e) for v in variables for e in EFFECTS]
+        out = _frame(res, labels, ["variable", "effect"], dist)
+        if by_order is not None:
+            Q = int(by_order)
+            moments = kern.by_order(1.0, Q)  # rho^j [...] at rho = 1: the moments of W^j
+            js = np.arange(Q + 1)
+            ores = infer(lambda r: (r[:, None] ** js[None, :])[..., None] * moments[None], C, D, b, cov, **opts)
+            olabels = [(v, f"{e}_W{o}") for v in variables for o in js for e in EFFECTS]
+            out = pd.concat([out, _frame(ores, olabels, ["variable", "effect"], dist)])
+    out.attrs.update({"method": method, "draws": draws if method == "simulation" else 0, "rejected": res.rejected,
+                      "seed": seed, "alpha": alpha, "model": model, "horizon": mult.horizon})
+    if point is not None:
+        out.attrs["at"] = point
     return out
 
 
-def _delta_se(kern, b: np.ndarray, cov: np.ndarray, i: int, j: int | None, idx_rho: int | None) -> np.ndarray:
-    """Delta-method standard errors of (direct, indirect, total) with central-difference gradients."""
-    idx = [i] + ([j] if j is not None else []) + ([idx_rho] if idx_rho is not None else [])
-
-    def f(v):
-        r = v[-1] if idx_rho is not None else 0.0
-        return effect_values(kern(r)[0], v[0], v[1] if j is not None else 0.0)
-
-    v0 = b[idx]
-    grad = np.zeros((3, len(idx)))
-    for c in range(len(idx)):
-        h = 1e-6 * max(1.0, abs(v0[c]))
-        vp, vm = v0.copy(), v0.copy()
-        vp[c] += h
-        vm[c] -= h
-        grad[:, c] = (f(vp) - f(vm)) / (2 * h)
-    V = grad @ cov[np.ix_(idx, idx)] @ grad.T
-    return np.sqrt(np.diag(V))
+def _frame(res: EffectInference, labels: list[tuple], levels: list[str], dist,
+           axes: tuple[int, int, int] = (0, 1, 2)) -> pd.DataFrame:
+    """Rows of an :class:`EffectInference` (V, R, 3), its axes transposed by ``axes``, in ``labels`` order."""
+    est, se, lo, hi, sd = (np.transpose(a, axes).ravel() for a in (res.estimate, res.std_error, res.ci_lower,
+                                                                      res.ci_upper, res.sd))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se > 0, est / se, np.nan)
+    p = np.where(np.isfinite(z), 2 * dist.sf(np.abs(z)), np.nan)
+    return pd.DataFrame({"estimate": est, "std_error": se, "z": z, "p_value": p, "ci_lower": lo, "ci_upper": hi,
+                         "sd": sd}, index=pd.MultiIndex.from_tuples(labels, names=levels))

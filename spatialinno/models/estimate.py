@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..weights import Weights
+from .dynamic_spec import DynamicSpec
 from .likelihood import Problem
 from .spec import ModelSpec
 
@@ -62,6 +63,8 @@ class Estimate:
         Recovered entity and time effects of a fixed-effects panel.
     extra_items : tuple of (str, object)
         Further estimates (e.g. the random-effect variance ratio phi); ``extra`` gives them as a dict.
+    dynamic : DynamicSpec or None
+        The lagged outcome terms of a dynamic panel (their coefficients ``tau``/``eta`` lead ``names``).
     """
 
     spec: ModelSpec
@@ -81,6 +84,7 @@ class Estimate:
     entity_effects: pd.Series | None = None
     time_effects: pd.Series | None = None
     extra_items: tuple[tuple[str, object], ...] = ()
+    dynamic: DynamicSpec | None = None
 
     # -- derived facts, all read from the bound problem ---------------------------------------
     @property
@@ -125,8 +129,9 @@ class Estimate:
 
     @property
     def regressors(self) -> list[str]:
-        """Regressor names from the formula (no Durbin terms)."""
-        return list(self.problem.design.names)
+        """Regressor names from the formula (no Durbin terms, no lagged outcome terms of a dynamic panel)."""
+        lags = set(self.dynamic.terms) if self.dynamic is not None else set()
+        return [c for c in self.problem.design.names if c not in lags]
 
     @property
     def logdet_method(self) -> str | None:
@@ -197,7 +202,7 @@ def recover_fixed_effects(problem: Problem, rho: float, beta: np.ndarray
 
 def make_estimate(problem: Problem, rho: float, lam: float, beta: np.ndarray, sigma2: float, llf: float,
                   resid: np.ndarray, *, bias_correction: str | None = None, extra: Mapping | None = None,
-                  extra_params: int = 0) -> Estimate:
+                  extra_params: int = 0, dynamic: DynamicSpec | None = None) -> Estimate:
     """Assemble the :class:`Estimate` of a fit on ``problem``.
 
     Parameters
@@ -218,6 +223,8 @@ def make_estimate(problem: Problem, rho: float, lam: float, beta: np.ndarray, si
         Further named estimates.
     extra_params : int
         Estimated parameters beyond coefficients, spatial parameters and sigma2 (1 for random effects).
+    dynamic : DynamicSpec, optional
+        The lagged outcome terms of a dynamic panel.
 
     Returns
     -------
@@ -237,4 +244,4 @@ def make_estimate(problem: Problem, rho: float, lam: float, beta: np.ndarray, si
                     df_model=len(problem.names) + len(s.spatial_params) + 1 + extra_params,
                     fixed_effects=fe, bias_correction=bias_correction, intercept=intercept,
                     entity_effects=ent, time_effects=tim,
-                    extra_items=tuple(dict(extra or {}).items()))
+                    extra_items=tuple(dict(extra or {}).items()), dynamic=dynamic)

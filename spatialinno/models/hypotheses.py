@@ -4,8 +4,9 @@
 - Wald for R p = q: W = (R p - q)' (R V R')^-1 (R p - q) ~ chi2(rank R).
 - Common factor (SDM -> SEM, Burridge 1981; Elhorst 2014 §2.3): theta_k + rho b_k = 0 for every k with
   a W x term, by the delta method with Jacobian d/dp (theta + rho b).
-- Hausman (FE vs RE): H = d' (V_FE - V_RE)^-1 d over the parameters common to both fits (slopes and the
-  shared spatial parameter, as in Elhorst's panel code; never the constant), df = their number.
+- Hausman (FE vs RE): H = d' (V_FE - V_RE)^+ d over the parameters common to both fits (slopes and the
+  shared spatial parameter, as in Elhorst's panel code; never the constant), with the generalised inverse
+  on the positive-eigenvalue subspace and df = its rank (:mod:`.hausman`).
 
 Each reads results only through their public attributes (``params``, ``cov_params()``, ``llf``,
 ``df_model``, ``nobs``, ``fixed_effects``, ``model``). The LR test of fixed effects, which re-estimates,
@@ -20,6 +21,7 @@ from scipy import stats
 
 from ..errors import SpatialInnoError, preview
 from .comparison import check_comparable
+from .hausman import RTOL, hausman_contrast
 
 
 def _series(name: str, stat: float, df: int, extra: dict | None = None) -> pd.Series:
@@ -109,27 +111,42 @@ def wald_test(res, restriction) -> pd.Series:
     return _series(label, stat, np.linalg.matrix_rank(R))
 
 
-def hausman(fe, re) -> pd.Series:
+def hausman(fe, re, *, rtol: float = RTOL) -> pd.Series:
     """Hausman test of random against fixed effects over the common slope coefficients.
+
+    H = d' D^+ d with d = b_FE - b_RE and D^+ the generalised inverse of D = V_FE - V_RE on its
+    positive-eigenvalue subspace, df = its rank (the classical d' D^-1 d, df = k, when D is positive
+    definite); see :mod:`.hausman`. A statistic is never formed from a negative quadratic form: when D has
+    no positive eigenvalue :class:`~.hausman.HausmanError` is raised. The regression-based (Mundlak)
+    alternative, always defined, is :func:`spatialinno.mundlak_test`.
 
     Parameters
     ----------
     fe, re : SpatialResults
         Fixed- and random-effects fits of the same model, outcome values, ids, periods and weights
         (else :class:`~spatialinno.errors.ComparisonError` naming what differs).
+    rtol : float
+        Eigenvalues of D at or below ``rtol`` times the largest are treated as zero (default 1e-6).
 
     Returns
     -------
     Series
-        statistic, df, p_value, the coefficients compared and whether V_FE - V_RE is positive definite.
+        statistic, df, p_value, method (``"contrast"`` or ``"contrast, generalised inverse"``), note, the
+        coefficients compared, the number of eigenvalues dropped and whether D is positive definite.
+
+    Raises
+    ------
+    HausmanError
+        When V_FE - V_RE has no positive eigenvalue.
     """
     check_comparable(fe, re, "Hausman test", same_effects=False)
     common = [n for n in fe.params.index if n in re.params.index and n != "Intercept"]
     if not common:
         raise SpatialInnoError("the two fits share no slope coefficients")
-    d = fe.params[common].to_numpy() - re.params[common].to_numpy()
-    V = fe.cov_params().loc[common, common].to_numpy() - re.cov_params().loc[common, common].to_numpy()
-    stat = float(d @ np.linalg.pinv(V) @ d)
-    ev = np.linalg.eigvalsh(V)
-    return _series("Hausman FE vs RE", stat, len(common), {"coefficients": common,
-                                                            "V_diff_positive_definite": bool(ev.min() > 0)})
+    out = hausman_contrast(fe.params[common].to_numpy(), re.params[common].to_numpy(),
+                           fe.cov_params().loc[common, common].to_numpy(),
+                           re.cov_params().loc[common, common].to_numpy(), common, rtol)
+    return pd.Series({"statistic": out["statistic"], "df": out["df"], "p_value": out["p_value"],
+                      "method": out["method"], "note": out["note"], "coefficients": common,
+                      "dropped": out["dropped"], "V_diff_positive_definite": bool(out["eigenvalues"].min() > 0)},
+                     name="Hausman FE vs RE")

@@ -170,10 +170,13 @@ class Problem:
         Log-determinant strategy.
     bias_correction : str
         ``"lee-yu"``, ``"none"`` or ``"elhorst"``.
+    scale : Scaling, optional
+        Overrides :func:`scaling` (dynamic panels: the direct approach over periods 2..T, see
+        :mod:`.dynamic`).
     """
 
     def __init__(self, design: Design, spec: ModelSpec, durbin_names: list[str], method: str,
-                 bias_correction: str) -> None:
+                 bias_correction: str, scale: Scaling | None = None) -> None:
         self.design, self.spec = design, spec
         d = design
         X = d.X
@@ -183,7 +186,7 @@ class Problem:
             X = np.column_stack([X, d.lag(X[:, idx])])
             names = names + [f"W_{c}" for c in durbin_names]
         self.X_raw, self.names = X, names
-        self.scale = scaling(d, bias_correction)
+        self.scale = scaling(d, bias_correction) if scale is None else scale
         if self.scale.time_projection and (spec.lag or spec.error) and len(d.w.islands):
             warnings.warn(f"W has regions without neighbours ({preview(d.w.islands)}), so W 1 != 1 and the Lee-Yu "
                           f"transformation for time effects is only approximate; link them (islands='nearest') or "

@@ -14,6 +14,7 @@ from ..weights import Weights
 from ..weights.convert import takes_weights
 from .covariance import Covariance, covariance_for, resolve_cov_type
 from .data import Design, cross_section, durbin_columns, panel
+from .dynamic import check_dynamic, dynamic_design, estimate_dynamic
 from .estimate import Estimate, make_estimate
 from .likelihood import Problem
 from .panel_correction import elhorst_correction
@@ -26,7 +27,7 @@ from .spec import SPECS, ModelSpec
 def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
         entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
         bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None, method: str = "auto",
-        cov_type: str | None = None, small_sample: bool = False) -> SpatialResults:
+        cov_type: str | None = None, small_sample: bool = False, dynamic: str | None = None) -> SpatialResults:
     """Estimate ``model`` (one of OLS, SLX, SAR, SEM, SDM, SDEM, SAC) by maximum likelihood.
 
     ``cov_type="small-sample"`` (alias ``small_sample=True``) scales the covariance of the ML estimates by
@@ -58,6 +59,10 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
         A key of ``covariance.COV_TYPES``: ``"information"`` (default) or ``"small-sample"``.
     small_sample : bool
         Alias of ``cov_type="small-sample"``.
+    dynamic : str, optional
+        SAR/SDM panels only: ``"time"`` (tau y_{t-1}), ``"spacetime"`` (eta W y_{t-1}) or ``"both"``; the first
+        period is the initial condition and ``bias_correction="lee-yu"`` is the Yu, de Jong & Lee (2008)
+        correction (see :mod:`.dynamic`).
 
     Returns
     -------
@@ -71,11 +76,18 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
     if (entity is None) != (time is None):
         raise SpatialInnoError("panels need both entity= and time=; give neither for a cross-section")
     if entity is None:
+        if dynamic is not None:
+            check_dynamic(dynamic, spec.name, "none", False, bias_correction)
         if fixed_effects not in (None, "none"):
             raise SpatialInnoError(f"fixed_effects={fixed_effects!r} needs a panel: pass entity= and time=")
         design = cross_section(formula, data, w, id)
     else:
         fe = "entity" if fixed_effects is None else fixed_effects
+        if dynamic is not None:
+            check_dynamic(dynamic, spec.name, fe, True, bias_correction)
+            design, dyn = dynamic_design(panel(formula, data, w, entity, time, fe), dynamic)
+            est, base = estimate_dynamic(design, dyn, spec, durbin, method, bias_correction)
+            return SpatialResults(est, covariance_for(kind, est, base), est.weights)
         if fe == "random":
             est, base = fit_random(spec, formula, data, w, entity=entity, time=time, durbin=durbin, method=method)
             return SpatialResults(est, covariance_for(kind, est, base), est.weights)
@@ -120,10 +132,11 @@ def _make(model: str):
     def estimator(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
                   entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
                   bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None,
-                  method: str = "auto", cov_type: str | None = None, small_sample: bool = False) -> SpatialResults:
+                  method: str = "auto", cov_type: str | None = None, small_sample: bool = False,
+                  dynamic: str | None = None) -> SpatialResults:
         return fit(model, formula, data, w, id=id, entity=entity, time=time, fixed_effects=fixed_effects,
                    bias_correction=bias_correction, durbin=durbin, method=method, cov_type=cov_type,
-                   small_sample=small_sample)
+                   small_sample=small_sample, dynamic=dynamic)
 
     estimator.__name__ = model.lower()
     estimator.__qualname__ = model.lower()
@@ -136,6 +149,8 @@ def _make(model: str):
     ``method`` chooses the log-determinant: ``"auto"``, ``"eigen"`` or ``"sparse"``.
     ``cov_type``: ``"information"`` (default) or ``"small-sample"`` (alias ``small_sample=True``): covariance
     scaled by n/(n - p) and t(n - p) inference (small cross-sections).
+    ``dynamic`` (SAR and SDM panels): ``"time"``, ``"spacetime"`` or ``"both"`` adds tau y(t-1) and/or
+    eta W y(t-1); see :mod:`spatialinno.models.dynamic`.
 
     Returns a :class:`~spatialinno.models.results.SpatialResults`; parameters as :func:`fit`.
     """

@@ -7,7 +7,7 @@ those two on first use and cached. It is immutable: assigning any attribute rais
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -17,11 +17,13 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ..constants import DEFAULT_SEED
+from ..errors import SpatialInnoError
 from ..summary import Summary
 from ..validation import check_alpha, check_draws, check_seed
 from ..weights import Weights
-from . import effects, hypotheses
+from . import effects, effects_groups, hypotheses
 from .covariance import Covariance
+from .dynamic_effects import LongRun, NonStationaryError, spectral_radius
 from .estimate import Estimate
 
 __all__ = ["SpatialResults", "DEFAULT_SEED"]  # DEFAULT_SEED re-exported for decay.py until it imports constants
@@ -272,21 +274,59 @@ class SpatialResults:
         z = self.covariance.dist.ppf(1 - check_alpha(alpha) / 2)
         return pd.DataFrame({"lower": self.params - z * self.bse, "upper": self.params + z * self.bse})
 
+    # -- dynamics --------------------------------------------------------------------------
+    @property
+    def dynamic(self) -> str | None:
+        """``"time"``, ``"spacetime"`` or ``"both"`` for a dynamic panel (lagged outcome terms), else None."""
+        return self.estimate.dynamic.kind if self.estimate.dynamic is not None else None
+
+    @cached_property
+    def stable(self) -> bool:
+        """Stationarity: the spectral radius of (I - rho W)^-1 (tau I + eta W) is below 1.
+
+        Exact from the eigenvalues of W up to ``EIGEN_MAX`` regions (and for larger W with a real spectrum);
+        otherwise the sufficient condition ``(|tau| + |eta| ||W||_inf) / (1 - |rho| ||W||_inf) < 1`` (see
+        :mod:`.dynamic_effects`). A static model (tau = eta = 0) with rho in its interval is stable.
+
+        Returns
+        -------
+        bool
+        """
+        p = self.params
+        tau = float(p["tau"]) if "tau" in p else 0.0
+        eta = float(p["eta"]) if "eta" in p else 0.0
+        return bool(spectral_radius(self.weights, tau, eta, self.rho)[0][0] < 1.0)
+
     # -- effects ---------------------------------------------------------------------------
     def impacts(self, method: str = "simulation", draws: int = 1000, seed: int = DEFAULT_SEED, alpha: float = 0.05,
-                by_order: int | None = None, variables: Sequence[str] | None = None) -> pd.DataFrame:
+                by_order: int | None = None, variables: Sequence[str] | None = None,
+                horizon: str = "short", *, by: pd.Series | Hashable | None = None, data: pd.DataFrame | None = None,
+                id: Hashable | None = None, at: Mapping[str, float] | str | None = None) -> pd.DataFrame:
         """Direct, indirect and total effects with inference.
 
         ``method``: ``"simulation"`` (draws from the asymptotic normal of the estimates; draws with rho
         outside its interval are rejected and counted in ``.attrs["rejected"]``), ``"delta"`` (delta
         method with numerical gradients of the exact effect functions), or ``"exact"`` (point estimates
-        only). ``by_order=Q`` adds rows for the power-series terms j = 0..Q (``effect`` like ``direct_W0``).
+        only). ``by_order=Q`` adds rows for the power-series terms j = 0..Q (``effect`` like ``direct_W0``),
+        rho^j [b tr(W^j) + t tr(W^j+1)]/n etc., each with inference from the same draws (or delta method).
 
         With simulation, ``ci_lower``/``ci_upper`` are percentiles of the draws and ``std_error`` is half the
         width of their central 68.27% interval: it equals the standard deviation for normal draws but,
         unlike it, stays stable when rho is imprecise and 1/(1 - rho) gives the effects a heavy right tail
         (the standard deviation then grows with the number of draws). Column ``sd`` holds the draws'
-        standard deviation, the quantity R's ``impacts()`` and LeSage's code report.
+        standard deviation, the quantity R's ``impacts()`` and LeSage's code report. Effects that are zero by
+        construction (e.g. SEM's indirect effect) have NaN in every inference column.
+
+        ``by``: effects averaged over the regions of each group (rows of S_k averaged within the group, see
+        :mod:`.effects_groups`), indexed (group, variable, effect). The results do not keep the data, so
+        ``by`` is a Series of group labels indexed by region id (every region of the weights), or a column
+        name together with ``data=`` (a cross-section, or a long panel whose column is constant over time) and
+        ``id=`` (its id/entity column; default the index).
+
+        ``at``: marginal effects of variables entering through several terms (``x + I(x ** 2)``, ``x:z``),
+        combining their terms at a common evaluation point: ``"mean"`` (sample means of the regressor
+        columns) or a dict of values (the others at their means); ``variables`` then names base variables
+        (default all). See :mod:`.marginal`; the point used is in ``.attrs["at"]``.
 
         Parameters
         ----------
@@ -300,22 +340,59 @@ class SpatialResults:
         by_order : int, optional
         variables : sequence of str, optional
             Default: every regressor with effects (``variables``).
+        horizon : {"short", "long"}
+            Dynamic panels: short run (I - rho W)^-1 (I b + W theta) or long run
+            ((1 - tau) I - (rho + eta) W)^-1 (I b + W theta) (see :mod:`.dynamic_effects`; non-stationary draws
+            are rejected). Static models have only the short run.
+        by : Series or hashable, optional
+            Group of every region (a Series indexed by region id, or a column of ``data``): effects averaged
+            over the regions of each group (rows of S_k averaged within the group).
+        data : DataFrame, optional
+            The data holding the column ``by`` names.
+        id : hashable, optional
+            The id column of ``data`` (default: its index; for panels the entity column).
+        at : mapping or "mean", optional
+            Marginal effects of variables entering through several terms (squares, interactions), evaluated
+            at these values (default for missing ones: the sample mean).
 
         Returns
         -------
         DataFrame
-            Indexed by (variable, effect).
+            Indexed by (variable, effect), or (group, variable, effect) with ``by``.
+
+        Raises
+        ------
+        NonStationaryError
+            Long-run effects of a fit that is not stationary (``stable`` is False).
         """
         alpha, seed = check_alpha(alpha), check_seed(seed)
         if method == "simulation":
             draws = check_draws(draws)
         seed = DEFAULT_SEED if seed is None else seed
         cov = self.covariance
+        multiplier = None
+        if horizon not in ("short", "long"):
+            raise SpatialInnoError(f"horizon must be 'short' or 'long' (got {horizon!r})")
+        if horizon == "long":
+            if self.dynamic is None:
+                raise SpatialInnoError("long-run effects need a dynamic panel (dynamic='time', 'spacetime' or "
+                                       "'both'); a static model's effects are its short-run effects")
+            if not self.stable:
+                raise NonStationaryError(
+                    f"long-run effects do not exist: the fit is not stationary (tau, eta, rho = "
+                    f"{self.params.get('tau', 0.0):.4f}, {self.params.get('eta', 0.0):.4f}, {self.rho:.4f}; "
+                    f"spectral radius of (I - rho W)^-1 (tau I + eta W) >= 1); report short-run effects")
+            multiplier = LongRun(list(self.params.index), self.weights)
+        labels = None if by is None else effects_groups.group_labels(by, self.weights, data, id)
+        means = None
+        if at is not None:
+            means = dict(zip(self.estimate.names, self.estimate.problem.X_raw.mean(axis=0)))
         return effects.impacts(self.estimate.spec, self.weights, self.params, cov.frame.to_numpy(),
                                bounds=self.estimate.bounds, dist=cov.dist, df=cov.df,
-                               variables=self.variables if variables is None else variables,
+                               variables=variables if variables is not None or at is not None else self.variables,
                                allowed=self.variables, model=self.model, method=method, draws=draws, seed=seed,
-                               alpha=alpha, by_order=by_order)
+                               alpha=alpha, by_order=by_order, by=labels, at=at, regressors=self.variables,
+                               means=means, multiplier=multiplier)
 
     def spillover_from(self, source_id: Hashable, variable: str) -> pd.Series:
         """Column ``source_id`` of S_k(W): effect on every region of a unit change of ``variable`` in the source.
@@ -408,6 +485,8 @@ class SpatialResults:
             what = FE_LABELS.get(str(self.fixed_effects), str(self.fixed_effects))
             if self.bias_correction is not None:
                 what += f" ({BIAS_LABELS.get(self.bias_correction, self.bias_correction)})"
+            if self.estimate.dynamic is not None:
+                what = f"dynamic ({self.estimate.dynamic.description}), {what}"
         return f"{self.model}, {what}, estimated by maximum likelihood"
 
     def summary(self) -> Summary:
@@ -420,6 +499,19 @@ class SpatialResults:
         dist = "normal" if self.df_resid is None else f"t({self.df_resid:g})"
         notes = [f"Covariance ({self.cov_type}): {self.covariance.name}; p-values and intervals from the {dist} "
                  f"distribution."]
+        dyn = self.estimate.dynamic
+        if dyn is not None:
+            notes.append(f"Dynamic panel: the first period ({dyn.initial_period}) is the initial condition; "
+                         f"{dyn.periods_used} of {dyn.periods_total} periods enter the likelihood "
+                         f"(observations N(T-1) = {self.nobs}).")
+            if self.bias_correction == "lee-yu" and self.fixed_effects in ("entity", "twoway"):
+                notes.append("Bias correction of Yu, de Jong & Lee (2008)" + (
+                    " after the Lee & Yu (2010) F_N transformation for time effects" if self.fixed_effects ==
+                    "twoway" else "") + "; log-likelihood of the uncorrected estimates; covariance at the "
+                    "corrected ones.")
+            elif self.bias_correction == "lee-yu" and self.fixed_effects == "time":
+                notes.append("Time effects removed by the Lee & Yu (2010) F_N transformation; without entity effects "
+                             "no Nickell bias arises, so no further correction is applied.")
         return Summary(title=self.title, header=tuple(self._header()), tables=(self.coef_table(),),
                        captions=("Coefficients",), notes=tuple(notes))
 

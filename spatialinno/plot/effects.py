@@ -14,8 +14,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SpatialInnoError, preview
+from . import china
 from .ids import map_ids, match_ids
 from .layout import new_axes, set_titles
+from .maps import draw_map
 
 EFFECTS = ("direct", "indirect", "total")
 EFFECT_COLORS = {"direct": "#1b7837", "indirect": "#d95f02", "total": "#3b528b"}
@@ -339,14 +341,16 @@ def _source_from_name(series: pd.Series, ids: pd.Index):
 
 def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Hashable | None = None, ax=None,
                   title: str | None = None, *, label_col: str | None = "name", top: int = 5, cmap: str | None = None,
-                  legend_label: str | None = None, source_offset: tuple[float, float] = (45, 30)):
+                  legend_label: str | None = None, source_offset: tuple[float, float] = (45, 30),
+                  labels: bool | str = False, inset: bool | None = None, nodata: bool | None = None):
     """Map of the spillovers from one region (``result.spillover_from(source, variable)``).
 
     Regions are coloured by the effect they receive from a unit change of the variable in ``source``
     (a continuous scale: sequential when all effects share a sign, diverging around 0 otherwise); the
     source itself, whose own (much larger) effect would swamp the scale, is drawn dark grey with a thick
     outline and labelled. The ``top`` largest recipients are outlined and listed with their values, with
-    the source's own effect and the sum over the other regions, in a box in the lower left corner.
+    the source's own effect and the sum over the other regions, in a box in the lower left corner (the map
+    widens there so that the box covers no land).
 
     Parameters
     ----------
@@ -372,7 +376,12 @@ def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Ha
     legend_label : str, optional
         Label of the colour bar.
     source_offset : (float, float)
-        Offset of the source's label in points.
+        Offset of the source's label in points (mirrored to the left for sources in the east of a map with
+        the South China Sea inset).
+    labels : bool or str
+        Region names inside the regions: False, True (``name``), ``"name_zh"`` or any column.
+    inset, nodata : bool, optional
+        South China Sea inset / Taiwan, Hong Kong and Macao as no data (default: for national maps).
 
     Returns
     -------
@@ -412,38 +421,41 @@ def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Ha
         norm, cm = Normalize(lo, 0.0 if lo < 0 else 1.0), colormaps[cmap or "Blues_r"]
     else:
         norm, cm = Normalize(0.0, hi if hi > 0 else 1.0), colormaps[cmap or "YlOrRd"]
-    ax = new_axes(ax, (8.4, 6.6))
-    geo = gdf.geometry.reset_index(drop=True)
-    colors = [cm(norm(v)) if others[i] else (0.97, 0.97, 0.97, 1.0) for i, v in enumerate(vals)]
-    geo.plot(ax=ax, color=colors, edgecolor="white", linewidth=0.5)
-    if (~np.isfinite(vals)).any():
-        geo[~np.isfinite(vals)].plot(ax=ax, facecolor="none", edgecolor="0.6", hatch="////", linewidth=0.3)
-    geo.iloc[[s]].plot(ax=ax, facecolor="0.3", edgecolor="black", linewidth=2.4, zorder=3)
-    stroke = [pe.withStroke(linewidth=3, foreground="white")]
-    pt = geo.iloc[s].representative_point()
-    ax.annotate(f"{names[s]} (source)", (pt.x, pt.y), xytext=source_offset, textcoords="offset points",
-                ha="left" if source_offset[0] >= 0 else "right", va="center", fontsize=10, fontweight="bold",
-                zorder=6, path_effects=stroke, arrowprops={"arrowstyle": "-", "color": "black", "lw": 1.0})
-    lines = [f"Source: {names[s]}, own effect {vals[s]:.3g}"]
-    if top and ov.size:
-        idx = np.flatnonzero(others)
-        order = idx[np.argsort(-np.abs(vals[idx]))][: int(top)]
-        geo.iloc[order].plot(ax=ax, facecolor="none", edgecolor="0.15", linewidth=1.0, zorder=4)
-        lines.append("Largest spillovers (outlined):")
-        lines += [f"  {names[i]}: {vals[i]:.3g}" for i in order]
-        rest = np.setdiff1d(idx, order)
-        if rest.size:
-            lines.append(f"  other {rest.size} regions: {np.sum(vals[rest]):.3g} in all")
-    ax.text(0.01, 0.02, "\n".join(lines), transform=ax.transAxes, ha="left", va="bottom", fontsize=8.5, zorder=7,
-            bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "0.75", "alpha": 0.92})
+    with china.map_context():
+        ax = new_axes(ax, (8.4, 6.6))
+        colors = [cm(norm(v)) if others[i] else (0.97, 0.97, 0.97, 1.0) for i, v in enumerate(vals)]
+        geo, land, _ = draw_map(ax, gdf, colors, ~np.isfinite(vals), labels=labels, inset=inset, nodata=nodata,
+                                edgecolor="white", linewidth=0.5)
+        china.polygons(ax, geo.iloc[[s]], facecolor="0.3", edgecolor="black", linewidth=2.4, zorder=3)
+        lines = [f"Source: {names[s]}, own effect {vals[s]:.3g}"]
+        if top and ov.size:
+            idx = np.flatnonzero(others)
+            order = idx[np.argsort(-np.abs(vals[idx]))][: int(top)]
+            china.polygons(ax, geo.iloc[order], facecolor="none", edgecolor="0.15", linewidth=1.0, zorder=4)
+            lines.append("Largest spillovers (outlined):")
+            lines += [f"  {names[i]}: {vals[i]:.3g}" for i in order]
+            rest = np.setdiff1d(idx, order)
+            if rest.size:
+                lines.append(f"  other {rest.size} regions: {np.sum(vals[rest]):.3g} in all")
+        found = re.search(r"spillover of (.+) from ", str(series.name or ""))
+        var = found.group(1) if found else None
+        # the colour bar gets its own axes beneath the map before the box is placed over the sea
+        cb = ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cm), ax=ax, orientation="horizontal", shrink=0.6,
+                                pad=0.02, aspect=35)
+        cb.set_label(legend_label or ("Effect received from a unit increase" + (f" in {var}" if var else "")
+                                      + f" in {names[s]}"), fontsize=9.5)
+        cb.ax.tick_params(labelsize=8.5)
+        china.place_box(ax, "\n".join(lines), land)
+        pt = geo.iloc[s].representative_point()
+        x0, x1 = ax.get_xlim()
+        dx, dy = source_offset
+        if (pt.x - x0) / (x1 - x0) > 0.6 and ax.child_axes:  # keep the label off the inset in the lower right
+            dx = -abs(dx)
+        ax.annotate(f"{names[s]} (source)", (pt.x, pt.y), xytext=(dx, dy), textcoords="offset points",
+                    ha="left" if dx >= 0 else "right", va="center", fontsize=10.5, zorder=6,
+                    path_effects=[pe.withStroke(linewidth=3, foreground="white")],
+                    arrowprops={"arrowstyle": "-", "color": "black", "lw": 1.0})
     ax.set_axis_off()
-    found = re.search(r"spillover of (.+) from ", str(series.name or ""))
-    var = found.group(1) if found else None
-    sm = ScalarMappable(norm=norm, cmap=cm)
-    cb = ax.figure.colorbar(sm, ax=ax, orientation="horizontal", shrink=0.6, pad=0.02, aspect=35)
-    cb.set_label(legend_label or ("Effect received from a unit increase" + (f" in {var}" if var else "") +
-                                  f" in {names[s]}"), fontsize=9.5)
-    cb.ax.tick_params(labelsize=8.5)
     set_titles(ax, title or (f"Spillovers of {var} from {names[s]}" if var else f"Spillovers from {names[s]}"),
             r"column of $S(W) = (I - \rho W)^{-1}(I\beta + W\theta)$ for the source region")
     return ax

@@ -2,8 +2,10 @@
 
 Values are matched to the geometries **by id** (a column of the GeoDataFrame given by ``id=``,
 or its index). Values whose id is not on the map are an :class:`IdError`; map regions without a
-value are drawn as "no data" (light hatching) and counted in the legend. Every function returns
-the Axes and never calls ``plt.show()``.
+value are drawn as "no data" (light hatching) and counted in the legend. Maps are drawn in the Albers
+equal-area projection for China with, for national maps, the South China Sea islands in an inset and
+Taiwan, Hong Kong and Macao as no data (:mod:`spatialinno.plot.china`). Every function returns the
+Axes and never calls ``plt.show()``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, SpatialInnoError, preview
+from . import china
 from .ids import map_ids, match_ids
 from .layout import LISA_COLORS, new_axes, set_titles
 
@@ -33,10 +36,52 @@ def _style_map(ax, title):
         ax.set_title(title, fontsize=13)
 
 
-def _legend(ax, handles, title, loc):
-    if handles:
-        ax.legend(handles=handles, title=title, loc=loc, fontsize=8.5, title_fontsize=9, frameon=True,
-                  framealpha=0.9, edgecolor="0.8", handlelength=1.6, handleheight=1.1)
+def _legend(ax, handles, title, loc, land, national):
+    from matplotlib.patches import Patch
+
+    if not handles:
+        return
+    if national:
+        handles = handles + [Patch(facecolor=china.NODATA_FILL, edgecolor="0.45", hatch=china.NODATA_HATCH,
+                                   linewidth=0.3, label=china.NODATA_LABEL)]
+    china.place_legend(ax, handles, title, land, loc=loc, fontsize=8.5, title_fontsize=9, frameon=True,
+                       framealpha=0.9, edgecolor="0.8", handlelength=1.6, handleheight=1.1)
+
+
+def draw_map(ax, gdf, colors, hatch, *, labels, inset, nodata, edgecolor, linewidth):
+    """Project ``gdf`` and draw it with the China frame (see :mod:`spatialinno.plot.china`).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The main map.
+    gdf : GeoDataFrame
+        The regions (any CRS; longitude/latitude when none).
+    colors : array-like
+        One RGBA colour per region.
+    hatch : array of bool
+        Regions to hatch as "no data".
+    labels : bool or str
+        Region labels (False, True for ``name``, or a column).
+    inset, nodata : bool or None
+        South China Sea inset / Taiwan, Hong Kong, Macao as no data; None: for national maps only.
+    edgecolor, linewidth
+        Region borders.
+
+    Returns
+    -------
+    tuple
+        ``(projected geometries as drawn on the main map, land geometry, national flag)``.
+    """
+    geo = china.project(gdf).reset_index(drop=True)
+    national = china.is_national(geo)
+    inset = national if inset is None else bool(inset)
+    nodata = national if nodata is None else bool(nodata)
+    china.draw_regions(ax, geo, colors, edgecolor=edgecolor, linewidth=linewidth, hatch_mask=hatch, inset=inset,
+                       nodata=nodata)
+    main = china.clip_north(geo) if inset else geo
+    china.draw_labels(ax, gdf, main, labels)
+    return main, china.land(main, nodata), nodata
 
 
 def _fmt(v: float, digits: int) -> str:
@@ -58,7 +103,8 @@ def _digits(bounds: np.ndarray) -> int:
 
 def choropleth(gdf, values, id: Hashable | None = None, scheme: str = "quantiles", k: int = 5, ax=None,
                legend: bool = True, title: str | None = None, cmap: str = "YlOrRd", *, bins=None,
-               legend_loc: str = "lower right", edgecolor: str = "white", linewidth: float = 0.4):
+               labels: bool | str = False, inset: bool | None = None, nodata: bool | None = None,
+               legend_loc: str = "lower left", edgecolor: str = "white", linewidth: float = 0.4):
     """Classified choropleth of ``values`` on the regions of ``gdf``.
 
     The legend lists each class's bounds and number of regions; regions without a value are
@@ -87,8 +133,15 @@ def choropleth(gdf, values, id: Hashable | None = None, scheme: str = "quantiles
         Matplotlib colormap for the classes.
     bins : sequence of float, optional
         Upper class bounds; implies ``scheme="user_defined"``.
+    labels : bool or str
+        Region names inside the regions: False (none), True (English ``name``), ``"name_zh"`` (Chinese,
+        rendered with the shipped CJK font) or any column of ``gdf``.
+    inset : bool, optional
+        Draw the South China Sea islands in an inset (default: for national maps).
+    nodata : bool, optional
+        Draw Taiwan, Hong Kong and Macao as no data (default: for national maps).
     legend_loc : str
-        Matplotlib legend location.
+        Preferred legend location; the legend moves outside the map when it would cover land or the inset.
     edgecolor, linewidth
         Style of the region borders.
 
@@ -100,7 +153,6 @@ def choropleth(gdf, values, id: Hashable | None = None, scheme: str = "quantiles
     import mapclassify
     from matplotlib import colormaps
     from matplotlib.colors import to_rgba
-    from matplotlib.patches import Patch
 
     ids = map_ids(gdf, id)
     name = None
@@ -135,14 +187,20 @@ def choropleth(gdf, values, id: Hashable | None = None, scheme: str = "quantiles
     kk = len(cls.bins)
     cm = colormaps[cmap]
     palette = [cm(x) for x in (np.linspace(0.12, 0.92, kk) if kk > 1 else [0.6])]
-    ax = new_axes(ax, (8.0, 6.4))
-    cls_of = np.full(len(ids), -1)
-    cls_of[has] = cls.yb
-    colors = np.array([to_rgba(palette[c]) if c >= 0 else to_rgba(NODATA_COLOR) for c in cls_of])
-    geo = gdf.geometry.reset_index(drop=True)
-    geo.plot(ax=ax, color=colors, edgecolor=edgecolor, linewidth=linewidth)
-    if (~has).any():
-        geo[~has].plot(ax=ax, facecolor="none", edgecolor="0.6", hatch="////", linewidth=0.3)
+    with china.map_context():
+        ax = new_axes(ax, (8.0, 6.4))
+        cls_of = np.full(len(ids), -1)
+        cls_of[has] = cls.yb
+        colors = np.array([to_rgba(palette[c]) if c >= 0 else to_rgba(NODATA_COLOR) for c in cls_of])
+        _, land, national = draw_map(ax, gdf, colors, ~has, labels=labels, inset=inset, nodata=nodata,
+                                     edgecolor=edgecolor, linewidth=linewidth)
+        _choropleth_legend(ax, name, scheme, kk, title, legend, vals, has, cls, palette, legend_loc, land, national)
+    return ax
+
+
+def _choropleth_legend(ax, name, scheme, kk, title, legend, vals, has, cls, palette, legend_loc, land, national):
+    from matplotlib.patches import Patch
+
     _style_map(ax, title or (f"{name} ({scheme.replace('_', ' ')}, {kk} classes)" if name else None))
     if legend:
         lows = np.r_[min(vals[has].min(), cls.bins[0]), cls.bins[:-1]]
@@ -156,13 +214,13 @@ def choropleth(gdf, values, id: Hashable | None = None, scheme: str = "quantiles
         if (~has).any():
             handles.append(Patch(facecolor=NODATA_COLOR, edgecolor="0.6", hatch="////", linewidth=0.4,
                                  label=f"No data  ({int((~has).sum())})"))
-        _legend(ax, handles, name, legend_loc)
-    return ax
+        _legend(ax, handles, name, legend_loc, land, national)
 
 
 def lisa_map(gdf, local_moran_result: pd.DataFrame, id: Hashable | None = None, ax=None, *,
-             title: str | None = None, legend: bool = True, legend_loc: str = "lower right",
-             edgecolor: str = "white", linewidth: float = 0.4):
+             title: str | None = None, legend: bool = True, labels: bool | str = False, inset: bool | None = None,
+             nodata: bool | None = None, legend_loc: str = "lower left", edgecolor: str = "white",
+             linewidth: float = 0.4):
     """LISA cluster map of a :func:`si.local_moran` (or ``local_bivariate_moran`` / ``local_getis_ord``) result.
 
     GeoDa's colours: High-High red ``#d7191c``, Low-Low blue ``#2c7bb6``, Low-High light blue
@@ -184,8 +242,12 @@ def lisa_map(gdf, local_moran_result: pd.DataFrame, id: Hashable | None = None, 
         Title (default: the statistic and variable; the subtitle states the p-value used and alpha).
     legend : bool
         Draw the legend (number of regions in each class).
+    labels : bool or str
+        Region names: False, True (``name``), ``"name_zh"`` or any column of ``gdf``.
+    inset, nodata : bool, optional
+        South China Sea inset / Taiwan, Hong Kong and Macao as no data (default: for national maps).
     legend_loc : str
-        Matplotlib legend location.
+        Preferred legend location; moved outside the map when it would cover land or the inset.
     edgecolor, linewidth
         Style of the region borders.
 
@@ -195,7 +257,6 @@ def lisa_map(gdf, local_moran_result: pd.DataFrame, id: Hashable | None = None, 
         The Axes drawn on.
     """
     from matplotlib.colors import to_rgba
-    from matplotlib.patches import Patch
 
     if not isinstance(local_moran_result, pd.DataFrame) or "cluster" not in local_moran_result.columns:
         raise SpatialInnoError("local_moran_result must be the DataFrame returned by si.local_moran "
@@ -206,21 +267,27 @@ def lisa_map(gdf, local_moran_result: pd.DataFrame, id: Hashable | None = None, 
     lab = np.array(["nodata"] * len(ids), dtype=object)
     lab[pos >= 0] = res["cluster"].astype(str).to_numpy()[pos[pos >= 0]]
     hot = bool(np.isin(lab, ["hot", "cold"]).any()) or "Getis" in str(res.attrs.get("statistic", ""))
-    colors_map, labels = (HOTSPOT_COLORS, HOTSPOT_LABELS) if hot else (LISA_COLORS, LISA_LABELS)
+    colors_map, names = (HOTSPOT_COLORS, HOTSPOT_LABELS) if hot else (LISA_COLORS, LISA_LABELS)
     unknown = sorted(set(lab) - set(colors_map) - {"island", "nodata"})
     if unknown:
         raise SpatialInnoError(f"unknown cluster labels {preview(unknown)}; expected {', '.join(colors_map)}")
-    ax = new_axes(ax, (8.0, 6.4))
-    geo = gdf.geometry.reset_index(drop=True)
-    face = np.array([to_rgba(colors_map.get(c, NODATA_COLOR if c == "nodata" else ISLAND_STYLE["facecolor"]))
-                     for c in lab])
-    geo.plot(ax=ax, color=face, edgecolor=edgecolor, linewidth=linewidth)
-    isl = lab == "island"
-    if isl.any():
-        geo[isl].plot(ax=ax, facecolor="white", edgecolor=ISLAND_STYLE["edgecolor"], linewidth=0.9)
-    nod = lab == "nodata"
-    if nod.any():
-        geo[nod].plot(ax=ax, facecolor="none", edgecolor="0.6", hatch="////", linewidth=0.3)
+    with china.map_context():
+        ax = new_axes(ax, (8.0, 6.4))
+        face = np.array([to_rgba(colors_map.get(c, NODATA_COLOR if c == "nodata" else ISLAND_STYLE["facecolor"]))
+                         for c in lab])
+        geo, land, national = draw_map(ax, gdf, face, lab == "nodata", labels=labels, inset=inset, nodata=nodata,
+                                       edgecolor=edgecolor, linewidth=linewidth)
+        isl = lab == "island"
+        if isl.any():
+            geo[isl].plot(ax=ax, facecolor="white", edgecolor=ISLAND_STYLE["edgecolor"], linewidth=0.9)
+        _lisa_legend(ax, res, lab, hot, colors_map, labels_of=names, title=title, legend=legend, loc=legend_loc,
+                     land=land, national=national)
+    return ax
+
+
+def _lisa_legend(ax, res, lab, hot, colors_map, *, labels_of, title, legend, loc, land, national):
+    from matplotlib.patches import Patch
+
     a = res.attrs
     if title is None:
         var = a.get("variable") or (f"{a.get('x')} / lag of {a.get('y')}" if a.get("x") else None)
@@ -247,7 +314,6 @@ def lisa_map(gdf, local_moran_result: pd.DataFrame, id: Hashable | None = None, 
                 h = Patch(facecolor=NODATA_COLOR, edgecolor="0.6", hatch="////", linewidth=0.4)
             else:
                 h = Patch(facecolor=colors_map[c], edgecolor="0.6", linewidth=0.4)
-            h.set_label(f"{labels[c]}  ({nc})")
+            h.set_label(f"{labels_of[c]}  ({nc})")
             handles.append(h)
-        _legend(ax, handles, None, legend_loc)
-    return ax
+        _legend(ax, handles, None, loc, land, national)

@@ -111,7 +111,7 @@ def nested(geo: Weights, econ: Weights, phi: float = 0.5, normalize: str = "row"
 
 
 def economic_distance_by_period(values: pd.Series, normalize: str = "row") -> PeriodWeights:
-    """Economic-distance weights per period: w_ij(t) = 1/|v_it - v_jt| (i != j) among the regions of period t.
+    """Economic-distance weights per period: ``w_ij(t) = 1/|v_it - v_jt|`` (i != j) among the regions of period t.
 
     Parameters
     ----------

@@ -1,11 +1,10 @@
-"""Random effects against a plain-R ML fit, Hausman, LR tests of fixed effects, panel bad input."""
+"""Random effects against a plain-R ML fit, LR tests of fixed effects, panel bad input."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 
 import spatialinno as si
 from spatialinno.errors import IdError, PanelError
@@ -31,16 +30,6 @@ def test_random_effects_match_r(produc, panel_ref, model):
     assert abs(res.extra["sigma2_mu"] / r["sigma2_mu"] - 1) < 1e-5
     assert 0 < res.extra["random-effect share"] < 1
     assert res.fixed_effects == "random" and "Intercept" in res.params
-
-
-def test_hausman_degrees_of_freedom(produc):
-    data, w = produc
-    fe = si.sar(FORMULA, data, w, entity="state", time="year", fixed_effects="entity", bias_correction="none")
-    re = si.sar(FORMULA, data, w, entity="state", time="year", fixed_effects="random")
-    h = si.hausman(fe, re)
-    assert h["df"] == 5  # four slopes and rho; no constant
-    assert h["coefficients"] == ["np.log(pcap)", "np.log(pc)", "np.log(emp)", "unemp", "rho"]
-    assert h["p_value"] == pytest.approx(stats.chi2.sf(h["statistic"], 5))
 
 
 def test_fixed_effects_lr(produc, panel_ref):

@@ -122,6 +122,8 @@ def test_choropleth(geo, tmp_path):
     _saved(ax, tmp_path / "choropleth.png")
     assert not ax.axison and ax.get_title() == "Innovation"
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[-1] == "No data (Taiwan, Hong Kong, Macao)"  # the national frame's no-data regions
+    labels = labels[:-1]
     assert len(labels) == 5
     assert sum(int(lab.rsplit("(", 1)[1].rstrip(")")) for lab in labels) == len(g)
     assert labels[0].startswith("[") and labels[1].startswith("(")
