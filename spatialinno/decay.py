@@ -36,6 +36,7 @@ from .models.model import fit
 from .models.results import SpatialResults
 from .parallel import resolve_n_jobs, run_tasks
 from .plot.effects import decay_plot
+from .validation import check_alpha, check_draws, check_seed
 from .weights import Weights
 from .weights.distance import distance_band
 from .weights.geometry import lonlat_points, region_ids
@@ -257,16 +258,47 @@ class DecayResult:
         Returns
         -------
         float or None
-            The boundary threshold in km; None when no threshold is significant, or when the first run
-            lasts to the largest threshold (the spillover reaches beyond the range examined).
+            The boundary threshold in km; None when no threshold was fitted, no threshold is significant,
+            or the first run lasts to the largest threshold (the spillover reaches beyond the range
+            examined): :meth:`boundary_reason` says which.
         """
-        fitted = self.signs(variable, effect, alpha).dropna()
+        return self._boundary(variable, alpha, effect)[0]
+
+    def boundary_reason(self, variable: str, alpha: float = 0.05, effect: str = "indirect") -> str:
+        """Why :meth:`boundary` gives its answer (in particular why it is None), in one sentence.
+
+        Parameters
+        ----------
+        variable : str
+            A regressor of the decay run.
+        alpha : float
+            Level of the intervals.
+        effect : str
+            ``"direct"``, ``"indirect"`` (default) or ``"total"``.
+
+        Returns
+        -------
+        str
+            E.g. "no threshold has a significant indirect effect of agglom at alpha=0.05".
+        """
+        return self._boundary(variable, alpha, effect)[1]
+
+    def _boundary(self, variable: str, alpha: float, effect: str) -> tuple[float | None, str]:
+        fitted = self.signs(variable, effect, check_alpha(alpha)).dropna()
+        what = f"the {effect} effect of {variable}"
+        if fitted.empty:
+            return None, f"no threshold was fitted (see the note column of the table), so {what} has no boundary"
         signs = fitted.to_numpy(dtype=int)
         if not signs.any():
-            return None
+            return None, f"no fitted threshold has a significant {effect} effect of {variable} at alpha={alpha:g}"
         start = int(np.flatnonzero(signs)[0])
         off = np.flatnonzero(signs[start:] != signs[start])
-        return float(fitted.index[start + off[0]]) if len(off) else None
+        first = float(fitted.index[start])
+        if not len(off):
+            return None, (f"{what} is significant from {first:g} km up to the largest fitted threshold "
+                          f"({float(fitted.index[-1]):g} km): the spillover reaches beyond the range examined")
+        end = float(fitted.index[start + off[0]])
+        return end, f"{what} is significant from {first:g} km and no longer at {end:g} km (alpha={alpha:g})"
 
     def plot(self, variable: str, effect: str = "indirect", ax=None, **kwargs):
         """The decay curve of ``variable`` (see :func:`spatialinno.plot.decay_plot`).
@@ -309,8 +341,10 @@ def _band_widths(thresholds: np.ndarray, band_width_km: float | None) -> np.ndar
 
 
 def _build_weights(points: pd.DataFrame, lower: float, upper: float, weight: str, power: float) -> Weights:
-    return distance_band(points, id="id", lower_km=lower, upper_km=upper, weight=weight, power=power,
-                         points=("lon", "lat"), normalize="row")
+    with warnings.catch_warnings():  # islands are counted in the table (n_islands) instead
+        warnings.simplefilter("ignore", SpatialInnoWarning)
+        return distance_band(points, id="id", lower_km=lower, upper_km=upper, weight=weight, power=power,
+                             points=("lon", "lat"), normalize="row")
 
 
 def _fit_one(shared: dict, task: dict) -> tuple[SpatialResults | None, list[list], str]:
@@ -404,7 +438,8 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
 
     Errors that concern the whole run (formula, ids, panel structure, arguments) are raised at once;
     a threshold whose fit fails (e.g. :class:`~spatialinno.errors.EstimationError` with rho at its
-    bound, or a band no pair of regions falls in) is recorded with NaN values and a ``note``.
+    bound, or a band no pair of regions falls in) is recorded with NaN values and a ``note``; when no
+    threshold links any pair of regions the call raises :class:`~spatialinno.errors.IslandError`.
 
     Caveat: each threshold's model contains only its own W, so its effects are pseudo-true values of a
     misspecified model when the spillovers act at other distances too. With time fixed effects a
@@ -427,12 +462,8 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
         raise SpatialInnoError(f"power must be a positive number (got {power})")
     if islands not in ("keep", "error"):
         raise SpatialInnoError(f"islands must be 'keep' or 'error' (got {islands!r})")
-    if not 0 < alpha < 1:
-        raise SpatialInnoError(f"alpha must be in (0, 1) (got {alpha})")
-    if int(draws) != draws or draws < 2:
-        raise SpatialInnoError(f"draws must be an integer >= 2 (got {draws})")
-    if int(seed) != seed or seed < 0:
-        raise SpatialInnoError(f"seed must be a non-negative integer (got {seed})")
+    alpha, draws = check_alpha(alpha), check_draws(draws)
+    seed = check_seed(seed, allow_none=False, allow_generator=False)
     if scheme != "band" and band_width_km is not None:
         raise SpatialInnoError(f"band_width_km applies to scheme='band' only (scheme is {scheme!r})")
     try:
@@ -512,6 +543,11 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
         meta.append({"threshold": float(t), "lower_km": lower, "upper_km": upper, "w": w,
                      "n_links": 0 if w is None else w.n_links, "islands": isl})
         tasks.append({"w": w, "note": note, "seed": threshold_seed(seed, t)})
+
+    if all(m["w"] is None for m in meta):
+        raise IslandError(f"no threshold links any pair of regions ({scheme} scheme, thresholds "
+                          f"{preview(th.tolist())} km): every fit would have W = 0; choose thresholds within the "
+                          f"distances between the regions")
 
     # -- fit -------------------------------------------------------------------------------------
     shared = {"model": key, "formula": formula, "data": data, "fit_kwargs": fit_kwargs, "variables": variables,

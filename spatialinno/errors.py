@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
+
 
 class SpatialInnoError(ValueError):
     """Base class of every error spatialinno raises on bad input or failed estimation (a ``ValueError``).
@@ -103,6 +105,10 @@ class PeriodWeightsError(SpatialInnoError):
     """Weights given per period are inconsistent (mixed normalisations, not Weights) or a period is missing."""
 
 
+class ComparisonError(SpatialInnoError):
+    """Two fits cannot be compared: different outcome, observations, ids, periods, weights or effects, or not nested."""
+
+
 class SpatialInnoWarning(UserWarning):
     """An estimate is valid only approximately (e.g. Lee-Yu time effects with islands in W).
 
@@ -111,6 +117,26 @@ class SpatialInnoWarning(UserWarning):
     message : str
         What is approximate and why.
     """
+
+
+def plain(value):
+    """``value`` with numpy scalars (also inside tuples) turned into Python ones, so messages print ``130000``.
+
+    Parameters
+    ----------
+    value : object
+        An id, column name or value to show in a message.
+
+    Returns
+    -------
+    object
+        ``value.item()`` for a numpy scalar, a tuple of plain values for a tuple, else ``value``.
+    """
+    if isinstance(value, tuple):
+        return tuple(plain(v) for v in value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def preview(items: Iterable, limit: int = 8) -> str:
@@ -126,10 +152,13 @@ def preview(items: Iterable, limit: int = 8) -> str:
     Returns
     -------
     str
-        The first ``limit`` items (strings quoted), comma-separated, with the total count when cut.
+        The first ``limit`` items (strings quoted, numpy scalars shown as plain numbers), comma-separated,
+        with the total count when cut; ``"(none)"`` for no items.
     """
-    items = list(items)
+    items = [plain(i) for i in items]
     shown = ", ".join(repr(i) if isinstance(i, str) else str(i) for i in items[:limit])
+    if not items:
+        shown = "(none)"
     if len(items) > limit:
         shown += f", ... ({len(items)} in all)"
     return shown

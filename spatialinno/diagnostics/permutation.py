@@ -14,6 +14,7 @@ from scipy import stats
 
 from ..constants import PERMUTATION_SEED
 from ..errors import SpatialInnoError
+from ..validation import check_seed
 
 #: number of float entries held at once by the permutation machinery (bounds memory)
 BLOCK_ELEMENTS = 2_000_000
@@ -62,7 +63,13 @@ def generator(seed: int | np.random.Generator | None) -> np.random.Generator:
     -------
     np.random.Generator
         ``np.random.default_rng(seed)``, or ``seed`` itself when it is a generator.
+
+    Raises
+    ------
+    SpatialInnoError
+        If ``seed`` is not a non-negative integer, a generator or None.
     """
+    seed = check_seed(seed)
     if isinstance(seed, np.random.Generator):
         return seed
     return np.random.default_rng(PERMUTATION_SEED if seed is None else seed)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..errors import DataError, IdError, PanelError, SpatialInnoError, preview
 from ..weights import Weights
+from .checks import check_ids_match_weights, check_key_types, check_numeric_columns, check_outcome_varies, check_periods
 
 FIXED_EFFECTS = ("none", "entity", "time", "twoway", "random")
 
@@ -190,6 +191,12 @@ def cross_section(formula: str, data: pd.DataFrame, w: Weights, id: Hashable | N
     Returns
     -------
     Design
+
+    Raises
+    ------
+    SpatialInnoError
+        For ids of mixed types or of another type than ``w.ids``, non-numeric columns used by the formula,
+        missing values, or a constant outcome (see :mod:`.checks`).
     """
     if not isinstance(w, Weights):
         raise SpatialInnoError("w must be a spatialinno Weights (build one with si.weights.*)")
@@ -199,10 +206,15 @@ def cross_section(formula: str, data: pd.DataFrame, w: Weights, id: Hashable | N
         if id not in data.columns:
             raise IdError(f"id column {id!r} not in the data; columns are {preview(data.columns)}")
         ids = pd.Index(data[id].to_numpy())
+    check_key_types(ids, id, "ids")
+    check_ids_match_weights(ids, w.ids, id)
     order = w.align(ids, "data")
     df = data.iloc[order]
+    labels = pd.Index([f"id {i}" for i in w.ids])
+    check_numeric_columns(formula, df, labels)
     y, X, yname = _model_frame(formula, df, intercept=True)
-    _check_finite(y, X, yname, pd.Index([f"id {i}" for i in w.ids]))
+    _check_finite(y, X, yname, labels)
+    check_outcome_varies(y, yname)
     return Design(y=y, X=X.to_numpy(), names=list(X.columns), yname=yname, w=w)
 
 
@@ -229,6 +241,9 @@ def panel_positions(data: pd.DataFrame, w: Weights, entity: Hashable, time: Hash
     key = data[[entity, time]]
     if key.isna().any().any():
         raise PanelError(f"missing values in the {entity!r}/{time!r} columns; every row needs both")
+    check_key_types(key[entity], entity, "ids")
+    check_key_types(key[time], time, "periods")
+    check_ids_match_weights(pd.Index(key[entity].unique()), w.ids, entity)
     dup = key.duplicated(keep=False)
     if dup.any():
         pairs = list(key[dup].drop_duplicates().itertuples(index=False, name=None))
@@ -263,17 +278,27 @@ def panel(formula: str, data: pd.DataFrame, w: Weights, entity: Hashable, time: 
     Returns
     -------
     Design
+
+    Raises
+    ------
+    SpatialInnoError
+        As :func:`cross_section`, plus a single period under fixed or random effects and an outcome that
+        is constant after the within transformation (see :mod:`.checks`).
     """
     if not isinstance(w, Weights):
         raise SpatialInnoError("w must be a spatialinno Weights (build one with si.weights.*)")
     if fixed_effects not in FIXED_EFFECTS:
         raise SpatialInnoError(f"fixed_effects must be one of {', '.join(FIXED_EFFECTS)} (got {fixed_effects!r})")
     periods, pos = panel_positions(data, w, entity, time)
+    check_periods(periods, fixed_effects, entity)
     full = pd.MultiIndex.from_product([periods, w.ids])
     df = data.iloc[pos]
     intercept = fixed_effects in ("none", "random")
-    y, X, yname = _model_frame(formula, df, intercept=intercept)
     labels = pd.Index([f"({e}, {t})" for t, e in full])
+    check_numeric_columns(formula, df, labels)
+    y, X, yname = _model_frame(formula, df, intercept=intercept)
     _check_finite(y, X, yname, labels)
-    return Design(y=y, X=X.to_numpy(), names=list(X.columns), yname=yname, w=w, T=len(periods), periods=periods,
-                  fixed_effects=fixed_effects)
+    design = Design(y=y, X=X.to_numpy(), names=list(X.columns), yname=yname, w=w, T=len(periods), periods=periods,
+                    fixed_effects=fixed_effects)
+    check_outcome_varies(y, yname, design.demean(y), fixed_effects)
+    return design

@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import SpatialInnoError, preview
+from .comparison import check_comparable
 from .hausman import RTOL, hausman_contrast
 
 
@@ -35,15 +36,15 @@ def lr_test(a, b) -> pd.Series:
     Parameters
     ----------
     a, b : SpatialResults
-        Fits on the same observations and fixed effects.
+        Fits of the same outcome values on the same ids, periods, weights and fixed effects, one nested in
+        the other (else :class:`~spatialinno.errors.ComparisonError` naming what differs).
 
     Returns
     -------
     Series
         statistic, df, p_value, the two model names and log-likelihoods.
     """
-    if a.nobs != b.nobs or a.fixed_effects != b.fixed_effects:
-        raise SpatialInnoError("LR tests need two fits on the same observations and fixed effects")
+    check_comparable(a, b, "LR test", nested=True)
     big, small = (a, b) if a.df_model >= b.df_model else (b, a)
     df = big.df_model - small.df_model
     if df == 0:
@@ -122,7 +123,8 @@ def hausman(fe, re, *, rtol: float = RTOL) -> pd.Series:
     Parameters
     ----------
     fe, re : SpatialResults
-        Fixed- and random-effects fits of the same model.
+        Fixed- and random-effects fits of the same model, outcome values, ids, periods and weights
+        (else :class:`~spatialinno.errors.ComparisonError` naming what differs).
     rtol : float
         Eigenvalues of D at or below ``rtol`` times the largest are treated as zero (default 1e-6).
 
@@ -137,6 +139,7 @@ def hausman(fe, re, *, rtol: float = RTOL) -> pd.Series:
     HausmanError
         When V_FE - V_RE has no positive eigenvalue.
     """
+    check_comparable(fe, re, "Hausman test", same_effects=False)
     common = [n for n in fe.params.index if n in re.params.index and n != "Intercept"]
     if not common:
         raise SpatialInnoError("the two fits share no slope coefficients")

@@ -19,6 +19,7 @@ import scipy.sparse.linalg as spla
 from ..constants import DEFAULT_SEED
 from ..errors import SpatialInnoError
 from ..summary import Summary
+from ..validation import check_alpha, check_draws, check_seed
 from ..weights import Weights
 from . import effects, effects_groups, hypotheses
 from .covariance import Covariance
@@ -263,13 +264,14 @@ class SpatialResults:
         Parameters
         ----------
         alpha : float
+            Level, 0 < alpha < 1 (else :class:`~spatialinno.errors.SpatialInnoError`).
 
         Returns
         -------
         DataFrame
             Columns ``lower``, ``upper``.
         """
-        z = self.covariance.dist.ppf(1 - alpha / 2)
+        z = self.covariance.dist.ppf(1 - check_alpha(alpha) / 2)
         return pd.DataFrame({"lower": self.params - z * self.bse, "upper": self.params + z * self.bse})
 
     # -- dynamics --------------------------------------------------------------------------
@@ -330,8 +332,11 @@ class SpatialResults:
         ----------
         method : {"simulation", "delta", "exact"}
         draws : int
-        seed : int
+            Simulation draws, at least :data:`spatialinno.validation.MIN_DRAWS` (2).
+        seed : int, numpy Generator or None
+            Seed of the draws (None: :data:`spatialinno.constants.DEFAULT_SEED`).
         alpha : float
+            Level of the intervals, 0 < alpha < 1.
         by_order : int, optional
         variables : sequence of str, optional
             Default: every regressor with effects (``variables``).
@@ -360,6 +365,10 @@ class SpatialResults:
         NonStationaryError
             Long-run effects of a fit that is not stationary (``stable`` is False).
         """
+        alpha, seed = check_alpha(alpha), check_seed(seed)
+        if method == "simulation":
+            draws = check_draws(draws)
+        seed = DEFAULT_SEED if seed is None else seed
         cov = self.covariance
         multiplier = None
         if horizon not in ("short", "long"):

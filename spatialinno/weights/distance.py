@@ -19,6 +19,7 @@ from scipy.spatial import cKDTree
 from ..constants import DENSE_DISTANCE_MAX
 from ..errors import IslandError, SpatialInnoError
 from .geometry import check_distinct, chord_to_km, great_circle_km, km_to_chord, lonlat_points, region_ids, unit_vectors
+from .validation import warn_islands
 from .weights import Weights
 
 
@@ -84,6 +85,11 @@ def inverse_distance(gdf, id: Hashable | None = None, power: float = 1.0, cutoff
         For a non-positive ``power`` or ``cutoff_km``, or no cutoff on a large map.
     IslandError
         If no pair of regions is closer than ``cutoff_km``.
+
+    Warns
+    -----
+    SpatialInnoWarning
+        When the cutoff leaves some regions without neighbours (their count and ids).
     GeometryError
         If two regions sit at the same point.
     """
@@ -105,7 +111,10 @@ def inverse_distance(gdf, id: Hashable | None = None, power: float = 1.0, cutoff
             raise IslandError(f"no pair of regions is closer than cutoff_km={cutoff_km}: every region would be an "
                               f"island; raise the cutoff (smallest distance is {smallest:.0f} km or more)")
     kind = f"inverse distance (power {power:g}" + (f", cutoff {cutoff_km:g} km)" if cutoff_km else ")")
-    return _build(ids, i, j, d ** -power, normalize, kind, {"points": points, "power": power, "cutoff_km": cutoff_km})
+    w = _build(ids, i, j, d ** -power, normalize, kind, {"points": points, "power": power, "cutoff_km": cutoff_km})
+    if cutoff_km is not None:
+        warn_islands(w.islands, w.n, f"inverse_distance(cutoff_km={cutoff_km:g})")
+    return w
 
 
 def distance_band(gdf, id: Hashable | None = None, lower_km: float = 0.0, upper_km: float = np.inf,
@@ -140,6 +149,11 @@ def distance_band(gdf, id: Hashable | None = None, lower_km: float = 0.0, upper_
         For an invalid band, ``weight`` or ``power``.
     IslandError
         If no pair of regions lies in the band.
+
+    Warns
+    -----
+    SpatialInnoWarning
+        When the band leaves some regions without neighbours (their count and ids).
     """
     if weight not in ("binary", "inverse"):
         raise SpatialInnoError(f"weight must be 'binary' or 'inverse' (got {weight!r})")
@@ -158,7 +172,9 @@ def distance_band(gdf, id: Hashable | None = None, lower_km: float = 0.0, upper_
                           f"island; widen the band")
     vals = np.ones_like(d) if weight == "binary" else d ** -power
     kind = f"distance band [{lower_km:g}, {upper_km:g}) km, {weight}"
-    return _build(ids, i, j, vals, normalize, kind, {"lower_km": lower_km, "upper_km": upper_km, "weight": weight})
+    w = _build(ids, i, j, vals, normalize, kind, {"lower_km": lower_km, "upper_km": upper_km, "weight": weight})
+    warn_islands(w.islands, w.n, f"distance_band(lower_km={lower_km:g}, upper_km={upper_km:g})")
+    return w
 
 
 def knn(gdf, id: Hashable | None = None, k: int = 4, points="centroid", normalize: str = "row") -> Weights:

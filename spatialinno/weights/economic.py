@@ -14,7 +14,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, IdError, SpatialInnoError, preview
+from ..errors import DataError, IdError, SpatialInnoError, mismatch, preview
 from .period import PeriodWeights
 from .weights import Weights
 
@@ -103,8 +103,8 @@ def nested(geo: Weights, econ: Weights, phi: float = 0.5, normalize: str = "row"
     if set(geo.ids) != set(econ.ids):
         only_g = geo.ids.difference(econ.ids)
         only_e = econ.ids.difference(geo.ids)
-        raise IdError(f"nested weights need the same ids; only in geo: {preview(only_g)}; only in econ: "
-                      f"{preview(only_e)}. Build both on the same regions or use .subset(ids)")
+        diff = mismatch("ids only in geo", only_g, "ids only in econ", only_e)
+        raise IdError(f"nested weights need the same ids; {diff}. Build both on the same regions or use .subset(ids)")
     e = econ.subset(geo.ids, normalize=econ.normalization).sparse
     m = phi * geo.sparse + (1.0 - phi) * e
     return Weights(m, geo.ids, normalization=normalize, kind=f"nested (phi={phi:g}: {geo.kind} + {econ.kind})")

@@ -110,10 +110,16 @@ def to_geographic(gdf):
     Raises
     ------
     GeometryError
-        If the CRS is missing, or a projected CRS holds coordinates that look like degrees.
+        If the CRS is missing, a projected CRS holds coordinates that look like degrees, or a geographic
+        CRS (e.g. EPSG:4326) holds coordinates outside [-180, 180] x [-90, 90] (metres labelled as degrees).
     """
     if gdf.crs is None:
         raise GeometryError("the GeoDataFrame has no CRS; set it first, e.g. gdf.set_crs(4326) for lon/lat degrees")
+    if gdf.crs.is_geographic and not _looks_like_degrees(gdf):
+        raise GeometryError(
+            f"the CRS {gdf.crs.name!r} is geographic (degrees) but the coordinates lie outside [-180, 180] x "
+            f"[-90, 90] (bounds {np.round(gdf.total_bounds, 1).tolist()}): they look like projected metres; set "
+            f"the CRS they were made in, e.g. gdf.set_crs(3857, allow_override=True)")
     if gdf.crs.is_projected and _looks_like_degrees(gdf) and (gdf.total_bounds[2] - gdf.total_bounds[0]) < 361:
         # metres in a projected CRS span far more than 361 units for any multi-region map
         span = max(gdf.total_bounds[2] - gdf.total_bounds[0], gdf.total_bounds[3] - gdf.total_bounds[1])

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 
 from ..errors import IdError, SpatialInnoError, mismatch, preview
 from .normalize import KINDS, normalize_matrix
+from .validation import check_weight_values
 
 
 def _freeze(m: sp.csr_matrix) -> sp.csr_matrix:
@@ -38,7 +39,8 @@ class Weights:
     Parameters
     ----------
     raw : sparse matrix
-        Unnormalised weights, rows/columns in ``ids`` order, zero diagonal.
+        Unnormalised weights, rows/columns in ``ids`` order: finite, non-negative, zero diagonal (else a
+        :class:`~spatialinno.errors.SpatialInnoError` names the offending (row id, column id) pairs).
     ids : sequence
         Unique region ids.
     normalization : {"row", "spectral", "minmax", "none"}
@@ -67,12 +69,7 @@ class Weights:
         raw = sp.csr_matrix(raw, dtype=float)
         if raw.shape != (len(index), len(index)):
             raise SpatialInnoError(f"weights matrix is {raw.shape} but there are {len(index)} ids")
-        if not np.all(np.isfinite(raw.data)):
-            raise SpatialInnoError("weights contain NaN or infinite values; check the input distances or values")
-        if raw.diagonal().any():
-            bad = index[np.flatnonzero(raw.diagonal())]
-            raise SpatialInnoError(f"weights have non-zero diagonal (self-links) for ids {preview(bad)}; set "
-                                   f"w_ii = 0")
+        check_weight_values(raw, index)
         index.name = index.name or "id"
         self._ids: pd.Index = index
         self._raw = _freeze(raw)

@@ -49,7 +49,8 @@ def test_log_determinant_traces_are_exact(lattice_data, effects):
     df, w = lattice_data
     T = 3
     panel = pd.DataFrame({"id": np.tile(w.ids, T), "t": np.repeat(range(T), w.n),
-                          "y": np.tile(df["y"], T) + np.repeat(range(T), w.n), "x": np.tile(df["x"], T)})
+                          "y": np.tile(df["y"], T) + np.repeat(range(T), w.n) + np.sin(np.arange(T * w.n)),
+                          "x": np.tile(df["x"], T)})  # the sine term keeps y varying after two-way demeaning
     kw = {"entity": "id", "time": "t", "fixed_effects": effects} if effects != "none" else {"id": "id"}
     data = panel if effects != "none" else df
     res = si.sar("y ~ x", data, w, **kw)
