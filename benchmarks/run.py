@@ -1126,8 +1126,8 @@ symmetric-similar queen W and `method="LU"` on the asymmetric k-NN W.
                 L.append(f"| {c['graph']} | {c['n']:,} | {c['T']} | failed: {_short_err(c['runs'][0])} | | | | | |")
                 continue
 
-            def wk(step):
-                return f"{_step(s0, step, 'logdet_calls')} / {_step(s0, step, 'splu_calls')}"
+            def wk(step, run=s0):
+                return f"{_step(run, step, 'logdet_calls')} / {_step(run, step, 'splu_calls')}"
 
             L.append(f"| {c['graph']} | {c['n']:,} | {c['T']} | {_fmt_t(ts)} | {wk('fit')} | {_fmt_t(tsh)} | "
                      f"{wk('impacts_short')} | {_fmt_t(tlo)} | {wk('impacts_long')} |")
