@@ -4,7 +4,7 @@
     python benchmarks/run.py --quick            # N = 400, 2,500; 2 repeats; writes benchmarks/results_quick.md
     python benchmarks/run.py                    # N = 400, 2,500, 10,000, 40,000; 3 repeats; benchmarks/results.md
     python benchmarks/run.py --big              # also N = 100,000 (spatialinno only)
-    options: --out FILE.md  --json  --repeats R  --no-r  --no-spreg  --only sar,sem,sdm,panel,moran,lisa,splu
+    options: --out FILE.md  --json  --repeats R  --no-r  --no-spreg  --only sar,sem,sdm,panel,moran,lisa,splu,dynamic
              --sizes 400,2500  --graphs queen,knn  --timeout 300  --mem-limit-gb 16  --profile N
 
 Every measurement runs in a fresh subprocess (``run.py --worker SPEC``) so that peak memory (ru_maxrss of
@@ -44,6 +44,8 @@ INTERCEPT = 1.0
 KNN_K = 6
 PANEL_T = 10
 PANEL_SIZES = (400, 2500)
+#: the dynamic two-way SDM row (issue 14): N regions x PANEL_T periods
+DYNAMIC_N = 2500
 SPREG_ML_MAX = 40000                  # spreg ML (dense inverse for the information matrix) skipped at N >= this
 SEED = 20240601
 FORMULA = "y ~ x1 + x2"
@@ -258,6 +260,48 @@ def _extra(res) -> dict:
     return out
 
 
+def _one_factorisation(w, rho: float) -> float | None:
+    """Median time of one exact sparse log-determinant (the fit's unit of work: LU of I - r S in the order the
+    fit found for W, plus log|diag U|) at three points near the estimate; None when the fit used eigenvalues."""
+    from spatialinno.constants import EIGEN_MAX
+    from spatialinno.models.logdet import LogDet
+
+    if w.n <= EIGEN_MAX:
+        return None
+    ld = LogDet(w, "sparse")
+    ts = []
+    for r in (rho - 2e-3, rho + 2e-3, rho + 4e-3):
+        t0 = time.perf_counter()
+        ld(r)
+        ts.append(time.perf_counter() - t0)
+    return float(np.median(ts))
+
+
+def worker_dynamic(spec: dict, emit) -> None:
+    C, z = _load(spec)
+    n, T = int(z["n"]), int(z["T"])
+    import pandas as pd
+
+    import spatialinno as si
+
+    w = _si_weights(C)
+    df = pd.DataFrame({"entity": np.tile(np.arange(n), T), "time": np.repeat(np.arange(T), n),
+                       "y": z["y"], "x1": z["x1"], "x2": z["x2"]})
+    cnt = _Counters()
+    emit(step="ready")
+    t0 = time.perf_counter()
+    res = si.sdm(FORMULA, df, w, entity="entity", time="time", fixed_effects="twoway", dynamic="both")
+    emit(step="fit", time=time.perf_counter() - t0, rho=float(res.rho), **cnt.snapshot())
+    for horizon in ("short", "long"):
+        before = cnt.snapshot()
+        t0 = time.perf_counter()
+        res.impacts(method="simulation", draws=1000, horizon=horizon)
+        after = cnt.snapshot()
+        emit(step=f"impacts_{horizon}", time=time.perf_counter() - t0,
+             logdet_calls=(after["logdet_calls"] or 0) - (before["logdet_calls"] or 0),
+             splu_calls=after["splu_calls"] - before["splu_calls"])
+
+
 def worker_cs(spec: dict, emit) -> None:
     C, z = _load(spec)
     y, x1, x2 = z["y"], z["x1"], z["x2"]
@@ -276,6 +320,7 @@ def worker_cs(spec: dict, emit) -> None:
         t, c = time.perf_counter() - t0, time.process_time() - c0
         rho = res.lambda_ if model == "sem" else res.rho
         emit(step="fit", time=t, cpu=c, rho=float(rho), llf=float(res.llf), extra=_extra(res), **cnt.snapshot())
+        emit(step="one_factorisation", time=_one_factorisation(w, float(rho)))
         if model == "sdm" and spec.get("impacts"):
             t0 = time.perf_counter()
             imp = res.impacts(method="simulation", draws=1000)
@@ -472,7 +517,7 @@ def worker_main(spec_path: str) -> None:
     emit = _Emitter(spec["result"])
     try:
         {"cs": worker_cs, "panel": worker_panel, "moran": worker_moran, "splu": worker_splu,
-         "profile": worker_profile}[spec["task"]](spec, emit)
+         "profile": worker_profile, "dynamic": worker_dynamic}[spec["task"]](spec, emit)
     except MemoryError:
         emit(step="error", error="MemoryError")
         sys.exit(3)
@@ -645,7 +690,7 @@ def main(argv=None) -> None:
     ap.add_argument("--repeats", type=int, default=None, help="runs per cell (default 3; 2 with --quick)")
     ap.add_argument("--no-r", action="store_true")
     ap.add_argument("--no-spreg", action="store_true", help="skip spreg and esda")
-    ap.add_argument("--only", default=None, help="comma list of sar,sem,sdm,panel,moran,lisa,splu (impacts = sdm)")
+    ap.add_argument("--only", default=None, help="comma list of sar,sem,sdm,panel,moran,lisa,splu,dynamic (impacts = sdm)")
     ap.add_argument("--sizes", default=None, help="comma list of N overriding the mode's sizes")
     ap.add_argument("--graphs", default="queen,knn")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per fit subprocess (SDM with impacts: 2x)")
@@ -682,7 +727,7 @@ def main(argv=None) -> None:
     moran_repeats = args.repeats or (1 if args.quick else 3)
     out = Path(args.out or (HERE / ("results_quick.md" if args.quick else "results.md")))
     only = set(args.only.replace("impacts", "sdm").split(",")) if args.only else \
-        {"sar", "sem", "sdm", "panel", "moran", "lisa", "splu"}
+        {"sar", "sem", "sdm", "panel", "moran", "lisa", "splu", "dynamic"}
     graphs = args.graphs.split(",")
     use_spreg = not args.no_spreg
     if args.no_r:
@@ -698,7 +743,7 @@ def main(argv=None) -> None:
     meta = {"machine": machine_info(), "versions": versions(), "r": r_info, "date": started.isoformat(timespec="seconds"),
             "sizes": sizes, "repeats": repeats, "moran_repeats": moran_repeats, "graphs": graphs, "timeout": args.timeout,
             "mem_limit_gb": args.mem_limit_gb, "threads": args.threads, "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:])}
-    results = {"meta": meta, "cs": [], "panel": [], "moran": [], "splu": [], "profile": None}
+    results = {"meta": meta, "cs": [], "panel": [], "moran": [], "splu": [], "profile": None, "dynamic": []}
 
     def log(msg):
         print(f"[{time.perf_counter() - t_start:7.1f}s] {msg}", flush=True)
@@ -794,6 +839,17 @@ def main(argv=None) -> None:
                         log(f"panel {g} N={d['n']} T={PANEL_T} rep {rep + 1} {p}: {info['status']}")
                 results["panel"].append(cell)
                 save()
+        # ------------------------------------------------------------------ dynamic two-way SDM (issue 14)
+        if "dynamic" in only:
+            d = make_panel("queen", DYNAMIC_N, PANEL_T, tmp)
+            cell = {"graph": "queen", "n": d["n"], "T": PANEL_T, "runs": []}
+            for rep in range(repeats):
+                info = runner.python({"task": "dynamic", "pkg": "si", "graph": "queen", "n": d["n"],
+                                      "dir": d["dir"]}, args.timeout * 2)
+                cell["runs"].append(info)
+                log(f"dynamic queen N={d['n']} T={PANEL_T} rep {rep + 1}: {info['status']}")
+            results["dynamic"].append(cell)
+            save()
         # ------------------------------------------------------------------ Moran / LISA
         for kind in ("moran", "lisa"):
             if kind not in only:
@@ -1028,6 +1084,53 @@ symmetric-similar queen W and `method="LU"` on the asymmetric k-NN W.
                 L.append(f"| {c['graph']} | {c['n']:,} | {_fmt_t(ti)} | {_fmt_t(tsim)} | {_fmt_t(tfull)} | "
                          f"{_fmt_t(tpow)} | {_fmt_t(ttr)} | {_fmt_t(timp)} | {_ratio(tfull, ti)} | {_fmt_e(dt)} | "
                          f"{_fmt_e(dd)} | {_fmt_e(dtr)} |")
+    # ---------------------------------------------------------------- work per fit
+    work = [c for c in results["cs"] if c["runs"].get("si")]
+    if work:
+        L.append("\n## Work per spatialinno fit: factorisations and the floor\n")
+        L.append("*LU* = sparse LU factorisations during the fit (scipy `splu`, counted by a wrapper); *log-dets* = "
+                 "exact log-determinant calls (memoised values included); *one LU* = median time of one exact "
+                 "log-determinant (LU of I - r S in the fit's order + log|diag U|) measured in the same process "
+                 "after the fit; *floor ratio* = fit time / (LU x one LU). Default backend (scipy SuperLU) only: no "
+                 "accelerator is installed.\n")
+        L.append("| model | W | N | fit s | LU | log-dets | one LU s | floor ratio |")
+        L.append("|---|---|---:|---:|---:|---:|---:|---:|")
+        for c in work:
+            ts, _, s0 = _cell_py(c["runs"]["si"], "fit")
+            if not s0:
+                continue
+            nlu = _step(s0, "fit", "splu_calls")
+            nld = _step(s0, "fit", "logdet_calls")
+            ones = [r["steps"]["one_factorisation"]["time"] for r in c["runs"]["si"]
+                    if r["status"] == "ok" and r["steps"].get("one_factorisation", {}).get("time") is not None]
+            one = statistics.median(ones) if ones else None
+            ratio = f"{ts / (nlu * one):.2f}" if one and nlu and isinstance(ts, float) else "-"
+            L.append(f"| {c['model'].upper()} | {c['graph']} | {c['n']:,} | {_fmt_t(ts)} | {nlu} | {nld} | "
+                     f"{_fmt_t(one)} | {ratio} |")
+    # ---------------------------------------------------------------- dynamic
+    if results.get("dynamic"):
+        L.append("\n## Dynamic two-way SDM panel (issue 14)\n")
+        L.append("`si.sdm(..., entity=, time=, fixed_effects=\"twoway\", dynamic=\"both\")` on the static two-way "
+                 "panel data of the next section (so the dynamic coefficients are near zero; the work does not "
+                 "depend on their values), then `impacts(method=\"simulation\", draws=1000, horizon=...)`. "
+                 "*log-dets* = exact log-determinant calls, *LU* = sparse factorisations (0 when N <= 1,500 uses "
+                 "eigenvalues).\n")
+        L.append("| W | N | T | fit s | fit log-dets / LU | short-run impacts s | log-dets / LU | long-run impacts s "
+                 "| log-dets / LU |")
+        L.append("|---|---:|---:|---:|---|---:|---|---:|---|")
+        for c in results["dynamic"]:
+            ts, _, s0 = _cell_py(c["runs"], "fit")
+            tsh, _, _ = _cell_py(c["runs"], "impacts_short")
+            tlo, _, _ = _cell_py(c["runs"], "impacts_long")
+            if not s0:
+                L.append(f"| {c['graph']} | {c['n']:,} | {c['T']} | failed: {_short_err(c['runs'][0])} | | | | | |")
+                continue
+
+            def wk(step, run=s0):
+                return f"{_step(run, step, 'logdet_calls')} / {_step(run, step, 'splu_calls')}"
+
+            L.append(f"| {c['graph']} | {c['n']:,} | {c['T']} | {_fmt_t(ts)} | {wk('fit')} | {_fmt_t(tsh)} | "
+                     f"{wk('impacts_short')} | {_fmt_t(tlo)} | {wk('impacts_long')} |")
     # ---------------------------------------------------------------- panel
     if results["panel"]:
         L.append("\n## Two-way fixed-effects SDM panel (T = 10)\n")

@@ -4,7 +4,8 @@ Strategies:
 - ``eigen`` (exact): log|I - rho W| = sum_i log(1 - rho lambda_i) from the eigenvalues of W (Ord 1975),
   computed once per W (symmetric eigen-solve when W is similar to a symmetric matrix).
 - ``sparse`` (exact): sparse LU of I - rho S, where S = D^-1/2 C D^-1/2 is the symmetric form of a
-  row-normalised symmetric C (or W itself otherwise); log|det| = sum log|U_ii| (Pace & Barry 1997).
+  row-normalised symmetric C (or W itself otherwise); log|det| = sum log|U_ii| (Pace & Barry 1997). The
+  fill-reducing order is found once per W; the last factor also serves solves with I - rho W.
 - ``series`` (approximate, on request): log|I - rho W| = -sum_j rho^j tr(W^j)/j with tr(W), tr(W^2)
   exact and tr(W^j), j >= 3, by Hutchinson's estimator with seeded Rademacher vectors (Barry & Pace
   1999), truncated at ``MAX_ORDER`` terms. Its error moves rho by ~1e-4 to 1e-3; the exact strategies
@@ -15,6 +16,8 @@ inside that interval because its eigenvalues lie in [-1, 1].
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
@@ -31,6 +34,8 @@ MAX_ORDER = 200
 #: series terms and probes of the approximation that only guides the search before exact factorisations
 SEARCH_ORDER = 100
 SEARCH_PROBES = 16
+#: exact sparse log-determinants memoised per LogDet (the Newton stencils and the information traces share them)
+MEMO = 32
 
 
 def trace_moments(w: Weights, order: int, probes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -206,10 +211,12 @@ class LogDet:
         elif method == "sparse":
             sym = symmetric_form(w)
             self._m = sp.csc_matrix(sym[0] if sym is not None else w.sparse)
+            self._sqrt_d = np.sqrt(sym[1]) if sym is not None else np.ones(w.n)
             self._eye = sp.identity(w.n, format="csc")
+            self._lu: tuple | None = None
 
     def __call__(self, rho: float) -> float:
-        """log|I - rho W| by the object's strategy."""
+        """log|I - rho W| by the object's strategy (sparse: memoised for the last ``MEMO`` values of rho)."""
         if rho == 0.0:
             return 0.0
         if self.method == "eigen":
@@ -220,10 +227,91 @@ class LogDet:
         if self.method == "series":
             return self.approx(rho)
         if rho not in self._memo:
-            lu = spla.splu(self._eye - rho * self._m, permc_spec="MMD_AT_PLUS_A",
-                           options={"SymmetricMode": True})
-            self._memo[rho] = float(np.sum(np.log(np.abs(lu.U.diagonal()))))
+            self._factorise(rho)
         return self._memo[rho]
+
+    def memoised(self) -> list[float]:
+        """The values of rho whose exact log-determinant is memoised (sparse strategy; oldest first).
+
+        Returns
+        -------
+        list of float
+        """
+        return list(self._memo)
+
+    def cached(self, rho: float) -> bool:
+        """Whether the exact value at ``rho`` is memoised (no factorisation needed).
+
+        Parameters
+        ----------
+        rho : float
+
+        Returns
+        -------
+        bool
+        """
+        return rho == 0.0 or self.method == "eigen" or rho in self._memo
+
+    def _factorise(self, rho: float) -> None:
+        """Sparse LU of I - rho S; memoise log|det| = sum log|U_ii| and keep the factor for :meth:`solver`.
+
+        The fill-reducing order P (SuperLU's MMD on S'+S) is found by the first factorisation of W and
+        stored on W; later factorisations use P'SP with the natural order (no new symbolic ordering).
+        """
+        self._lu = None                        # release the previous factor before making the next one
+        first = {}
+
+        def ordering() -> tuple[np.ndarray, sp.csc_matrix]:
+            first["lu"] = spla.splu(self._eye - rho * self._m, permc_spec="MMD_AT_PLUS_A",
+                                    options={"SymmetricMode": True})
+            perm = np.argsort(first["lu"].perm_c)
+            return perm, sp.csc_matrix(self._m[perm][:, perm])
+
+        perm, m_perm = self.w.memo(("logdet_ordering",), ordering)
+        if "lu" in first:
+            lu, perm = first["lu"], None
+        else:
+            lu = spla.splu(self._eye - rho * m_perm, permc_spec="NATURAL", options={"SymmetricMode": True})
+        U = lu.U
+        # SuperLU's U is CSC with sorted row indices: the diagonal is the last stored entry of each column
+        self._memo[rho] = float(np.sum(np.log(np.abs(U.data[U.indptr[1:] - 1]))))
+        while len(self._memo) > MEMO:
+            self._memo.pop(next(iter(self._memo)))
+        self._lu = (rho, lu, perm)
+
+    def solver(self, rho: float) -> Callable[[np.ndarray], np.ndarray]:
+        """Z -> (I - rho W)^-1 Z from the sparse factor of the last exact evaluation (factorising only if
+        ``rho`` was not the last value evaluated).
+
+        With W = D^-1/2 S D^1/2, (I - rho W)^-1 = D^-1/2 (I - rho S)^-1 D^1/2.
+
+        Parameters
+        ----------
+        rho : float
+
+        Returns
+        -------
+        callable
+            Maps an (N,) or (N, m) array to the solution of (I - rho W) X = Z.
+        """
+        if self.method != "sparse":
+            raise SpatialInnoError(f"solver() needs the sparse log-determinant, not {self.method!r}")
+        if self._lu is None or self._lu[0] != rho:
+            self._factorise(rho)
+        _, lu, perm = self._lu
+        sd = self._sqrt_d
+
+        def solve(Z: np.ndarray) -> np.ndarray:
+            scale = sd if np.ndim(Z) == 1 else sd[:, None]
+            b = np.asarray(Z, dtype=float) * scale
+            if perm is None:
+                x = lu.solve(b)
+            else:
+                x = np.empty_like(b)
+                x[perm] = lu.solve(b[perm])
+            return x / scale
+
+        return solve
 
     def approx(self, rho: float) -> float:
         """Series approximation -sum_j rho^j tr(W^j)/j (exact tr(W), tr(W^2); Hutchinson beyond).
