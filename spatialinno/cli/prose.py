@@ -203,5 +203,6 @@ def simulated_banner() -> str:
             "<code>scripts/make_demo_data.py</code> (seed 31): the outcome <code>innov</code> is drawn from a "
             "two-way fixed-effects spatial Durbin model on queen contiguity with known parameters (rho = 0.35). "
             "By construction <code>agglom</code> is endogenous (it moves with the error of <code>innov</code>) and "
-            "<code>hist_univ</code> is its excluded instrument. The numbers illustrate the method and are not findings about China; section "
+            "<code>hist_univ</code> is its excluded instrument. "
+            "The numbers illustrate the method and are not findings about China; section "
             "<a href=\"#truth\">True vs estimated</a> compares the estimates with the truth.")
