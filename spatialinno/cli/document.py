@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import pandas as pd
@@ -116,7 +117,7 @@ class Section:
         """
         self._add("heading", text=text)
 
-    def table(self, df: pd.DataFrame, caption: str | None = None, *, note: str | None = None, **kw: object) -> None:
+    def table(self, df: pd.DataFrame, caption: str | None = None, *, note: str | None = None, **kw: Any) -> None:
         """A DataFrame as a table.
 
         Parameters

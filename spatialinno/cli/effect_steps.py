@@ -59,6 +59,8 @@ def truth(inp: Inputs, ws: WeightsStep, mods: Models, out: OutputDir) -> Truth:
     Truth
     """
     tr, alpha, o = inp.truth, alpha_of(inp), inp.opts
+    if tr is None:
+        return Truth(None, None, None, ("True values exist only for the bundled simulated demo panel.",))
     res = mods.fits.get(("sdm", ws.main))
     if res is None:
         return Truth(None, None, None, ("True vs estimated values need the SDM under contiguity (the "

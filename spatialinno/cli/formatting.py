@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ __all__ = ["fmt_num", "fmt_p", "fmt_ci", "df_to_html"]
 esc = html.escape
 
 
-def fmt_num(x: object, digits: int = 3) -> str:
+def fmt_num(x: Any, digits: int = 3) -> str:
     """A number with fixed decimals for ordinary magnitudes, scientific notation for very small / large ones.
 
     Parameters
@@ -48,7 +49,7 @@ def fmt_num(x: object, digits: int = 3) -> str:
     return s
 
 
-def fmt_p(p: object) -> str:
+def fmt_p(p: Any) -> str:
     """A p-value with three decimals, ``< 0.001`` below (``""`` when not a finite number).
 
     Parameters

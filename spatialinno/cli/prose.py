@@ -45,8 +45,8 @@ def choice_paragraphs(sel: ModelChoice, main_w: str) -> list[str]:
     st, out = sel.steps, []
     if "RLM lag" in st.index:
         rl, re_ = st.loc["RLM lag"], st.loc["RLM error"]
-        point = {"lag": "a spatial lag.", "error": "spatial error dependence."}.get(
-            sel.lm_points_to, "both or neither, so they do not discriminate.")
+        points: dict[str | None, str] = {"lag": "a spatial lag.", "error": "spatial error dependence."}
+        point = points.get(sel.lm_points_to, "both or neither, so they do not discriminate.")
         out.append(f"Robust LM tests on the non-spatial model ({main_w} W): RLM-lag = {rl['statistic']:.2f} "
                    f"(p {fmt_p(rl['p_value'])}), RLM-error = {re_['statistic']:.2f} (p {fmt_p(re_['p_value'])}); "
                    f"they point to {point}")
@@ -79,7 +79,10 @@ def decay_sentence(inp: Inputs, dec: Decay) -> str:
     -------
     str
     """
-    v, sch, b, th = inp.main_var, dec.result.scheme, dec.boundary, dec.thresholds
+    res, th = dec.result, dec.thresholds
+    if res is None or th is None:
+        raise ValueError("decay_sentence needs a decay step that ran (dec.result and dec.thresholds set)")
+    v, sch, b = inp.main_var, res.scheme, dec.boundary
     sig = dec.significant
     lst = ", ".join(f"{x:,.0f}" for x in sig) or "none"
     head = f"Along the distance-decay curve ({sch} scheme, {th[0]:,.0f} to {th[-1]:,.0f} km)"
@@ -95,7 +98,7 @@ def decay_sentence(inp: Inputs, dec: Decay) -> str:
                 f"(significant at, km: {lst}).")
     run = [x for x in th if first <= x < b]
     if sch == "band":
-        bw = dec.result.band_width_km or {}
+        bw = res.band_width_km or {}
         bands = ", ".join(f"{x:,.0f}-{x + bw.get(x, 0):,.0f}" if x in bw else f"{x:,.0f}" for x in run)
         many = len(run) > 1
         txt = (f"{head} the spillover of {v} is significant up to about {b:,.0f} km: the band{'s' if many else ''} "
@@ -109,7 +112,7 @@ def decay_sentence(inp: Inputs, dec: Decay) -> str:
         txt = (f"{head} the spillover of {v} is significant for the regions beyond {first:,.0f} km, and the "
                f"regions at least {b:,.0f} km away no longer carry a significant spillover")
     later = [x for x in sig if x > b]
-    est = dec.result.curve(v)["estimate"]
+    est = res.curve(v)["estimate"]
     tail = ("; further out it is significant again at " + ", ".join(
         f"{x:,.0f} km ({'negative' if est[x] < 0 else 'positive'})" for x in later) if later else "")
     return f"{txt}{skipped}{tail} (significant at, km: {lst})."
@@ -179,7 +182,7 @@ def findings(inp: Inputs, main_w: str, ex: Exploration, choice: Choice, dec: Dec
     verb = "raises" if s[inp.shock] >= 0 else "changes"
     out.append(f"{src or 'A'} 1-unit rise in {v} in {inp.label(inp.shock)} alone {verb} {y} there by "
                f"{s[inp.shock]:.3f} and elsewhere by {others.sum():.3f} in all; the largest effects are in {top}.")
-    if tr is not None and tr.params is not None:
+    if tr is not None and tr.params is not None and tr.effects is not None:
         t, te = tr.params, tr.effects
         cov, r = int(t["covered"].sum()), t.loc["rho"]
         if v in te.index.get_level_values(0):
@@ -202,5 +205,7 @@ def simulated_banner() -> str:
     return ("<strong>Simulated data.</strong> The panel analysed here is SIMULATED by "
             "<code>scripts/make_demo_data.py</code> (seed 31): the outcome <code>innov</code> is drawn from a "
             "two-way fixed-effects spatial Durbin model on queen contiguity with known parameters (rho = 0.35). "
+            "By construction <code>agglom</code> is endogenous (it moves with the error of <code>innov</code>) and "
+            "<code>hist_univ</code> is its excluded instrument. "
             "The numbers illustrate the method and are not findings about China; section "
             "<a href=\"#truth\">True vs estimated</a> compares the estimates with the truth.")

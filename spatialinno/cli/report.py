@@ -176,15 +176,16 @@ def _choice(doc: Document, r: Analysis, a: float, lvl: str) -> None:
 
 
 def _truth(doc: Document, r: Analysis, a: float, lvl: str) -> None:
-    tr = r.truth
+    tr, truth = r.truth, r.inputs.truth
     sec = doc.section("truth", "True vs estimated (simulated data)")
-    if tr is None or tr.params is None:
+    if tr is None or tr.params is None or tr.effects is None or truth is None:
         sec.paragraph("Not available: " + "; ".join(r.notes))
         return
-    sec.paragraph(f"The demo panel is simulated from {r.inputs.truth['dgp']}. The table compares the SDM "
+    sec.paragraph(f"The demo panel is simulated from {truth['dgp']}. The table compares the SDM "
                   f"estimated under the same W (queen contiguity) with the true parameters and the true "
                   f"LeSage-Pace effects (computed from the true parameters on that W).")
-    sec.figure(tr.fig, "Estimates with intervals (blue) and true values (red crosses)")
+    if tr.fig is not None:
+        sec.figure(tr.fig, "Estimates with intervals (blue) and true values (red crosses)")
     sec.side_by_side([(tr.params.drop(columns="std_error"), "Parameters: true and estimated",
                        {"highlight": lambda q: not q["covered"]}),
                       (tr.effects, "Effects: true and estimated", {"highlight": lambda q: not q["covered"]})])
@@ -206,7 +207,8 @@ def _decay(doc: Document, r: Analysis, lvl: str) -> None:
     sec.paragraph(f"For each distance threshold d, W is rebuilt ({res.scheme} scheme: {desc}; binary, row-normalised, "
                   f"great-circle km between region centroids) and the {res.model} is re-estimated; the curve shows "
                   f"the indirect (spillover) effect of {v} with its {lvl} simulation interval.")
-    sec.figure(dec.fig, f"Indirect effect of {v} by distance threshold")
+    if dec.fig is not None:
+        sec.figure(dec.fig, f"Indirect effect of {v} by distance threshold")
     b = dec.boundary
     sec.callout(f"Spillover boundary of {v}: "
                 + (f"{b:,.0f} km, the end of the first run of thresholds with a significant indirect effect "

@@ -87,7 +87,13 @@ class ResidualMoranResult:
     by_period: pd.DataFrame | None = None
 
     def summary(self) -> Summary:
-        """The pooled (or cross-section) test and, for panels, the per-period table."""
+        """The pooled (or cross-section) test and, for panels, the per-period table.
+
+        Returns
+        -------
+        Summary
+            The statistic, its moments, z and p-values, and (panels) one row per period.
+        """
         head = pd.DataFrame([[self.I, self.expected, self.variance, self.z, self.p_value, self.p_greater,
                               self.df_resid]], columns=COLUMNS, index=["pooled" if self.by_period is not None
                                                                     else "cross-section"])

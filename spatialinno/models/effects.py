@@ -303,6 +303,7 @@ def impacts(spec: ModelSpec, w: Weights, params: pd.Series, cov: np.ndarray, *, 
             if j is not None:
                 D[j, v] = 1.0
     opts = dict(mult=mult, dist=dist, df=df, method=method, draws=draws, seed=seed, alpha=alpha)
+    labels: list[tuple]
     if by is not None:
         gk = GroupKernel(w, by)
         res = infer(gk, C, D, b, cov, **opts)

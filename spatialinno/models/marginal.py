@@ -163,7 +163,9 @@ def derivative_weights(var: str, regressors: Sequence[str], point: Mapping[str, 
         values = [point[p[0]] ** p[1] if p else point[f] for p, f in zip(parsed, fs)]
         g = 0.0
         for i in hits:
-            name, k = parsed[i]
+            factor = parsed[i]
+            assert factor is not None  # factors involving var that did not parse raised above
+            name, k = factor
             others = np.prod([values[j] for j in range(len(fs)) if j != i])
             g += k * point[name] ** (k - 1) * others if k > 0 else 0.0
         out[term] = float(g)

@@ -278,8 +278,10 @@ class QMLCovariance(Covariance):
             raise CovarianceError("cov_type='qml' needs the information matrix of the likelihood, which random "
                                   "effects and bias_correction='elhorst' do not use; use bias_correction='lee-yu' "
                                   "(or 'none'), or cov_type='bootstrap'")
-        plain = type(base) is InformationCovariance and base.estimate is estimate
-        return cls(estimate, base.matrix if plain else None)
+        reused = None
+        if type(base) is InformationCovariance and base.estimate is estimate:
+            reused = base.matrix
+        return cls(estimate, reused)
 
     @property
     def omega(self) -> np.ndarray:

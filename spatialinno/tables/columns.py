@@ -25,7 +25,7 @@ which for least squares equals the squared correlation).
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,6 +127,7 @@ def _interval_caller(res: Any, source: str, i: int) -> Callable[[float], pd.Data
         def missing(level: float) -> pd.DataFrame:
             raise SpatialInnoError(f"model {i + 1} ({type(res).__name__}) has no conf_int(); use se='se', 't' or 'p'")
         return missing
+    params: Mapping[str, inspect.Parameter]
     try:
         params = inspect.signature(fn).parameters
     except (TypeError, ValueError):

@@ -9,7 +9,8 @@ import pandas as pd
 
 from spatialinno.cli.document import Document
 
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg==")
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/"
+                       "PchI7wAAAABJRU5ErkJggg==")
 
 
 def test_render_escapes_text_and_keeps_raw_html(tmp_path):
