@@ -36,7 +36,7 @@ from .models.model import fit
 from .models.results import SpatialResults
 from .parallel import resolve_n_jobs, run_tasks
 from .plot.effects import decay_plot
-from .validation import check_alpha, check_draws, check_seed
+from .validation import check_alpha, check_draws, check_int_seed
 from .weights import Weights
 from .weights.distance import distance_band
 from .weights.geometry import lonlat_points, region_ids
@@ -463,7 +463,7 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
     if islands not in ("keep", "error"):
         raise SpatialInnoError(f"islands must be 'keep' or 'error' (got {islands!r})")
     alpha, draws = check_alpha(alpha), check_draws(draws)
-    seed = check_seed(seed, allow_none=False, allow_generator=False)
+    seed = check_int_seed(seed)
     if scheme != "band" and band_width_km is not None:
         raise SpatialInnoError(f"band_width_km applies to scheme='band' only (scheme is {scheme!r})")
     try:

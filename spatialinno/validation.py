@@ -77,3 +77,19 @@ def check_seed(seed: object, allow_none: bool = True,
         extra = "".join(part for part, ok in ((", a numpy Generator", allow_generator), (", None", allow_none)) if ok)
         raise SpatialInnoError(f"seed must be a non-negative integer{extra} (got {plain(seed)!r}); e.g. seed=12345")
     return int(seed)
+
+
+def check_int_seed(seed: object) -> int:
+    """Check a random seed that must be a non-negative integer (no generator, no None).
+
+    Parameters
+    ----------
+    seed : int
+
+    Returns
+    -------
+    int
+    """
+    checked = check_seed(seed, allow_none=False, allow_generator=False)
+    assert isinstance(checked, int)
+    return checked

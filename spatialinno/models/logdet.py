@@ -298,6 +298,7 @@ class LogDet:
             raise SpatialInnoError(f"solver() needs the sparse log-determinant, not {self.method!r}")
         if self._lu is None or self._lu[0] != rho:
             self._factorise(rho)
+        assert self._lu is not None
         _, lu, perm = self._lu
         sd = self._sqrt_d
 

@@ -19,7 +19,7 @@ import scipy.sparse.linalg as spla
 from ..constants import DEFAULT_SEED
 from ..errors import SpatialInnoError
 from ..summary import Summary
-from ..validation import check_alpha, check_draws, check_seed
+from ..validation import check_alpha, check_draws, check_int_seed
 from ..weights import Weights
 from . import effects, effects_groups, hypotheses
 from .covariance import Covariance
@@ -365,7 +365,7 @@ class SpatialResults:
         NonStationaryError
             Long-run effects of a fit that is not stationary (``stable`` is False).
         """
-        alpha, seed = check_alpha(alpha), check_seed(seed)
+        alpha, seed = check_alpha(alpha), check_int_seed(seed)
         if method == "simulation":
             draws = check_draws(draws)
         seed = DEFAULT_SEED if seed is None else seed
