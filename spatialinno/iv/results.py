@@ -38,8 +38,57 @@ def _rho_interval(w: Weights) -> tuple[float, float]:
     return 1.0 / lam.min(), 1.0 / lam.max()
 
 
+class NormalInference:
+    """Normal (z) inference shared by the IV results: ``bse``, ``zvalues``, ``pvalues``, ``conf_int``.
+
+    Subclasses hold ``params`` (Series) and ``cov`` (DataFrame); parameters without a standard error (the
+    Kelejian-Prucha lambda) have NaN rows in ``cov`` and NaN inference.
+    """
+
+    params: pd.Series
+    cov: pd.DataFrame
+
+    @property
+    def bse(self) -> pd.Series:
+        """Standard errors (NaN for a GM lambda)."""
+        return _inference(self.params, self.cov)[0]
+
+    @property
+    def zvalues(self) -> pd.Series:
+        """params / bse."""
+        return _inference(self.params, self.cov)[1]
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """Two-sided normal p-values."""
+        return _inference(self.params, self.cov)[2]
+
+    def cov_params(self) -> pd.DataFrame:
+        """Covariance matrix of ``params`` (a copy).
+
+        Returns
+        -------
+        DataFrame
+        """
+        return self.cov.copy()
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Normal confidence intervals, columns ``lower`` and ``upper``.
+
+        Parameters
+        ----------
+        alpha : float
+
+        Returns
+        -------
+        DataFrame
+        """
+        t = _coef_table(self.params, self.cov, alpha)
+        return t[["ci_lower", "ci_upper"]].set_axis(["lower", "upper"], axis=1)
+
+
 @dataclass(frozen=True)
-class IVResults:
+class IVResults(NormalInference):
     """Spatial 2SLS / generalised-moments estimates of one equation.
 
     Parameters
@@ -104,21 +153,6 @@ class IVResults:
     outcome: str = "y"
 
     @property
-    def bse(self) -> pd.Series:
-        """Standard errors (NaN for the KP lambda)."""
-        return _inference(self.params, self.cov)[0]
-
-    @property
-    def zvalues(self) -> pd.Series:
-        """params / bse."""
-        return _inference(self.params, self.cov)[1]
-
-    @property
-    def pvalues(self) -> pd.Series:
-        """Two-sided normal p-values."""
-        return _inference(self.params, self.cov)[2]
-
-    @property
     def rho(self) -> float:
         """Coefficient of W y (NaN for the SEM)."""
         return float(self.params.get("rho", np.nan))
@@ -127,29 +161,6 @@ class IVResults:
     def lambda_(self) -> float:
         """Spatial error parameter (NaN for SAR/SDM)."""
         return float(self.params.get("lambda", np.nan))
-
-    def cov_params(self) -> pd.DataFrame:
-        """Covariance matrix of ``params`` (a copy).
-
-        Returns
-        -------
-        DataFrame
-        """
-        return self.cov.copy()
-
-    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
-        """Normal confidence intervals, columns ``lower`` and ``upper``.
-
-        Parameters
-        ----------
-        alpha : float
-
-        Returns
-        -------
-        DataFrame
-        """
-        t = _coef_table(self.params, self.cov, alpha)
-        return t[["ci_lower", "ci_upper"]].set_axis(["lower", "upper"], axis=1)
 
     def summary(self) -> Summary:
         """What was estimated: coefficients, first stage, over-identification and residual-dependence tests.
@@ -245,7 +256,7 @@ class IVResults:
 
 
 @dataclass(frozen=True)
-class SystemResults:
+class SystemResults(NormalInference):
     """Spatial simultaneous-equations (GS3SLS) estimates.
 
     Parameters
@@ -273,44 +284,6 @@ class SystemResults:
     T: int
     spatial_error: bool
     notes: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def bse(self) -> pd.Series:
-        """Standard errors (NaN for the lambdas)."""
-        return _inference(self.params, self.cov)[0]
-
-    @property
-    def zvalues(self) -> pd.Series:
-        """params / bse."""
-        return _inference(self.params, self.cov)[1]
-
-    @property
-    def pvalues(self) -> pd.Series:
-        """Two-sided normal p-values."""
-        return _inference(self.params, self.cov)[2]
-
-    def cov_params(self) -> pd.DataFrame:
-        """Covariance matrix of ``params`` (a copy).
-
-        Returns
-        -------
-        DataFrame
-        """
-        return self.cov.copy()
-
-    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
-        """Normal confidence intervals, columns ``lower`` and ``upper``.
-
-        Parameters
-        ----------
-        alpha : float
-
-        Returns
-        -------
-        DataFrame
-        """
-        t = _coef_table(self.params, self.cov, alpha)
-        return t[["ci_lower", "ci_upper"]].set_axis(["lower", "upper"], axis=1)
 
     def summary(self) -> Summary:
         """Coefficients of every equation and the cross-equation residual covariance.
