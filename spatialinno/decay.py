@@ -32,6 +32,7 @@ import scipy.sparse as sp
 
 from .constants import DEFAULT_SEED, SPILLOVER_FAMILIES
 from .errors import IdError, IslandError, SpatialInnoError, SpatialInnoWarning, preview
+from .models.fe_formula import fe_in_formula
 from .models.model import fit
 from .models.results import SpatialResults
 from .parallel import resolve_n_jobs, run_tasks
@@ -379,6 +380,7 @@ def _fit_one(shared: dict, task: dict) -> tuple[SpatialResults | None, list[list
     return res, rows, "; ".join(notes)
 
 
+@fe_in_formula
 def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm", id: Hashable | None = None,
                    entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
                    bias_correction: str = "lee-yu", thresholds_km: Sequence[float], scheme: str = "band",

@@ -35,6 +35,7 @@ import pandas as pd
 from .diagnostics import lm_tests
 from .errors import SpatialInnoError
 from .models import SpatialResults, fit
+from .models.fe_formula import fe_in_formula
 from .summary import Summary
 from .weights import Weights
 
@@ -145,6 +146,7 @@ def _decide(lr_sar: pd.Series, wd_sar: pd.Series, lr_sem: pd.Series, wd_sem: pd.
                    "or a SEM (LeSage and Pace 2009).")
 
 
+@fe_in_formula
 def select_model(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
                  entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
                  bias_correction: str = "lee-yu", alpha: float = 0.05,

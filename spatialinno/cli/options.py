@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..constants import DEFAULT_SEED
 from ..errors import SpatialInnoError
+from ..models.fe_formula import resolve as resolve_fe_formula
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -198,6 +199,13 @@ def _normalise(o: dict) -> dict:
             raise InputError(f"--decay-band-width must be a number of km (got {o['decay_band_width']!r})") from None
         if not o["decay_band_width"] > 0:
             raise InputError("--decay-band-width must be positive")
+    if isinstance(o.get("formula"), str) and "|" in o["formula"]:
+        # fixest-style fixed effects in --formula: 'y ~ x | code + year' sets --entity, --time, --fixed-effects
+        try:
+            f, ent, tim, fe = resolve_fe_formula(o["formula"], o.get("entity"), o.get("time"), None)
+        except SpatialInnoError as exc:
+            raise InputError(f"--formula: {exc}") from None
+        o.update(formula=f, entity=ent, time=tim, fixed_effects=fe)
     o["instruments"] = _as_list(o.get("instruments"), "instruments")
     if bool(o.get("endog")) != bool(o["instruments"]):
         raise InputError("--endog and --instruments go together: name the endogenous regressor and its excluded "

@@ -28,6 +28,7 @@ from scipy import stats
 
 from ..errors import DataError, SpatialInnoError
 from ..models.data import check_rank, cross_section, panel
+from ..models.fe_formula import fe_in_formula
 from ..weights import Weights
 from ..weights.convert import takes_weights
 
@@ -40,6 +41,7 @@ def _trace_term(W: sp.csr_matrix) -> float:
 
 
 @takes_weights
+@fe_in_formula
 def lm_tests(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
              entity: Hashable | None = None, time: Hashable | None = None,
              fixed_effects: str | None = None) -> pd.DataFrame:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SpatialInnoError
+from ..models.fe_formula import fe_in_formula
 from ..weights import Weights
 from .diagnostics import anselin_kelejian, first_stage, hansen_j, overid_table, sargan, weak_instrument_notes
 from .formula import IVDesign, build
@@ -121,6 +122,7 @@ def _lambda_het(y, Z, H, first: TwoSLS, W, exog_only: bool):
     return fit.delta, lam, cov, fit
 
 
+@fe_in_formula
 def gs2sls(formula: str, data: pd.DataFrame, w: Weights, *, model: str = "sar", id: Hashable | None = None,
            entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
            w_lags: int = 2, robust: bool = False) -> IVResults:

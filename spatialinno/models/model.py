@@ -18,6 +18,7 @@ from .covariance import Covariance, CovarianceError, covariance_for, resolve_cov
 from .data import Design, cross_section, durbin_columns, panel
 from .dynamic import check_dynamic, dynamic_design, estimate_dynamic
 from .estimate import Estimate, make_estimate
+from .fe_formula import fe_in_formula
 from .likelihood import Problem
 from .panel_correction import elhorst_correction
 from .random_effects import fit_random
@@ -26,6 +27,7 @@ from .spec import SPECS, ModelSpec
 
 
 @takes_weights
+@fe_in_formula
 def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
         entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
         bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None, method: str = "auto",
