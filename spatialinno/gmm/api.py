@@ -11,6 +11,7 @@ from scipy import stats
 
 from ..errors import DataError, PanelError, SpatialInnoWarning, preview
 from ..weights import Weights
+from ..weights.convert import takes_weights
 from .estimator import fit, sigma2_diff
 from .instruments import GmmSource, build_design
 from .panel import lag, panel_grid, parse_formula
@@ -38,6 +39,7 @@ def _names_in_formula(kind: str, names: Sequence[str] | None, variables: list[st
     return names
 
 
+@takes_weights
 def dynamic_gmm(formula: str, data: pd.DataFrame, *, entity: str, time: str, w: Weights | None = None,
                 lags: int = 1, gmm: Sequence[str] | None = None, predetermined: Sequence[str] | None = None,
                 max_lag: int | None = None, collapse: bool = False, system: bool = True, two_step: bool = True,
@@ -180,4 +182,4 @@ def dynamic_gmm(formula: str, data: pd.DataFrame, *, entity: str, time: str, w: 
         hansen=pd.Series(hansen, index=test_index, name="hansen"), n_instruments=n_inst, n_groups=n_groups,
         nobs=nobs, sigma2=sigma2, method="system" if system else "difference", two_step=two_step, robust=robust,
         collapse=collapse, time_effects=time_effects, formula=formula, outcome=outcome,
-        instrument_names=tuple(design.instrument_names))
+        instrument_names=tuple(design.instrument_names), weights=w)

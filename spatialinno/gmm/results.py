@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 from scipy import stats
 
+from ..constants import DEFAULT_SEED
+from ..errors import SpatialInnoError
+from ..models import effects
+from ..models.dynamic_effects import LongRun
+from ..models.effects_inference import Multiplier
+from ..models.logdet import rho_bounds
+from ..models.spec import SPECS
 from ..summary import Summary
+from ..validation import check_alpha, check_draws, check_int_seed
+from ..weights import Weights
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,8 @@ class GMMResults:
         The model.
     instrument_names : tuple of str
         Label of each instrument column.
+    weights : Weights or None
+        The spatial weights of a spatial dynamic GMM fit (``w=``), used by :meth:`impacts`.
     """
 
     params: pd.Series
@@ -59,6 +71,7 @@ class GMMResults:
     formula: str
     outcome: str
     instrument_names: tuple
+    weights: Weights | None = None
 
     @property
     def tvalues(self) -> pd.Series:
@@ -80,6 +93,65 @@ class GMMResults:
         """
         q = stats.norm.ppf(1 - alpha / 2)
         return pd.DataFrame({"lower": self.params - q * self.bse, "upper": self.params + q * self.bse})
+
+    def impacts(self, horizon: str = "short", method: str = "simulation", draws: int = 1000,
+                seed: int = DEFAULT_SEED, alpha: float = 0.05, variables: Sequence[str] | None = None) -> pd.DataFrame:
+        """Short- or long-run direct, indirect and total effects of a spatial dynamic GMM fit (``w=``).
+
+        With y_t = tau y_{t-1} + rho W y_t + X_t b + ... (``L1.y`` = tau, ``W_y`` = rho), the short-run multiplier
+        of regressor k is S_k = (I - rho W)^-1 b_k and the long-run one ((1 - tau) I - rho W)^-1 b_k
+        (Debarsy, Ertur & LeSage 2012; Elhorst 2014, ch. 4); direct = tr(S_k)/N, total = 1'S_k 1/N, indirect =
+        total - direct (LeSage & Pace 2009), computed with the kernels of the ML results and inference from the
+        GMM covariance (``vcov``: Windmeijer-corrected for robust two-step). Period dummies and the intercept
+        have no effects.
+
+        Parameters
+        ----------
+        horizon : {"short", "long"}
+        method : {"simulation", "delta", "exact"}
+        draws, seed : int
+            Simulation draws (>= 2) and their seed.
+        alpha : float
+            1 - coverage of the intervals.
+        variables : sequence of str, optional
+            Regressors (default: every regressor except the lagged and spatially lagged outcome, the intercept
+            and period dummies).
+
+        Returns
+        -------
+        DataFrame
+            Indexed by (variable, effect), columns as ``SpatialResults.impacts``.
+
+        Raises
+        ------
+        SpatialInnoError
+            A non-spatial fit, a second lag of the outcome with ``horizon="long"``, an unknown horizon, or a
+            long-run multiplier that is not stationary.
+        """
+        if self.weights is None:
+            raise SpatialInnoError("impacts need a spatial dynamic GMM fit: pass w= to si.dynamic_gmm")
+        if horizon not in ("short", "long"):
+            raise SpatialInnoError(f"horizon must be 'short' or 'long' (got {horizon!r})")
+        alpha, seed, draws = check_alpha(alpha), check_int_seed(seed), check_draws(draws)
+        y = self.outcome
+        rename = {f"L1.{y}": "tau", f"W_{y}": "rho"}
+        params = self.params.rename(index=rename)
+        cov = self.vcov.rename(index=rename, columns=rename).to_numpy()
+        names = list(params.index)
+        if horizon == "long" and any(n.startswith("L") and n.endswith(f".{y}") and n != f"L1.{y}" for n in names):
+            raise SpatialInnoError("long-run effects with more than one lag of the outcome are not implemented; "
+                                   "fit lags=1")
+        allowed = [n for n in names if n not in ("tau", "rho", "Intercept") and "[" not in n
+                   and not n.endswith(f".{y}")]
+        multiplier: Multiplier = (LongRun(names, self.weights) if horizon == "long"
+                                  else Multiplier(names, True, rho_bounds(self.weights)))
+        if horizon == "long" and not multiplier(params.to_numpy())[2][0]:
+            raise SpatialInnoError("long-run effects do not exist: the GMM estimates are not stationary "
+                                   "(spectral radius of (I - rho W)^-1 tau >= 1); report short-run effects")
+        return effects.impacts(SPECS["SAR"], self.weights, params, cov, bounds=rho_bounds(self.weights),
+                               dist=stats.norm, df=None, variables=allowed if variables is None else list(variables),
+                               allowed=allowed, model=f"GMM ({self.method})", method=method, draws=draws, seed=seed,
+                               alpha=alpha, multiplier=multiplier)
 
     def summary(self) -> Summary:
         """What was estimated, the coefficient table and the specification tests.
