@@ -258,6 +258,9 @@ def _check_ids(opts: dict, gdf: gpd.GeoDataFrame, data: pd.DataFrame,
     if len(periods) < 2:
         raise InputError(f"the data have a single period ({_plain([periods[0]])[0]}) in {tim!r}; the analysis "
                          f"needs a panel with at least two periods")
+    if opts.get("dynamic") and len(periods) < 3:
+        raise InputError(f"--dynamic needs at least 3 periods (the first is the initial condition); the data have "
+                         f"{len(periods)}")
     return gdf, data, map_ids, periods, dropped
 
 

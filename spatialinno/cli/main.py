@@ -127,6 +127,9 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
                         "Kelejian & Prucha) next to the ML models, with its first-stage table (needs --instruments)")
     g.add_argument("--instruments", metavar="LIST",
                    help="excluded instruments of --endog, comma-separated columns of the data (e.g. hist_univ)")
+    g.add_argument("--dynamic", action="store_true", default=None,
+                   help="add the dynamic SDM (tau y[t-1], eta W y[t-1]; Yu, de Jong & Lee bias correction) with its "
+                        "short- and long-run effects")
     g.add_argument("--alpha", type=float, metavar="A",
                    help="significance level for tests and intervals (default: 0.05)")
     g = p.add_argument_group("distance decay and spillovers")

@@ -63,6 +63,7 @@ DEFAULTS: dict = {
     "debug": False,
     "endog": None,
     "instruments": [],
+    "dynamic": False,
 }
 
 #: what ``spatialinno demo`` runs: the provincial analysis of the bundled SIMULATED panel
@@ -81,6 +82,7 @@ DEMO_OPTIONS: dict = {
     "shock_entity": 440000,
     "endog": "agglom",
     "instruments": ["hist_univ"],
+    "dynamic": True,
     "out": "spatialinno-demo",
 }
 
@@ -213,6 +215,7 @@ def _normalise(o: dict) -> dict:
     o["decay_thresholds"] = parse_thresholds(o.get("decay_thresholds"))
     o["quiet"] = bool(o.get("quiet"))
     o["no_decay"] = bool(o.get("no_decay"))
+    o["dynamic"] = bool(o.get("dynamic"))
     o["drop_unmatched"] = bool(o.get("drop_unmatched"))
     o["debug"] = bool(o.get("debug"))
     _normalise_reading(o)

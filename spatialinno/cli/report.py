@@ -18,6 +18,7 @@ from .. import __version__
 from . import prose
 from .checks import dropped_lines
 from .document import Document, Section
+from .dynamic_step import DynamicStep
 from .effect_steps import Decay, Spillover, Truth
 from .formatting import fmt_p
 from .inputs import Inputs
@@ -59,6 +60,7 @@ class Analysis:
     warnings: tuple[str, ...]
     argv: list[str]
     iv: IVStep | None = None
+    dynamic: DynamicStep | None = None
 
     @property
     def failures(self) -> tuple[dict, ...]:
@@ -139,6 +141,8 @@ def _models(doc: Document, r: Analysis) -> None:
     sec.raw_table(cmp.main.to_html(), f"Models under the main weights ({r.weights.main})")
     if r.iv is not None:
         _iv(sec, r)
+    if r.dynamic is not None:
+        _dynamic(sec, r)
     if r.failures:
         f = pd.DataFrame(list(r.failures)).set_index(["model", "weights"])
         sec.table(f, "Models that could not be estimated", note="These fits failed and are left out of the tables.")
@@ -161,6 +165,24 @@ def _iv(sec: Section, r: Analysis) -> None:
                    "endogenous regressor (below 10: weak instruments, Staiger & Stock 1997).")
     if iv.overid is not None:
         sec.table(iv.overid, "Over-identification (Sargan) test of GS2SLS")
+
+
+def _dynamic(sec: Section, r: Analysis) -> None:
+    """The dynamic SDM: tau, eta, rho and the short- and long-run effects of the main variable."""
+    dyn, inp = r.dynamic, r.inputs
+    assert dyn is not None
+    if dyn.result is None or dyn.params is None or dyn.effects is None:
+        sec.paragraph(dyn.message or "The dynamic SDM was not estimated.")
+        return
+    res = dyn.result
+    sec.paragraph(f"Dynamic SDM: {inp.outcome}_t = tau {inp.outcome}_(t-1) + rho W {inp.outcome}_t + eta W "
+                  f"{inp.outcome}_(t-1) + X b + W X theta + fixed effects, with the first period as initial condition "
+                  f"({res.nobs} observations), bias correction {res.bias_correction or 'none'} (Yu, de Jong & Lee "
+                  f"2008). Stationary: {'yes' if res.stable else 'no'}. Short-run effects use (I - rho W)^-1; "
+                  f"long-run effects ((1 - tau) I - (rho + eta) W)^-1 (Elhorst 2014, ch. 4).")
+    sec.table(dyn.params, "Dynamic SDM: persistence and spatial parameters")
+    sec.table(dyn.effects, f"Short- and long-run effects of {inp.main_var} (dynamic SDM)",
+              note=dyn.message)
 
 
 def _choice(doc: Document, r: Analysis, a: float, lvl: str) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import matplotlib
 
-from . import effect_steps, iv_step, prose, steps
+from . import dynamic_step, effect_steps, iv_step, prose, steps
 from .checks import dropped_lines
 from .inputs import Inputs, load_inputs
 from .output import OutputDir, run_record, write_run_json
@@ -86,6 +86,12 @@ def _run_steps(opts: dict, argv: list[str], inp: Inputs, out: OutputDir, prog: P
             ivs = iv_step.iv_estimate(inp, ws, out)
         if ivs.message:
             prog.say(f"  note: {ivs.message}")
+    dyn: dynamic_step.DynamicStep | None = None
+    if opts.get("dynamic"):
+        with prog.step("Dynamic SDM (short- and long-run effects)"):
+            dyn = dynamic_step.dynamic_estimate(inp, ws, out)
+        if dyn.message:
+            prog.say(f"  note: {dyn.message}")
     with prog.step("Comparison tables with effects"):
         cmp = steps.compare_models(inp, ws, mods, out, iv=ivs.result if ivs is not None else None)
     with prog.step("Model choice and effects"):
@@ -104,7 +110,7 @@ def _run_steps(opts: dict, argv: list[str], inp: Inputs, out: OutputDir, prog: P
     notes = lm.notes + choice.notes + (tr.notes if tr is not None else ()) + dec.notes + sp.notes
     analysis = Analysis(inputs=inp, weights=ws, summary=summ, exploration=ex, lm=lm, models=mods, comparison=cmp,
                         choice=choice, truth=tr, decay=dec, spillover=sp, findings=found, notes=notes,
-                        warnings=_warning_lines(caught), argv=argv, iv=ivs)
+                        warnings=_warning_lines(caught), argv=argv, iv=ivs, dynamic=dyn)
     with prog.step("Writing report.html and run.json"):
         build_document(analysis).write(out.root / "report.html")
         out.written.append("report.html")
