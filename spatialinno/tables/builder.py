@@ -243,7 +243,7 @@ def compare(results: Any, *, se: str = "se", stars: bool | Sequence[float] = (0.
         index.append(("model", "Model", "stat"))
         body.append(model_row)
     terms = _order_terms(all_terms, keep, drop)
-    spatial = [t for t in SPATIAL if t in all_terms and t not in set(drop or ()) and (keep is None or t in keep)]
+    spatial = [t for t in SPATIAL if t in all_terms and t not in set(drop or ())]
     for section, group in (("coefficients", terms), ("spatial", spatial)):
         for t in group:
             pairs = []

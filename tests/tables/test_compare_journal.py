@@ -167,3 +167,14 @@ def test_bias_correction_only_where_there_is_one(fits):
     row = list(f.loc[("statistics", "Bias correction", "stat")])
     assert row[0] == "-" and row[2] == "-"  # OLS with FE, cross-section SAR: nothing corrected
     assert row[1] == str(fits["sdm"].bias_correction) and row[1] != "-"
+
+
+def test_keep_leaves_the_spatial_parameters_in_their_block():
+    """``keep=`` selects regressors; rho and lambda stay in the spatial block as the docstring says."""
+    w = si.weights.contiguity(si.datasets.load_provinces(), id="code", islands="nearest")
+    panel = si.datasets.load_demo_panel()
+    cross = panel[panel["year"] == panel["year"].max()].set_index("code")
+    sar = si.sar("innov ~ agglom + pgdp", cross, w)
+    sem = si.sem("innov ~ agglom + pgdp", cross, w)
+    md = si.compare([sar, sem], keep=["agglom"]).to_markdown()
+    assert "rho" in md and "lambda" in md and "pgdp" not in md
