@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import cloudpickle
 import numpy as np
@@ -55,9 +56,20 @@ def fails_on_three(shared, i):
 
 @pytest.fixture(scope="module")
 def client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  death_timeout=120) as cluster, distributed.Client(cluster, timeout=120) as c:
-        yield c
+    # worker processes must be able to import this test module's package (pickled references to 'tests.*'
+    # appear when the whole suite runs): the repository root goes on their PYTHONPATH
+    root = str(Path(__file__).resolve().parents[1])
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = root + (os.pathsep + old if old else "")
+    try:
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                      death_timeout=120) as cluster, distributed.Client(cluster, timeout=120) as c:
+            yield c
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = old
 
 
 @pytest.fixture
