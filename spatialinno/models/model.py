@@ -23,7 +23,7 @@ from .likelihood import Problem
 from .panel_correction import elhorst_correction
 from .random_effects import fit_random
 from .results import SpatialResults
-from .spec import SPECS, ModelSpec
+from .spec import SPECS, ModelSpec, spec_for
 
 
 @takes_weights
@@ -102,7 +102,7 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
     boot = {"reps": BOOTSTRAP_REPS if bootstrap_reps is None else bootstrap_reps, "seed": seed, "n_jobs": n_jobs,
             "client": client, "progress": progress}
     base: Covariance
-    spec = SPECS[model]
+    spec = spec_for(model)
     if not isinstance(data, pd.DataFrame):
         raise SpatialInnoError("data must be a pandas DataFrame")
     if (entity is None) != (time is None):

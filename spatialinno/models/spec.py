@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import SpecificationError
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -50,3 +52,17 @@ SPECS = {
     "SDEM": ModelSpec("SDEM", lag=False, error=True, durbin=True),
     "SAC": ModelSpec("SAC", lag=True, error=True, durbin=False),
 }
+
+
+def spec_for(model: str) -> ModelSpec:
+    """The specification of ``model``, named in any case (``"sdm"`` or ``"SDM"``).
+
+    Raises
+    ------
+    SpecificationError
+        An unknown model name (the message lists the choices).
+    """
+    key = model.upper() if isinstance(model, str) else model
+    if key not in SPECS:
+        raise SpecificationError(f"unknown model {model!r}: choose one of {', '.join(SPECS)} (any case)")
+    return SPECS[key]

@@ -39,6 +39,14 @@ def test_fixed_effects_lr(produc, panel_ref):
     ent = panel_ref["fixed"]["entity"]["SAR"]["loglik"]
     assert lr.loc["time effects", "statistic"] == pytest.approx(2 * (two - ent), abs=1e-5)
     assert lr.loc["time effects", "df"] == 16 and lr.loc["entity effects", "df"] == 47
+    lower = si.fixed_effects_lr("sar", FORMULA, data, w, entity="state", time="year")
+    assert lower["statistic"].tolist() == lr["statistic"].tolist()
+
+
+def test_unknown_model_name_is_named(produc):
+    data, w = produc
+    with pytest.raises(si.SpatialInnoError, match="unknown model 'spatial'.*SDM"):
+        si.fixed_effects_lr("spatial", FORMULA, data, w, entity="state", time="year")
 
 
 def test_panel_rows_aligned_by_id_not_order(produc):
