@@ -15,7 +15,7 @@ the number m of periods in the likelihood; with the Lee-Yu time projection, G, G
 replaced by Q G Q etc. with Q = I - 11'/N; the vectors X* and q are within-transformed. For the
 dummy-variable model ("none") X b in q includes the estimated fixed effects (the exact information of the
 LSDV model, as spatialreg gives on explicit dummies). For ``bias_correction="elhorst"`` the matrix is the
-``xpx`` of Elhorst's ``sar_panel_FE``/``sdm_panel_FE``/``sac_panel_FE``: q = (I_T (x) B G) X~ b with X~ the
+``xpx`` of Elhorst's ``sar_panel_FE``/``sdm_panel_FE``: q = (I_T (x) B G) X~ b with X~ the
 within-transformed regressors, i.e. without the fixed effects and without transforming q again, m = T and
 n_eff = NT (it differs from the dummy-model matrix for time and two-way effects, and equals it for entity
 effects).

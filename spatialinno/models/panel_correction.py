@@ -1,7 +1,10 @@
 """Elhorst's analytic bias correction after direct estimation of FE spatial panels (``bias_correction="elhorst"``).
 
-Reproduces Elhorst's MATLAB ``sar_panel_FE`` / ``sdm_panel_FE`` (SDM: the SAR code on [X, W X]) /
-``sem_panel_FE`` / ``sac_panel_FE`` with ``bc=1`` (Elhorst 2014, §3.4, after Lee & Yu 2010). The estimates
+Reproduces Elhorst's MATLAB ``sar_panel_FE`` / ``sdm_panel_FE`` (SDM: the SAR code on [X, W X]) with ``bc=1``
+(Elhorst 2014, §3.4, after Lee & Yu 2010); SEM and SAC get the same corrections with their information
+matrices. (Elhorst's ``sem_panel_FE`` applies W to the already demeaned data; with time effects that is
+not the same as demeaning W y and W x, which this package does for every model, so SEM and SAC with time
+effects are not his numbers; with entity effects the two coincide.) The estimates
 p = (b, r, sigma2), r the spatial parameter(s), are the ML estimates on the within-transformed data
 (y~, (W y)~, X~) with the concentrated likelihood -NT/2 log(e'e) + T log|I - r W|, and I(p) is Elhorst's
 information matrix ``xpx`` on those data (see :mod:`.information`; for SAR/SDM)
