@@ -1,7 +1,8 @@
 % Optional cross-check of make_reference.py against Elhorst's own sar_panel_FE.m (GNU Octave 7).
-% Elhorst's code is NOT part of this repository. To run: copy his elhorst_panel/ folder, LeSage's
-% spatial/lndet_funcs/ and util/invpd.m (e.g. from github.com/jfhawkin/Spatial-Econometric-Software) into
-% one directory together with this file and the data written by make_reference.py's loaders as
+% Elhorst's code is NOT part of this repository. To run: put his elhorst_panel/ folder, LeSage's
+% spatial/lndet_funcs/ and util/invpd.m (e.g. from github.com/jfhawkin/Spatial-Econometric-Software, same
+% folder layout) in one directory together with this file, reference.json and the data written from
+% make_reference.py's loaders as
 % <produc|demo>_{y,x,w}.csv (time-major, sorted ids). Two edits to sar_panel_FE.m are needed for Octave:
 % the fminbnd call with trailing arguments becomes an anonymous function, and right after it
 %   global RHO_FIXED; if ~isempty(RHO_FIXED) p = RHO_FIXED; end
