@@ -13,7 +13,12 @@ SAR (lambda = 0), SEM (rho = 0) and the Durbin forms are special cases (Durbin t
 For panels (Elhorst 2014, §3.4; Lee & Yu 2010) the traces are over the N x N W and multiplied by
 the number m of periods in the likelihood; with the Lee-Yu time projection, G, Gt and H are
 replaced by Q G Q etc. with Q = I - 11'/N; the vectors X* and q are within-transformed. For the
-dummy-variable model ("none") X b in q includes the estimated fixed effects.
+dummy-variable model ("none") X b in q includes the estimated fixed effects (the exact information of the
+LSDV model, as spatialreg gives on explicit dummies). For ``bias_correction="elhorst"`` the matrix is the
+``xpx`` of Elhorst's ``sar_panel_FE``/``sdm_panel_FE``: q = (I_T (x) B G) X~ b with X~ the
+within-transformed regressors, i.e. without the fixed effects and without transforming q again, m = T and
+n_eff = NT (it differs from the dummy-model matrix for time and two-way effects, and equals it for entity
+effects).
 
 Up to ``DENSE_MAX`` regions every trace is exact (dense LU, identity probes). Above, no N x N inverse is
 formed: tr(G), tr(G^2) (= tr(Gt^2)), tr(H), tr(H^2) come from central differences of the exact
@@ -270,11 +275,15 @@ def information_matrix(p: Problem, rho: float, lam: float, beta: np.ndarray, sig
     isg = K - 1
     exact = ops.dense
     if s.lag:
-        # q = transformed B G (fitted), fitted = A y - T(A y - X b) (includes fixed effects when present)
-        Ay = d.y - rho * p.Wy_raw
-        fitted = Ay - d.demean(Ay - p.X_raw @ beta)
-        F = fitted.reshape(d.T, d.N).T                      # N x T
-        q = d.demean(ops.B(ops.W(ops.Ainv(F))).T.reshape(-1))
+        if sc.bias_correction == "elhorst":
+            # Elhorst's xpx: q = B G X~ b from the within-transformed X b, no fixed effects, not re-transformed
+            q = ops.B(ops.W(ops.Ainv((p.Xt @ beta).reshape(d.T, d.N).T))).T.reshape(-1)
+        else:
+            # q = transformed B G (fitted), fitted = A y - T(A y - X b) (includes fixed effects when present)
+            Ay = d.y - rho * p.Wy_raw
+            fitted = Ay - d.demean(Ay - p.X_raw @ beta)
+            F = fitted.reshape(d.T, d.N).T                      # N x T
+            q = d.demean(ops.B(ops.W(ops.Ainv(F))).T.reshape(-1))
         GtZ = ops.Gt(Z)
         if exact:
             trG, trG2 = float(np.trace(GtZ)), float(np.sum(GtZ * GtZ.T))

@@ -190,7 +190,10 @@ def _make(model: str):
     Cross-section when ``entity``/``time`` are None (rows aligned to ``w.ids`` through ``id`` or the
     index); panel otherwise, with ``fixed_effects`` in ``"entity"`` (default), ``"time"``, ``"twoway"``,
     ``"none"`` (pooled) or ``"random"``, and ``bias_correction`` in ``"lee-yu"`` (default), ``"none"``,
-    ``"elhorst"``. ``durbin`` lists the regressors that get a W x term (default all but the intercept).
+    ``"elhorst"`` (Elhorst's ``sar_panel_FE``/``sdm_panel_FE`` with bc=1: sigma2 scaled by T/(T-1) or N/(N-1);
+    two-way p + T I^-1 (0, 1/(1 - rho), 1/(2 sigma2)) then sigma2 T/(T-1), with I his information matrix on the
+    demeaned data; see :mod:`spatialinno.models.panel_correction`). ``durbin`` lists the regressors that get a
+    W x term (default all but the intercept).
     ``method`` chooses the log-determinant: ``"auto"``, ``"eigen"`` or ``"sparse"``.
     ``cov_type``: ``"information"`` (default), ``"small-sample"`` (alias ``small_sample=True``): covariance
     scaled by n/(n - p) and t(n - p) inference (small cross-sections), ``"qml"`` (Lee 2004 sandwich, non-normal

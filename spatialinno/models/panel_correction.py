@@ -1,12 +1,23 @@
-"""Elhorst's analytic bias correction after direct (dummy-variable) estimation of FE spatial panels.
+"""Elhorst's analytic bias correction after direct estimation of FE spatial panels (``bias_correction="elhorst"``).
 
-Following Elhorst's sar_panel_FE / sem_panel_FE with ``bc=1`` (Elhorst 2014, §3.4, after Lee & Yu 2010):
+Reproduces Elhorst's MATLAB ``sar_panel_FE`` / ``sdm_panel_FE`` (SDM: the SAR code on [X, W X]) with ``bc=1``
+(Elhorst 2014, §3.4, after Lee & Yu 2010); SEM and SAC get the same corrections with their information
+matrices. (Elhorst's ``sem_panel_FE`` applies W to the already demeaned data; with time effects that is
+not the same as demeaning W y and W x, which this package does for every model, so SEM and SAC with time
+effects are not his numbers; with entity effects the two coincide.) The estimates
+p = (b, r, sigma2), r the spatial parameter(s), are the ML estimates on the within-transformed data
+(y~, (W y)~, X~) with the concentrated likelihood -NT/2 log(e'e) + T log|I - r W|, and I(p) is Elhorst's
+information matrix ``xpx`` on those data (see :mod:`.information`; for SAR/SDM)
 
-- entity effects: sigma2 <- T/(T-1) sigma2;  time effects: sigma2 <- N/(N-1) sigma2;
-- two-way effects: p_bc = p + (I/(NT))^-1 b / N with b = (0, ..., 0, 1/(1 - r), 1/(2 sigma2)) over
-  (coefficients, spatial parameter r, sigma2), i.e. p_bc = p + T V b with V = I^-1; then
-  sigma2 <- T/(T-1) sigma2_bc, and the information matrix is re-evaluated at the corrected values.
-The log-likelihood reported is that of the uncorrected (dummy-variable ML) estimates.
+    I_bb = X~'X~ / s2,   I_br = X~'(I_T (x) G) X~ b / s2,   G = W (I - r W)^-1,
+    I_rr = T tr(G G + G'G) + ||(I_T (x) G) X~ b||^2 / s2,   I_rs = T tr(G) / s2,   I_ss = NT / (2 s2^2).
+
+- entity effects: sigma2 <- T/(T-1) sigma2;  time effects: sigma2 <- N/(N-1) sigma2; b and r unchanged;
+- two-way effects: p_bc = p + (I(p)/(NT))^-1 c / N = p + T I(p)^-1 c with c = (0, ..., 0, 1/(1 - r),
+  1/(2 sigma2)) (one 1/(1 - r) per spatial parameter), then sigma2 <- T/(T-1) sigma2_bc;
+- the covariance is I^-1 re-evaluated at the corrected values (corrected sigma2 included).
+
+The log-likelihood reported is that of the uncorrected estimates (Elhorst's ``results.lik``).
 """
 
 from __future__ import annotations
@@ -19,14 +30,15 @@ from .estimate import Estimate, make_estimate
 
 
 def elhorst_correction(est: Estimate, cov: Covariance) -> tuple[Estimate, InformationCovariance]:
-    """Elhorst's bias-corrected estimates of a dummy-variable fit and the information covariance at them.
+    """Elhorst's bias-corrected estimates and the inverse of his information matrix at them (module docstring).
 
     Parameters
     ----------
     est : Estimate
         Uncorrected ML estimate (``bias_correction="elhorst"`` problem, i.e. without the Lee-Yu scaling).
     cov : Covariance
-        Its ML covariance (the two-way correction uses the full matrix, sigma2 row included).
+        Inverse of Elhorst's information matrix at ``est`` (the two-way correction uses the full matrix,
+        sigma2 row included).
 
     Returns
     -------
@@ -53,18 +65,13 @@ def elhorst_correction(est: Estimate, cov: Covariance) -> tuple[Estimate, Inform
         raise SpatialInnoError(f"Elhorst's two-way correction adjusts a spatial parameter; {p.spec.name} has none: "
                                f"use bias_correction='lee-yu' or 'none'")
     else:
-        r = rho if p.spec.lag else lam
-        b = np.zeros(V.shape[0])
-        b[k] = 1.0 / (1.0 - r)
-        b[-1] = 1.0 / (2.0 * sigma2)
-        full = np.concatenate([beta, [v for v in (rho if p.spec.lag else None, lam if p.spec.error else None)
-                                      if v is not None], [sigma2]])
-        full = full + T * V @ b
+        spatial = ([rho] if p.spec.lag else []) + ([lam] if p.spec.error else [])
+        c = np.concatenate([np.zeros(k), [1.0 / (1.0 - r) for r in spatial], [1.0 / (2.0 * sigma2)]])
+        full = np.concatenate([beta, spatial, [sigma2]]) + T * V @ c
         beta = full[:k]
-        if p.spec.lag:
-            rho = float(full[k])
-        else:
-            lam = float(full[k])
+        corrected = iter(full[k:-1])
+        rho = float(next(corrected)) if p.spec.lag else rho
+        lam = float(next(corrected)) if p.spec.error else lam
         sigma2 = T / (T - 1) * full[-1]
     at = p.at(rho, lam)
     out = make_estimate(p, rho, lam, beta, sigma2, est.llf, at["resid"], bias_correction="elhorst")
