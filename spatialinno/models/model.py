@@ -6,6 +6,7 @@ Each is the one likelihood engine (:mod:`.likelihood`) run with a :class:`~.spec
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from typing import Literal, overload
 
 import pandas as pd
 
@@ -26,6 +27,36 @@ from .regime_results import RegimeSpatialResults
 from .regimes import RegimeError, RegimeInfo, check_regime_sizes, interact, regime_labels
 from .results import SpatialResults
 from .spec import SPECS, ModelSpec
+
+
+@overload
+def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
+        entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
+        bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None, method: str = "auto",
+        cov_type: str | None = None, small_sample: bool = False, bootstrap_reps: int | None = None,
+        seed: int = DEFAULT_SEED, n_jobs: int = 1, client=None, progress: bool = True,
+        dynamic: str | None = None, regimes: pd.Series | Hashable | None = None,
+        regime_spatial: Literal[False] = False) -> SpatialResults: ...
+
+
+@overload
+def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
+        entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
+        bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None, method: str = "auto",
+        cov_type: str | None = None, small_sample: bool = False, bootstrap_reps: int | None = None,
+        seed: int = DEFAULT_SEED, n_jobs: int = 1, client=None, progress: bool = True,
+        dynamic: str | None = None, regimes: pd.Series | Hashable | None = None,
+        regime_spatial: Literal[True]) -> RegimeSpatialResults: ...
+
+
+@overload
+def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
+        entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
+        bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None, method: str = "auto",
+        cov_type: str | None = None, small_sample: bool = False, bootstrap_reps: int | None = None,
+        seed: int = DEFAULT_SEED, n_jobs: int = 1, client=None, progress: bool = True,
+        dynamic: str | None = None, regimes: pd.Series | Hashable | None = None,
+        regime_spatial: bool = False) -> SpatialResults | RegimeSpatialResults: ...
 
 
 @takes_weights

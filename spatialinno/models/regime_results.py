@@ -83,7 +83,12 @@ class RegimeSpatialResults:
 
     @cached_property
     def params(self) -> pd.Series:
-        """Coefficients and spatial parameters of every regime, named ``x[g]``, ``rho[g]``; regime by regime."""
+        """Coefficients and spatial parameters of every regime, named ``x[g]``, ``rho[g]``; regime by regime.
+
+        Returns
+        -------
+        Series
+        """
         return pd.concat([pd.Series(f.params.to_numpy(), index=_rename(f.params.index, g))
                           for g, f in self.fits.items()]).rename("params")
 

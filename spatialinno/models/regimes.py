@@ -87,7 +87,17 @@ class RegimeInfo:
         return f"{self.name}: " + ", ".join(f"{g} ({n})" for g, n in self.counts.items())
 
     def ids(self, group: Hashable) -> pd.Index:
-        """Region ids of regime ``group``."""
+        """Region ids of regime ``group``.
+
+        Parameters
+        ----------
+        group : hashable
+            A regime.
+
+        Returns
+        -------
+        Index
+        """
         return pd.Index(self.labels.index[self.labels.to_numpy() == group])
 
 
@@ -208,7 +218,19 @@ def interact(design: Design, info: RegimeInfo, spec: ModelSpec, durbin: Sequence
 
 
 def split_term(name: str, groups: pd.Index) -> tuple[str, str] | None:
-    """``"agglom[east]"`` -> ``("agglom", "east")`` when ``east`` is a regime, else None."""
+    """``"agglom[east]"`` -> ``("agglom", "east")`` when ``east`` is a regime, else None.
+
+    Parameters
+    ----------
+    name : str
+        A parameter name.
+    groups : Index
+        The regimes (compared as strings).
+
+    Returns
+    -------
+    (str, str) or None
+    """
     m = _TERM.match(name)
     if m is None or m.group(2) not in {str(g) for g in groups}:
         return None
@@ -311,14 +333,14 @@ def regime_impacts(spec: ModelSpec, w: Weights, info: RegimeInfo, params: pd.Ser
     b = params.to_numpy()
     C = np.zeros((len(names), len(chosen)))
     D = np.zeros_like(C)
-    for v, (i, j) in enumerate(coefficient_pairs(names, chosen, allowed)):
-        C[i, v] = 1.0
+    for col, (i, j) in enumerate(coefficient_pairs(names, chosen, allowed)):
+        C[i, col] = 1.0
         if j is not None:
-            D[j, v] = 1.0
+            D[j, col] = 1.0
     wt = Weights.from_sparse(w.sparse.T.tocsr(), w.ids)
     kernel = GroupKernel(wt, info.labels)
     lookup = {str(g): g for g in groups}
-    row = [kernel.groups.get_loc(lookup[_regime_of(v, groups)]) for v in chosen]
+    row = np.array([int(kernel.groups.get_indexer([lookup[_regime_of(v, groups)]])[0]) for v in chosen])
     res = infer(kernel, C, D, b, cov, mult=Multiplier(names, spec.lag, bounds), dist=dist, df=df, method=method,
                 draws=draws, seed=seed, alpha=alpha)
     pick = np.arange(len(chosen))

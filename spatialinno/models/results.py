@@ -23,9 +23,9 @@ from ..validation import check_alpha, check_draws, check_int_seed
 from ..weights import Weights
 from . import effects, effects_groups, hypotheses
 from .covariance import Covariance
-from .regimes import RegimeInfo, chow_table, regime_impacts
 from .dynamic_effects import LongRun, NonStationaryError, spectral_radius
 from .estimate import Estimate
+from .regimes import RegimeInfo, chow_table, regime_impacts
 
 __all__ = ["SpatialResults", "DEFAULT_SEED"]  # DEFAULT_SEED re-exported for decay.py until it imports constants
 
