@@ -83,7 +83,13 @@ class RegimeInfo:
         return self.labels.value_counts().reindex(self.groups)
 
     def describe(self) -> str:
-        """``"region: central (8), east (11), west (12)"``."""
+        """The regimes with their number of regions, as a summary states them.
+
+        Returns
+        -------
+        str
+            e.g. ``"region: central (8), east (11), west (12)"``.
+        """
         return f"{self.name}: " + ", ".join(f"{g} ({n})" for g, n in self.counts.items())
 
     def ids(self, group: Hashable) -> pd.Index:
