@@ -8,9 +8,11 @@ common-rho regime model (``regimes=``; spreg's ``ML_Lag_Regimes`` with ``constan
 
 estimated by the ordinary likelihood engine on the regime-interacted columns ``x[g]`` = x 1[region in g] (an
 intercept per regime where the model has one: cross-sections and pooled panels; fixed effects absorb them) and
-their lags ``W_x[g]`` = W (x 1[region in g]). SEM with regimes filters these regime columns by (I - lambda W):
-spreg's ``ML_Error_Regimes`` instead filters the regime split of the *filtered* columns, D_g (I - lambda W) X,
-which is a different model; spatialinno estimates the former, the regime analogue of its SEM.
+their lags ``W_x[g]`` = W (x 1[region in g]). SEM with regimes is y = sum_g D_g X b_g + u, u = lambda W u + e:
+its filtered regressors are (I - lambda W) D_g X = D_g X - lambda W D_g X. spreg's ``ML_Error_Regimes`` lags X
+before splitting it by regime and uses D_g X - lambda D_g W X = D_g (I - lambda W) X (the regime split of W X),
+which is not the likelihood of that model (the filtered columns of a region mix its neighbours' regimes); spatialinno
+estimates the former. The common-rho lag model has no such ambiguity and matches ``ML_Lag_Regimes``.
 
 ``regime_spatial=True`` (spreg's ``regime_lag_sep=True``) estimates every regime on its own data with W restricted to
 the regime's regions and normalised again (``w.subset``), so rho, sigma2 and every coefficient differ by regime

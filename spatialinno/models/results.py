@@ -504,8 +504,8 @@ class SpatialResults:
                 ("Log-det method", self.logdet_method or "-"),
                 ("Covariance", self.covariance.name), ("cov_type", self.cov_type)] + \
                [(k, str(v)) for k, v in self.extra.items() if isinstance(v, (int, float, str))] + \
-               ([("Regimes", self.regimes.describe()), ("Spatial parameter", "common to all regimes")]
-                if self.regimes is not None else [])
+               ([("Regimes", self.regimes.describe())] + [(p, "common to all regimes") for p in self.estimate.spec
+                                                          .spatial_params] if self.regimes is not None else [])
 
     @property
     def title(self) -> str:

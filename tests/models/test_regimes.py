@@ -127,7 +127,7 @@ def test_fe_panel_sdm_equals_explicit_columns(demo):
     assert list(chow.index) == ["agglom", "open", "W_agglom", "W_open", "joint"]
     assert (chow["df"] == [2, 2, 2, 2, 8]).all()
     text = str(res.summary())
-    assert "region: central (" in text and "common to all regimes" in text
+    assert "region: central (" in text and "rho  " in text and "common to all regimes" in text
 
 
 def dense_regime_effects(params, W, labels, var, g):
