@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..constants import EIGEN_MAX
 from ..errors import IdError, SpatialInnoError, preview
 from ..weights import Weights
 from .data import Design, durbin_columns
@@ -325,6 +326,11 @@ def regime_impacts(spec: ModelSpec, w: Weights, info: RegimeInfo, params: pd.Ser
     -------
     DataFrame
         Indexed by (variable, effect), variable named ``x[g]``.
+
+    Raises
+    ------
+    RegimeError
+        Above ``EIGEN_MAX`` regions (the kernel needs a dense eigen-decomposition of W).
     """
     groups = info.groups
     allowed = [v for v in allowed if not v.startswith("Intercept[")]
@@ -345,6 +351,10 @@ def regime_impacts(spec: ModelSpec, w: Weights, info: RegimeInfo, params: pd.Ser
         C[i, col] = 1.0
         if j is not None:
             D[j, col] = 1.0
+    if w.n > EIGEN_MAX:
+        raise RegimeError(f"effects per regime are exact up to {EIGEN_MAX} regions (dense eigen-decomposition); this "
+                          f"W has {w.n}: report the regime coefficients, or estimate the regimes separately "
+                          f"(regime_spatial=True)")
     wt = Weights.from_sparse(w.sparse.T.tocsr(), w.ids)
     kernel = GroupKernel(wt, info.labels)
     lookup = {str(g): g for g in groups}

@@ -78,16 +78,20 @@ def explicit_regime_columns(data, xs, labels, groups, intercept=True):
     return out, terms
 
 
-@pytest.mark.parametrize("model", ["SAR", "SEM", "SDM", "SLX"])
-def test_cross_section_equals_explicit_columns(baltimore, model):
+@pytest.mark.parametrize("model,cov_type,durbin", [
+    ("SAR", "information", None), ("SEM", "information", None), ("SDM", "information", None),
+    ("SLX", "information", None), ("SDM", "information", ["AGE"]), ("SAR", "qml", None), ("SDM", "small-sample", None),
+    ("SAC", "information", None), ("SDEM", "information", None)])
+def test_cross_section_equals_explicit_columns(baltimore, model, cov_type, durbin):
     data, ws = baltimore
     xs = ["NROOM", "AGE", "SQFT"]
     est = getattr(si, model.lower())
-    res = est("PRICE ~ NROOM + AGE + SQFT", data, ws["knn4"], id="STATION", regimes="CITCOU")
+    res = est("PRICE ~ NROOM + AGE + SQFT", data, ws["knn4"], id="STATION", regimes="CITCOU", cov_type=cov_type,
+              durbin=durbin)
     wide, terms = explicit_regime_columns(data, xs, data["CITCOU"], [0, 1])
-    durbin = [t for t in terms if not t.startswith("c_")]
-    kw = {"durbin": durbin} if model in ("SDM", "SLX") else {}
-    brute = est("PRICE ~ 0 + " + " + ".join(terms), wide, ws["knn4"], id="STATION", **kw)
+    lagged = [t for t in terms if not t.startswith("c_") and (durbin is None or t.rsplit("_", 1)[0] in durbin)]
+    kw = {"durbin": lagged} if model in ("SDM", "SLX", "SDEM") else {}
+    brute = est("PRICE ~ 0 + " + " + ".join(terms), wide, ws["knn4"], id="STATION", cov_type=cov_type, **kw)
     mapping = {f"{x}_{g}": f"{x}[{g}]" for x in xs + [""] for g in (0, 1)}
     mapping.update({f"c_{g}": f"Intercept[{g}]" for g in (0, 1)})
 
@@ -97,7 +101,7 @@ def test_cross_section_equals_explicit_columns(baltimore, model):
     names = [ours(n) for n in brute.params.index]
     d_coef = rel(res.params[names], brute.params, 1.0)
     d_se = rel(res.bse[names], brute.bse)
-    print(f"{model}: explicit columns: coef {d_coef:.2e}, se {d_se:.2e}, llf {abs(res.llf - brute.llf):.2e}")
+    print(f"{model} ({cov_type}, durbin={durbin}): explicit columns: coef {d_coef:.2e}, se {d_se:.2e}, llf {abs(res.llf - brute.llf):.2e}")
     assert d_coef < 1e-8 and d_se < 1e-6 and abs(res.llf - brute.llf) < 1e-8
 
 
@@ -128,6 +132,21 @@ def test_fe_panel_sdm_equals_explicit_columns(demo):
     assert (chow["df"] == [2, 2, 2, 2, 8]).all()
     text = str(res.summary())
     assert "region: central (" in text and "rho  " in text and "common to all regimes" in text
+
+
+def test_fe_panel_separate_regimes_are_separate_fits(demo):
+    panel, w, region = demo
+    res = si.sdm("innov ~ agglom + open", panel, w, entity="code", time="year", fixed_effects="twoway",
+                 regimes="region", regime_spatial=True)
+    for g in sorted(region.unique()):
+        ids = region.index[region == g]
+        alone = si.sdm("innov ~ agglom + open", panel[panel["code"].isin(ids)], w.subset(ids), entity="code",
+                       time="year", fixed_effects="twoway")
+        mine = res.params[[f"{n}[{g}]" for n in alone.params.index]].to_numpy()
+        assert np.array_equal(mine, alone.params.to_numpy())
+        assert res.sigma2[g] == alone.sigma2
+    assert list(res.chow_test().index) == ["agglom", "open", "W_agglom", "W_open", "rho", "joint"]
+    assert res.nobs == len(panel) and abs(res.llf - sum(f.llf for f in res.fits.values())) < 1e-9
 
 
 def dense_regime_effects(params, W, labels, var, g):
