@@ -101,7 +101,8 @@ def test_cross_section_equals_explicit_columns(baltimore, model, cov_type, durbi
     names = [ours(n) for n in brute.params.index]
     d_coef = rel(res.params[names], brute.params, 1.0)
     d_se = rel(res.bse[names], brute.bse)
-    print(f"{model} ({cov_type}, durbin={durbin}): explicit columns: coef {d_coef:.2e}, se {d_se:.2e}, llf {abs(res.llf - brute.llf):.2e}")
+    print(f"{model} ({cov_type}, durbin={durbin}): explicit columns: coef {d_coef:.2e}, se {d_se:.2e}, "
+          f"llf {abs(res.llf - brute.llf):.2e}")
     assert d_coef < 1e-8 and d_se < 1e-6 and abs(res.llf - brute.llf) < 1e-8
 
 
