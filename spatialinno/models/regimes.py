@@ -7,12 +7,17 @@ common-rho regime model (``regimes=``; spreg's ``ML_Lag_Regimes`` with ``constan
     y = rho W y + sum_g D_g X b_g + sum_g W D_g X t_g + e        (SDM; SAR without t_g, SEM with u = lambda W u + e)
 
 estimated by the ordinary likelihood engine on the regime-interacted columns ``x[g]`` = x 1[region in g] (an
-intercept per regime where the model has one: cross-sections and pooled panels; fixed effects absorb them) and
-their lags ``W_x[g]`` = W (x 1[region in g]). SEM with regimes is y = sum_g D_g X b_g + u, u = lambda W u + e:
-its filtered regressors are (I - lambda W) D_g X = D_g X - lambda W D_g X. spreg's ``ML_Error_Regimes`` lags X
-before splitting it by regime and uses D_g X - lambda D_g W X = D_g (I - lambda W) X (the regime split of W X),
-which is not the likelihood of that model (the filtered columns of a region mix its neighbours' regimes); spatialinno
-estimates the former. The common-rho lag model has no such ambiguity and matches ``ML_Lag_Regimes``.
+intercept per regime where the model has one: cross-sections and pooled panels; entity and two-way effects absorb
+them; with time effects only, ``Intercept[g]`` are the shifts of regimes 2..G from the first, whose Chow test is that
+they are all zero) and their lags ``W_x[g]`` = W (x 1[region in g]).
+
+SEM with regimes is y = sum_g D_g X b_g + u, u = lambda W u + e: its filtered regressors are
+(I - lambda W) D_g X = D_g X - lambda W D_g X, so region i's filtered row weighs a neighbour's x by the
+*neighbour's* regime coefficients. spreg's ``ML_Error_Regimes`` lags X before splitting it by regime and filters
+with D_g X - lambda D_g W X = D_g (I - lambda W) X (the regime split of W X): region i's neighbours enter with
+*region i's* coefficients, the model (I - lambda W) y = sum_g D_g (I - lambda W) X b_g + e, which differs from the
+one above whenever neighbours belong to other regimes. spatialinno estimates the former (the regime analogue of its
+SEM); the lag model has no such ambiguity and matches ``ML_Lag_Regimes``.
 
 ``regime_spatial=True`` (spreg's ``regime_lag_sep=True``) estimates every regime on its own data with W restricted to
 the regime's regions and normalised again (``w.subset``), so rho, sigma2 and every coefficient differ by regime
@@ -213,12 +218,16 @@ def interact(design: Design, info: RegimeInfo, spec: ModelSpec, durbin: Sequence
     rows = np.tile(info.labels.to_numpy(), design.T)
     masks = [rows == g for g in groups]
     cols, names = [], []
+    if design.T > 1 and design.fixed_effects == "time":  # regime shifts are not absorbed: all but the first regime
+        for g, m in zip(groups[1:], masks[1:]):
+            cols.append(m.astype(float))
+            names.append(f"Intercept[{g}]")
     for j, name in enumerate(design.names):
         for g, m in zip(groups, masks):
             cols.append(design.X[:, j] * m)
             names.append(f"{name}[{g}]")
-    check_regime_sizes(info, len(design.names) + (len(durbin_columns(design.names, durbin)) if spec.durbin else 0),
-                       design.T)
+    check_regime_sizes(info, len(names) // len(groups) + (len(durbin_columns(design.names, durbin))
+                                                          if spec.durbin else 0), design.T)
     new = replace(design, X=np.column_stack(cols), names=names)
     if not spec.durbin:
         return new, None
@@ -280,9 +289,13 @@ def chow_table(params: pd.Series, cov: pd.DataFrame, groups: pd.Index) -> pd.Dat
     rows, blocks = {}, []
     for var, pos in by_var.items():
         idx = [pos[str(g)] for g in groups if str(g) in pos]
-        R = np.zeros((len(idx) - 1, len(b)))
-        R[:, idx[0]] = 1.0
-        R[np.arange(len(idx) - 1), idx[1:]] = -1.0
+        if len(idx) < len(groups):  # shifts from a reference regime (time effects): equality means all zero
+            R = np.zeros((len(idx), len(b)))
+            R[np.arange(len(idx)), idx] = 1.0
+        else:
+            R = np.zeros((len(idx) - 1, len(b)))
+            R[:, idx[0]] = 1.0
+            R[np.arange(len(idx) - 1), idx[1:]] = -1.0
         blocks.append(R)
         rows[var] = _wald(R, b, V)
     rows["joint"] = _wald(np.vstack(blocks), b, V)

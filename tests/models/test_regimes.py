@@ -150,6 +150,27 @@ def test_fe_panel_separate_regimes_are_separate_fits(demo):
     assert res.nobs == len(panel) and abs(res.llf - sum(f.llf for f in res.fits.values())) < 1e-9
 
 
+def test_time_effects_panel_has_regime_shifts(demo):
+    panel, w, region = demo
+    res = si.sar("innov ~ agglom + open", panel, w, entity="code", time="year", fixed_effects="time", regimes="region",
+                 bias_correction="none")
+    groups = sorted(region.unique())
+    labels = panel["code"].map(region)
+    wide, terms = explicit_regime_columns(panel, ["agglom", "open"], labels, groups)
+    terms = [t for t in terms if t != f"c_{groups[0]}"]
+    brute = si.sar("innov ~ " + " + ".join(terms), wide, w, entity="code", time="year", fixed_effects="time",
+                   bias_correction="none")
+    names = [f"Intercept[{n[2:]}]" if n.startswith("c_") else "{}[{}]".format(*n.rsplit("_", 1))
+             for n in brute.params.index[:-1]] + ["rho"]
+    assert rel(res.params[names], brute.params, 1.0) < 1e-10 and rel(res.bse[names], brute.bse) < 1e-8
+    chow = res.chow_test()
+    shifts = [f"c_{g}" for g in groups[1:]]
+    expected = brute.wald_test(shifts)
+    print("time effects: Chow test of the regime shifts", chow.loc["Intercept"].to_dict(), "Wald", expected.to_dict())
+    assert abs(chow.loc["Intercept", "statistic"] - expected["statistic"]) < 1e-8 * expected["statistic"]
+    assert chow.loc["Intercept", "df"] == len(groups) - 1
+
+
 def dense_regime_effects(params, W, labels, var, g):
     n = W.shape[0]
     D = np.diag((labels == g).astype(float))
