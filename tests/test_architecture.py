@@ -171,10 +171,17 @@ def test_module_and_line_lengths():
     assert not long_lines, long_lines
 
 
+def _is_overload_stub(node: ast.AST) -> bool:
+    """``@overload`` signatures: typing stubs documented by the implementation that follows them."""
+    return isinstance(node, ast.FunctionDef) and any(
+        isinstance(d, ast.Name) and d.id == "overload" for d in node.decorator_list)
+
+
 def _public_definitions(path: Path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_") \
+                and not _is_overload_stub(node):
             yield node.name, node
             if isinstance(node, ast.ClassDef):
                 for sub in node.body:

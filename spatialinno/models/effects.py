@@ -31,8 +31,8 @@ from .effects_inference import EffectInference, Multiplier, effect_values, infer
 from .logdet import series_order, symmetric_form, trace_moments
 from .spec import ModelSpec
 
-__all__ = ["EFFECTS", "METHODS", "EffectsKernel", "NoLagKernel", "coefficient_pairs", "effect_values",
-           "effects_kernel", "impacts"]
+__all__ = ["EFFECTS", "METHODS", "EffectsKernel", "NoLagKernel", "coefficient_pairs", "effect_frame",
+           "effect_values", "effects_kernel", "impacts"]
 
 #: effects of each regressor, in output order
 EFFECTS = ("direct", "indirect", "total")
@@ -308,18 +308,18 @@ def impacts(spec: ModelSpec, w: Weights, params: pd.Series, cov: np.ndarray, *, 
         gk = GroupKernel(w, by)
         res = infer(gk, C, D, b, cov, **opts)
         labels = [(g, v, e) for g in gk.groups for v in variables for e in EFFECTS]
-        out = _frame(res, labels, ["group", "variable", "effect"], dist, axes=(1, 0, 2))
+        out = effect_frame(res, labels, ["group", "variable", "effect"], dist, axes=(1, 0, 2))
     else:
         res = infer(lambda r: kern(r)[:, None, :], C, D, b, cov, **opts)
         labels = [(v, e) for v in variables for e in EFFECTS]
-        out = _frame(res, labels, ["variable", "effect"], dist)
+        out = effect_frame(res, labels, ["variable", "effect"], dist)
         if by_order is not None:
             Q = int(by_order)
             moments = kern.by_order(1.0, Q)  # rho^j [...] at rho = 1: the moments of W^j
             js = np.arange(Q + 1)
             ores = infer(lambda r: (r[:, None] ** js[None, :])[..., None] * moments[None], C, D, b, cov, **opts)
             olabels = [(v, f"{e}_W{o}") for v in variables for o in js for e in EFFECTS]
-            out = pd.concat([out, _frame(ores, olabels, ["variable", "effect"], dist)])
+            out = pd.concat([out, effect_frame(ores, olabels, ["variable", "effect"], dist)])
     out.attrs.update({"method": method, "draws": draws if method == "simulation" else 0, "rejected": res.rejected,
                       "seed": seed, "alpha": alpha, "model": model, "horizon": mult.horizon})
     if point is not None:
@@ -327,9 +327,27 @@ def impacts(spec: ModelSpec, w: Weights, params: pd.Series, cov: np.ndarray, *, 
     return out
 
 
-def _frame(res: EffectInference, labels: list[tuple], levels: list[str], dist,
-           axes: tuple[int, int, int] = (0, 1, 2)) -> pd.DataFrame:
-    """Rows of an :class:`EffectInference` (V, R, 3), its axes transposed by ``axes``, in ``labels`` order."""
+def effect_frame(res: EffectInference, labels: list[tuple], levels: list[str], dist,
+                 axes: tuple[int, int, int] = (0, 1, 2)) -> pd.DataFrame:
+    """Rows of an :class:`EffectInference` (V, R, 3), its axes transposed by ``axes``, in ``labels`` order.
+
+    Parameters
+    ----------
+    res : EffectInference
+    labels : list of tuple
+        Row labels, one per summary after the transposition.
+    levels : list of str
+        Names of the index levels.
+    dist : scipy distribution
+        Reference distribution of z = estimate / std_error.
+    axes : (int, int, int)
+        Transposition of the (V, R, 3) arrays before flattening.
+
+    Returns
+    -------
+    DataFrame
+        Columns estimate, std_error, z, p_value, ci_lower, ci_upper, sd.
+    """
     est, se, lo, hi, sd = (np.transpose(a, axes).ravel() for a in (res.estimate, res.std_error, res.ci_lower,
                                                                       res.ci_upper, res.sd))
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -6,6 +6,7 @@ Each is the one likelihood engine (:mod:`.likelihood`) run with a :class:`~.spec
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from typing import Literal, overload
 
 import pandas as pd
 
@@ -22,8 +23,40 @@ from .fe_formula import fe_in_formula
 from .likelihood import Problem
 from .panel_correction import elhorst_correction
 from .random_effects import fit_random
+from .regime_results import RegimeSpatialResults
+from .regimes import RegimeError, RegimeInfo, check_regime_sizes, interact, regime_labels
 from .results import SpatialResults
 from .spec import SPECS, ModelSpec, spec_for
+
+
+@overload
+def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
+        entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
+        bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None, method: str = "auto",
+        cov_type: str | None = None, small_sample: bool = False, bootstrap_reps: int | None = None,
+        seed: int = DEFAULT_SEED, n_jobs: int = 1, client=None, progress: bool = True,
+        dynamic: str | None = None, regimes: pd.Series | Hashable | None = None,
+        regime_spatial: Literal[False] = False) -> SpatialResults: ...
+
+
+@overload
+def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
+        entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
+        bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None, method: str = "auto",
+        cov_type: str | None = None, small_sample: bool = False, bootstrap_reps: int | None = None,
+        seed: int = DEFAULT_SEED, n_jobs: int = 1, client=None, progress: bool = True,
+        dynamic: str | None = None, regimes: pd.Series | Hashable | None = None,
+        regime_spatial: Literal[True]) -> RegimeSpatialResults: ...
+
+
+@overload
+def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
+        entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
+        bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None, method: str = "auto",
+        cov_type: str | None = None, small_sample: bool = False, bootstrap_reps: int | None = None,
+        seed: int = DEFAULT_SEED, n_jobs: int = 1, client=None, progress: bool = True,
+        dynamic: str | None = None, regimes: pd.Series | Hashable | None = None,
+        regime_spatial: bool = False) -> SpatialResults | RegimeSpatialResults: ...
 
 
 @takes_weights
@@ -33,7 +66,8 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
         bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None, method: str = "auto",
         cov_type: str | None = None, small_sample: bool = False, bootstrap_reps: int | None = None,
         seed: int = DEFAULT_SEED, n_jobs: int = 1, client=None, progress: bool = True,
-        dynamic: str | None = None) -> SpatialResults:
+        dynamic: str | None = None, regimes: pd.Series | Hashable | None = None,
+        regime_spatial: bool = False) -> SpatialResults | RegimeSpatialResults:
     """Estimate ``model`` (one of OLS, SLX, SAR, SEM, SDM, SDEM, SAC) by maximum likelihood.
 
     ``cov_type="small-sample"`` (alias ``small_sample=True``) scales the covariance of the ML estimates by
@@ -84,16 +118,29 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
         SAR/SDM panels only: ``"time"`` (tau y_{t-1}), ``"spacetime"`` (eta W y_{t-1}) or ``"both"``; the first
         period is the initial condition and ``bias_correction="lee-yu"`` is the Yu, de Jong & Lee (2008)
         correction (see :mod:`.dynamic`).
+    regimes : hashable or Series, optional
+        A column of ``data`` (constant over time in a panel) or a Series indexed by region id: coefficients by
+        regime, named ``x[g]`` (an intercept per regime where the model has one), W x terms ``W_x[g]`` =
+        W (x 1[region in g]), a common spatial parameter; ``res.chow_test()`` and effects per regime. See
+        :mod:`.regimes`. Cross-sections and fixed-effects or pooled panels.
+    regime_spatial : bool, default False
+        With ``regimes``: every regime estimated on its own regions with W restricted to them and normalised
+        again (a spatial parameter and sigma2 per regime; spreg's ``regime_lag_sep=True``); returns a
+        :class:`~.regime_results.RegimeSpatialResults`.
 
     Returns
     -------
-    SpatialResults
+    SpatialResults or RegimeSpatialResults
 
     Raises
     ------
     CovarianceError
         Unknown ``cov_type`` (the message lists the choices), ``bootstrap_reps`` < 2, or ``client`` /
         ``bootstrap_reps`` without ``cov_type="bootstrap"``.
+    RegimeError
+        ``regime_spatial`` without ``regimes``, regimes with random effects or a dynamic panel, missing regime
+        labels, a regime with too few observations for its parameters (and ``IdError`` for regime ids that do
+        not match the regions of ``w``).
     """
     kind = resolve_cov_type(cov_type, small_sample)
     if kind != "bootstrap" and (client is not None or bootstrap_reps is not None):
@@ -107,6 +154,11 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
         raise SpatialInnoError("data must be a pandas DataFrame")
     if (entity is None) != (time is None):
         raise SpatialInnoError("panels need both entity= and time=; give neither for a cross-section")
+    if regimes is None and regime_spatial:
+        raise RegimeError("regime_spatial=True needs regimes= (a column of the data or a Series by region id)")
+    if regimes is not None and (dynamic is not None or fixed_effects == "random"):
+        raise RegimeError("regimes= is available for cross-sections and fixed-effects or pooled panels, not for "
+                          "random effects or dynamic panels")
     if entity is None:
         if dynamic is not None:
             check_dynamic(dynamic, spec.name, "none", False, bias_correction)
@@ -128,8 +180,32 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
             est, base = fit_random(spec, formula, data, w, entity=entity, time=time, durbin=durbin, method=method)
             return SpatialResults(est, _covariance(kind, est, base, boot), est.weights)
         design = panel(formula, data, w, entity, time, fe)
+    info = None
+    if regimes is not None:
+        key = id if entity is None else entity
+        info = RegimeInfo(_regime_name(regimes), regime_labels(regimes, data, w, key), regime_spatial)
+        if regime_spatial:
+            k = len(design.names) + (len(durbin_columns(design.names, durbin)) if spec.durbin else 0)
+            check_regime_sizes(info, k, design.T, extra=len(spec.spatial_params) + 1)
+
+            def one(sub: pd.DataFrame, wsub: Weights) -> SpatialResults:
+                res = fit(model, formula, sub, wsub, id=id, entity=entity, time=time, fixed_effects=fixed_effects,
+                          bias_correction=bias_correction, durbin=durbin, method=method, cov_type=cov_type,
+                          small_sample=small_sample, bootstrap_reps=bootstrap_reps, seed=seed, n_jobs=n_jobs,
+                          client=client, progress=progress)
+                assert isinstance(res, SpatialResults)
+                return res
+
+            return RegimeSpatialResults.estimate(one, data, w, info, key)
+        design, durbin = interact(design, info, spec, durbin)
     est, base = estimate_ml(design, spec, durbin, method, bias_correction)
-    return SpatialResults(est, _covariance(kind, est, base, boot), est.weights)
+    return SpatialResults(est, _covariance(kind, est, base, boot), est.weights, regimes=info)
+
+
+def _regime_name(regimes: pd.Series | Hashable) -> str:
+    if isinstance(regimes, pd.Series):
+        return "regime" if regimes.name is None else str(regimes.name)
+    return str(regimes)
 
 
 def _covariance(kind: str, est: Estimate, base: Covariance, boot: dict) -> Covariance:
@@ -177,11 +253,13 @@ def _make(model: str):
                   bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None,
                   method: str = "auto", cov_type: str | None = None, small_sample: bool = False,
                   bootstrap_reps: int | None = None, seed: int = DEFAULT_SEED, n_jobs: int = 1, client=None,
-                  progress: bool = True, dynamic: str | None = None) -> SpatialResults:
+                  progress: bool = True, dynamic: str | None = None, regimes: pd.Series | Hashable | None = None,
+                  regime_spatial: bool = False) -> SpatialResults | RegimeSpatialResults:
         return fit(model, formula, data, w, id=id, entity=entity, time=time, fixed_effects=fixed_effects,
                    bias_correction=bias_correction, durbin=durbin, method=method, cov_type=cov_type,
                    small_sample=small_sample, bootstrap_reps=bootstrap_reps, seed=seed, n_jobs=n_jobs,
-                   client=client, progress=progress, dynamic=dynamic)
+                   client=client, progress=progress, dynamic=dynamic, regimes=regimes,
+                   regime_spatial=regime_spatial)
 
     estimator.__name__ = model.lower()
     estimator.__qualname__ = model.lower()
@@ -201,6 +279,8 @@ def _make(model: str):
     ``client``, ``progress``).
     ``dynamic`` (SAR and SDM panels): ``"time"``, ``"spacetime"`` or ``"both"`` adds tau y(t-1) and/or
     eta W y(t-1); see :mod:`spatialinno.models.dynamic`.
+    ``regimes`` (a column or a Series by region id): coefficients by regime ``x[g]`` with a common spatial
+    parameter, or one per regime with ``regime_spatial=True``; see :mod:`spatialinno.models.regimes`.
 
     Returns a :class:`~spatialinno.models.results.SpatialResults`; parameters as :func:`fit`.
     """

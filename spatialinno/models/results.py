@@ -25,6 +25,7 @@ from . import effects, effects_groups, hypotheses
 from .covariance import Covariance
 from .dynamic_effects import LongRun, NonStationaryError, spectral_radius
 from .estimate import Estimate
+from .regimes import RegimeInfo, chow_table, regime_impacts
 
 __all__ = ["SpatialResults", "DEFAULT_SEED"]  # DEFAULT_SEED re-exported for decay.py until it imports constants
 
@@ -49,11 +50,14 @@ class SpatialResults:
         Covariance estimator of the estimates.
     weights : Weights
         The spatial weights of the fit.
+    regimes : RegimeInfo, optional
+        The regimes of a ``regimes=`` fit (coefficients ``x[g]``, a common spatial parameter).
     """
 
     estimate: Estimate
     covariance: Covariance
     weights: Weights
+    regimes: RegimeInfo | None = None
 
     # -- estimates -------------------------------------------------------------------------
     @cached_property
@@ -370,6 +374,14 @@ class SpatialResults:
             draws = check_draws(draws)
         seed = DEFAULT_SEED if seed is None else seed
         cov = self.covariance
+        if self.regimes is not None:
+            if by is not None or by_order is not None or at is not None or horizon != "short":
+                raise SpatialInnoError("a regime fit reports effects per regime variable (agglom[east]); by=, "
+                                       "by_order=, at= and horizon= are not available with regimes")
+            return regime_impacts(self.estimate.spec, self.weights, self.regimes, self.params, cov.frame.to_numpy(),
+                                  bounds=self.estimate.bounds, dist=cov.dist, df=cov.df, variables=variables,
+                                  allowed=self.variables, model=self.model, method=method, draws=draws, seed=seed,
+                                  alpha=alpha)
         multiplier = None
         if horizon not in ("short", "long"):
             raise SpatialInnoError(f"horizon must be 'short' or 'long' (got {horizon!r})")
@@ -421,6 +433,23 @@ class SpatialResults:
         return pd.Series(v, index=w.ids, name=f"spillover of {variable} from {source_id}")
 
     # -- tests -----------------------------------------------------------------------------
+    def chow_test(self) -> pd.DataFrame:
+        """Chow (Wald) tests that each coefficient is equal across regimes, and jointly (:mod:`.regimes`).
+
+        Returns
+        -------
+        DataFrame
+            One row per variable plus ``joint``; columns ``statistic``, ``df``, ``p_value`` (chi2).
+
+        Raises
+        ------
+        SpatialInnoError
+            For a fit without ``regimes=``.
+        """
+        if self.regimes is None:
+            raise SpatialInnoError("chow_test() needs a fit with regimes= (e.g. si.sdm(..., regimes='region'))")
+        return chow_table(self.params, self.cov_params(), self.regimes.groups)
+
     def lr_test(self, other: SpatialResults) -> pd.Series:
         """Likelihood-ratio test against a nested model: 2 (l_big - l_small) ~ chi2(df).
 
@@ -474,7 +503,9 @@ class SpatialResults:
                 ("BIC", f"{self.bic:.4f}"), ("sigma2", f"{self.sigma2:.6g}"),
                 ("Log-det method", self.logdet_method or "-"),
                 ("Covariance", self.covariance.name), ("cov_type", self.cov_type)] + \
-               [(k, str(v)) for k, v in self.extra.items() if isinstance(v, (int, float, str))]
+               [(k, str(v)) for k, v in self.extra.items() if isinstance(v, (int, float, str))] + \
+               ([("Regimes", self.regimes.describe())] + [(p, "common to all regimes") for p in self.estimate.spec
+                                                          .spatial_params] if self.regimes is not None else [])
 
     @property
     def title(self) -> str:
