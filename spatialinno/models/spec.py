@@ -57,6 +57,16 @@ SPECS = {
 def spec_for(model: str) -> ModelSpec:
     """The specification of ``model``, named in any case (``"sdm"`` or ``"SDM"``).
 
+    Parameters
+    ----------
+    model : str
+        One of OLS, SLX, SAR, SEM, SDM, SDEM, SAC, in any case.
+
+    Returns
+    -------
+    ModelSpec
+        Which spatial terms the model carries.
+
     Raises
     ------
     SpecificationError
