@@ -21,7 +21,7 @@ from ..errors import SpatialInnoError
 from ..summary import Summary
 from ..validation import check_alpha, check_draws, check_int_seed
 from ..weights import Weights
-from . import effects, effects_groups, hypotheses
+from . import effects, effects_groups, hypotheses, prediction
 from .covariance import Covariance
 from .dynamic_effects import LongRun, NonStationaryError, spectral_radius
 from .estimate import Estimate
@@ -156,6 +156,31 @@ class SpatialResults:
         Series
         """
         return pd.Series(self.estimate.fitted, index=self.estimate.index, name="fitted")
+
+    def predict(self, newdata: pd.DataFrame | None = None, kind: str = "reduced", *, id: Hashable | None = None,
+                entity: Hashable | None = None, time: Hashable | None = None) -> pd.Series:
+        """Predicted outcome: reduced form (default) or naive predictor (Kelejian & Prucha 2007).
+
+        With s = X b + W X theta (+ alpha + mu_i + xi_t, the recovered fixed effects of a panel):
+        ``kind="reduced"`` gives E[y | X] = (I - rho W)^-1 s (spreg's ``predy_e``; X b for SEM);
+        ``kind="naive"`` gives rho W y + s + lambda W (y - rho W y - s) (spreg's ``predy`` of ``ML_Lag``),
+        which conditions on the observed neighbouring outcomes. See :mod:`.prediction`.
+
+        Parameters
+        ----------
+        newdata : DataFrame, optional
+            New regressor values for every region, aligned by id (cross-section, column ``id`` or the index)
+            or by (``entity``, ``time``) (panel); None: the estimation sample. ``"naive"`` also needs the outcome.
+        kind : {"reduced", "naive"}
+        id, entity, time : hashable, optional
+            Key columns of ``newdata``.
+
+        Returns
+        -------
+        Series
+            In-sample: indexed like ``resid``; new data: indexed like ``newdata``.
+        """
+        return prediction.predict(self.estimate, newdata, kind, id=id, entity=entity, time=time)
 
     @property
     def intercept(self) -> float | None:
