@@ -65,7 +65,7 @@ def moran_figure(table: pd.DataFrame, alpha: float, title: str) -> Figure:
 
 def lisa_figure(gdf: gpd.GeoDataFrame, idc: Hashable, lisa: pd.DataFrame, y: pd.Series, w: Weights, outcome: str,
                 period: object) -> Figure:
-    """LISA cluster map next to the Moran scatterplot.
+    """LISA cluster map next to the Moran scatterplot, whose filled points are the map's significant regions.
 
     Parameters
     ----------
@@ -86,7 +86,7 @@ def lisa_figure(gdf: gpd.GeoDataFrame, idc: Hashable, lisa: pd.DataFrame, y: pd.
     fig, axes = plt.subplots(1, 2, figsize=(12.5, 5.0), layout="constrained", gridspec_kw={"width_ratios": [1.35, 1]})
     plot.lisa_map(gdf, lisa, id=idc, ax=axes[0], legend_loc="lower right",
                   title=f"LISA clusters of {outcome}, {period}")
-    plot.moran_scatter(y, w, ax=axes[1], title=f"Moran scatterplot, {period}")
+    plot.moran_scatter(y, w, ax=axes[1], title=f"Moran scatterplot, {period}", lisa=lisa)
     return fig
 
 

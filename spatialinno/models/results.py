@@ -491,7 +491,7 @@ class SpatialResults:
 
     def _header(self) -> list[tuple[str, str]]:
         fe = self.fixed_effects or "-"
-        bc = self.bias_correction or "-"
+        bc = self.bias_correction if self.bias_correction and self.estimate.spec.spatial_params else "-"
         return [("Model", self.model + (" (panel)" if self.T > 1 else " (cross-section)")),
                 ("Outcome", self.formula_outcome), ("Fixed effects", fe), ("Bias correction", bc),
                 ("Weights", self.weights.describe()), ("N", str(self.N)), ("T", str(self.T)),
@@ -508,7 +508,7 @@ class SpatialResults:
             what = "cross-section"
         else:
             what = FE_LABELS.get(str(self.fixed_effects), str(self.fixed_effects))
-            if self.bias_correction is not None:
+            if self.bias_correction is not None and self.estimate.spec.spatial_params:
                 what += f" ({BIAS_LABELS.get(self.bias_correction, self.bias_correction)})"
             if self.estimate.dynamic is not None:
                 what = f"dynamic ({self.estimate.dynamic.description}), {what}"
