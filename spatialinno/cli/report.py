@@ -209,7 +209,8 @@ def _truth(doc: Document, r: Analysis, a: float, lvl: str) -> None:
                   f"estimated under the same W (queen contiguity) with the true parameters and the true "
                   f"LeSage-Pace effects (computed from the true parameters on that W).")
     if tr.fig is not None:
-        sec.figure(tr.fig, "Estimates with intervals (blue) and true values (red crosses)")
+        sec.figure(tr.fig, f"Estimates with {lvl} intervals and true values (black crosses); intervals that miss the "
+                           f"true value in red, as the red rows of the tables below")
     miss = {"highlight": lambda q: not q["covered"], "mark": "miss",
             "legend": f"the {lvl} interval misses the true value (not a significance mark)"}
     sec.side_by_side([(tr.params.drop(columns="std_error"), "Parameters: true and estimated", miss),
@@ -252,9 +253,13 @@ def _spillover(doc: Document, r: Analysis) -> None:
                   f"in {inp.label(shock)} only ({inp.shock_why}): column {shock} of "
                   f"(I - rho W)^-1 (beta I + theta W) of the {sp.model.model} under {r.weights.main} W. "
                   f"Own effect {s[shock]:.3f}; effects on all other regions sum to {s.drop(shock).sum():.3f}.")
-    sec.figure(sp.fig, f"Spillovers of a unit shock to {inp.main_var} in {inp.label(shock)}")
-    top = s.drop(shock).sort_values(ascending=False).head(8)
+    ranked = s.drop(shock).sort_values(ascending=False).index[:5]
     only = prose.island_only_rows(sp.model.weights)
+    linked = [f"{inp.label(i)}'s W row is only the added island link to "
+              + ", ".join(inp.label(j) for j in only[i]) for i in ranked if i in only]
+    sec.figure(sp.fig, f"Spillovers of a unit shock to {inp.main_var} in {inp.label(shock)}"
+               + (f" ({'; '.join(linked)}: see the note under the table)" if linked else ""))
+    top = s.drop(shock).sort_values(ascending=False).head(8)
     table = pd.DataFrame({"region": [inp.label(i) for i in top.index], "effect": top.to_numpy()})
     if any(i in only for i in top.index):
         table["W row"] = ["only the added island link to " + ", ".join(inp.label(j) for j in only[i]) if i in only

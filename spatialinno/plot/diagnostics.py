@@ -90,9 +90,14 @@ def moran_scatter(y, w: Weights, ax=None, *, title: str | None = None, annotate=
         sig, rule = _significant(lisa, w)
         fill, hollow = sig & ~island, ~sig & ~island
         ax.scatter(z[fill], lag[fill], c=list(colors[fill]), s=44, edgecolor="0.2", linewidth=0.6, zorder=3,
-                   label=f"significant LISA ({rule}): filled ({int(fill.sum())})")
+                   gid="lisa-significant")
         ax.scatter(z[hollow], lag[hollow], s=36, facecolor="white", edgecolor=list(colors[hollow]), linewidth=1.3,
-                   zorder=3, label=f"not significant: hollow ({int(hollow.sum())})")
+                   zorder=3, gid="lisa-not-significant")
+        # legend entries in neutral grey: the colour of a point is its quadrant, the fill its significance
+        ax.scatter([], [], s=44, facecolor="0.45", edgecolor="0.2", linewidth=0.6,
+                   label=f"significant LISA ({rule}): filled ({int(fill.sum())})")
+        ax.scatter([], [], s=36, facecolor="white", edgecolor="0.45", linewidth=1.3,
+                   label=f"not significant: hollow ({int(hollow.sum())})")
     if island.any():
         ax.scatter(z[island], lag[island], s=36, facecolor="white", edgecolor="0.45", linewidth=0.9, zorder=3,
                    label=f"no neighbours ({int(island.sum())})")

@@ -71,13 +71,14 @@ def test_b_moran_scatter_fills_exactly_the_significant_lisa_regions(province_w):
     gdf = si.datasets.load_provinces()
     fig = figures.lisa_figure(gdf, "code", lisa, y, province_w, "innov", 2020)
     ax = fig.axes[-1]
-    by_label = {c.get_label(): c for c in ax.collections if not c.get_label().startswith("_")}
-    filled = next(c for lab, c in by_label.items() if lab.startswith("significant LISA"))
-    hollow = next(c for lab, c in by_label.items() if lab.startswith("not significant"))
+    by_gid = {c.get_gid(): c for c in ax.collections if c.get_gid()}
+    filled, hollow = by_gid["lisa-significant"], by_gid["lisa-not-significant"]
+    labels = ax.get_legend_handles_labels()[1]
+    assert any(t.startswith("significant LISA (permutation p ≤ 0.05): filled") for t in labels)
+    assert any(t.startswith("not significant: hollow") for t in labels)
     sig = lisa["cluster"].isin(["HH", "LL", "HL", "LH"])
     assert len(filled.get_offsets()) == int(sig.sum()) > 0
     assert len(hollow.get_offsets()) == int((~sig).sum()) > 0
-    assert "permutation p ≤ 0.05" in filled.get_label()
     white = np.array(to_rgba("white"))
     assert np.allclose(hollow.get_facecolors(), white)
     got = {tuple(np.round(c, 4)) for c in filled.get_facecolors()}
