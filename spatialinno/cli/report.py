@@ -237,7 +237,9 @@ def _decay(doc: Document, r: Analysis, lvl: str) -> None:
         sec.figure(dec.fig, f"Indirect effect of {v} by distance threshold")
     sec.callout(prose.decay_sentence(r.inputs, dec) + " " + prose.boundary_definition(lvl), kind="ok")
     c = res.curve(v)
-    cols = [x for x in ("lower_km", "upper_km", "estimate", "std_error", "p_value", "ci_lower", "ci_upper",
+    # the distance range of a threshold is its own value except for bands
+    edges = ("lower_km", "upper_km") if res.scheme == "band" else ()
+    cols = [x for x in (*edges, "estimate", "std_error", "p_value", "ci_lower", "ci_upper",
                         "n_links", "n_islands", "rho", "note") if x in c.columns]
     sec.table(c[cols], f"Indirect effect of {v} by threshold",
               formats={"lower_km": lambda x: f"{x:g}", "upper_km": lambda x: f"{x:g}" if np.isfinite(x) else "inf"},
