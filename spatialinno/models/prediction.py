@@ -9,6 +9,10 @@ effects of a panel, alpha + mu_i + xi_t, Elhorst 2014, §3.2), with s = X b + W 
   neighbouring outcomes; y minus it is the innovation e. This is spreg's ``predy`` of ``ML_Lag`` (y - u) and
   ``y - e_filtered`` of ``ML_Error``.
 
+The fixed effects are the recovered ones (means of y - rho W y - X b, Elhorst 2014, §3.2). In-sample, y minus
+the naive prediction equals the model's residuals, except with lambda and time effects: there the maximum-likelihood
+time effects are not plain means (W acts on them through (I - lambda W)), so the two differ slightly.
+
 Kelejian & Prucha's best (BP) predictor, which also conditions on the covariance of u, is not implemented.
 
 New data are aligned to the weights by id (cross-sections) or by (entity, time) (panels), never by position;

@@ -74,6 +74,18 @@ def test_naive_in_sample_is_outcome_minus_innovations(fits, columbus):
         np.testing.assert_allclose(res.predict(kind="naive"), (y - res.resid).reindex(res.resid.index), atol=1e-10)
 
 
+@pytest.mark.parametrize("model", ["ols", "slx", "sar", "sem", "sdm", "sdem", "sac"])
+def test_naive_is_outcome_minus_residuals_for_every_model(columbus, model):
+    """y - naive prediction = the innovations e the estimator reports, for each spatial structure."""
+    data, w = columbus
+    res = getattr(si, model)(FORMULA, data, w, id="id")
+    y = data.set_index("id")["CRIME"]
+    np.testing.assert_allclose((y - res.predict(kind="naive")).reindex(res.resid.index), res.resid, atol=1e-9)
+    if model in ("ols", "slx", "sem", "sdem"):  # no rho: the reduced form is X b (+ W X theta)
+        np.testing.assert_allclose(res.predict(), res.model_matrix() @ res.params[res.model_matrix().columns],
+                                   atol=1e-10)
+
+
 def test_newdata_aligned_by_id_not_position(fits, columbus):
     data, _ = columbus
     sar = fits[0]
