@@ -372,8 +372,8 @@ def _fit_one(shared: dict, task: dict) -> tuple[SpatialResults | None, list[list
     notes = []
     n_isl = len(w.islands)
     if n_isl and res.bias_correction == "lee-yu" and res.fixed_effects in ("time", "twoway"):
-        notes.append(f"{n_isl} islands: W 1 != 1, so the Lee-Yu time-effects transformation is approximate "
-                     f"(bias_correction='none' is exact)")
+        notes.append(f"{n_isl} island{'s' if n_isl > 1 else ''}: W 1 != 1, so the Lee-Yu time-effects "
+                     f"transformation is approximate (bias_correction='none' is exact)")
     if imp.attrs.get("rejected", 0):
         notes.append(f"{imp.attrs['rejected']} of {shared['draws']} simulation draws rejected "
                      f"(rho outside its interval)")

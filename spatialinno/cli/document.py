@@ -52,6 +52,15 @@ class Block:
             raise AttributeError(name) from None
 
 
+def _legend(kw: dict, text: str | None) -> dict | None:
+    """The legend of a table with marked rows: the row style's CSS class and what it means."""
+    if kw.get("highlight") is None:
+        return None
+    if not text:
+        raise ValueError("a table with marked rows needs a legend saying what the mark means")
+    return {"cls": "mark-" + str(kw.get("mark", "sig")), "text": text}
+
+
 def _text(text: str, raw: bool) -> str:
     return Markup(text) if raw else text
 
@@ -117,8 +126,9 @@ class Section:
         """
         self._add("heading", text=text)
 
-    def table(self, df: pd.DataFrame, caption: str | None = None, *, note: str | None = None, **kw: Any) -> None:
-        """A DataFrame as a table.
+    def table(self, df: pd.DataFrame, caption: str | None = None, *, note: str | None = None,
+              legend: str | None = None, **kw: Any) -> None:
+        """A DataFrame as a table; marked rows (``highlight=``) are explained by ``legend`` next to it.
 
         Parameters
         ----------
@@ -126,10 +136,13 @@ class Section:
         caption : str, optional
         note : str, optional
             Text under the table.
+        legend : str, optional
+            What a marked row means (required with ``highlight``), shown with a swatch of the row style.
         **kw
-            Passed to :func:`spatialinno.cli.formatting.df_to_html`.
+            Passed to :func:`spatialinno.cli.formatting.df_to_html` (``highlight``, ``mark``, ...).
         """
-        self._add("table", caption=caption, table=Markup(df_to_html(df, **kw)), note=note)
+        self._add("table", caption=caption, table=Markup(df_to_html(df, **kw)), note=note,
+                  legend=_legend(kw, legend))
 
     def side_by_side(self, items: Sequence[tuple[pd.DataFrame, str, dict]]) -> None:
         """Tables next to each other.
@@ -137,9 +150,15 @@ class Section:
         Parameters
         ----------
         items : sequence of (DataFrame, str, dict)
-            Frame, caption and :func:`~spatialinno.cli.formatting.df_to_html` keywords per table.
+            Frame, caption and :func:`~spatialinno.cli.formatting.df_to_html` keywords per table (plus
+            ``legend``, as in :meth:`table`).
         """
-        self._add("grid", cells=[{"caption": cap, "table": Markup(df_to_html(df, **kw))} for df, cap, kw in items])
+        cells = []
+        for df, cap, kw in items:
+            kw = dict(kw)
+            legend = kw.pop("legend", None)
+            cells.append({"caption": cap, "table": Markup(df_to_html(df, **kw)), "legend": _legend(kw, legend)})
+        self._add("grid", cells=cells)
 
     def raw_table(self, table_html: str, caption: str | None = None, note: str | None = None) -> None:
         """A table given as HTML (e.g. ``si.compare(...).to_html()``).
@@ -151,7 +170,8 @@ class Section:
         note : str, optional
             Text under the table.
         """
-        self._add("table", caption=caption, table=Markup(f'<div class="tblwrap">{table_html}</div>'), note=note)
+        self._add("table", caption=caption, table=Markup(f'<div class="tblwrap">{table_html}</div>'), note=note,
+                  legend=None)
 
     def figure(self, png: str | Path, caption: str | None = None, *, width: str = "100%",
                alt: str | None = None) -> None:

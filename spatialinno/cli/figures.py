@@ -65,7 +65,7 @@ def moran_figure(table: pd.DataFrame, alpha: float, title: str) -> Figure:
 
 def lisa_figure(gdf: gpd.GeoDataFrame, idc: Hashable, lisa: pd.DataFrame, y: pd.Series, w: Weights, outcome: str,
                 period: object) -> Figure:
-    """LISA cluster map next to the Moran scatterplot.
+    """LISA cluster map next to the Moran scatterplot, whose filled points are the map's significant regions.
 
     Parameters
     ----------
@@ -86,7 +86,7 @@ def lisa_figure(gdf: gpd.GeoDataFrame, idc: Hashable, lisa: pd.DataFrame, y: pd.
     fig, axes = plt.subplots(1, 2, figsize=(12.5, 5.0), layout="constrained", gridspec_kw={"width_ratios": [1.35, 1]})
     plot.lisa_map(gdf, lisa, id=idc, ax=axes[0], legend_loc="lower right",
                   title=f"LISA clusters of {outcome}, {period}")
-    plot.moran_scatter(y, w, ax=axes[1], title=f"Moran scatterplot, {period}")
+    plot.moran_scatter(y, w, ax=axes[1], title=f"Moran scatterplot, {period}", lisa=lisa)
     return fig
 
 
@@ -107,7 +107,8 @@ def effects_figure(impacts: pd.DataFrame) -> Figure:
 
 
 def truth_figure(t: pd.DataFrame, alpha: float, main_w: str) -> Figure:
-    """Estimates with intervals against the true parameters of the simulated demo panel.
+    """Estimates with intervals against the true parameters of the simulated demo panel; intervals that miss the
+    true value in red (the colour of the report's "misses the true value" rows).
 
     Parameters
     ----------
@@ -123,13 +124,19 @@ def truth_figure(t: pd.DataFrame, alpha: float, main_w: str) -> Figure:
     """
     fig, ax = plt.subplots(figsize=(9.5, 0.36 * len(t) + 1.4), layout="constrained")
     yy = np.arange(len(t))[::-1]
-    ax.errorbar(t["estimate"], yy, xerr=[t["estimate"] - t["ci_lower"], t["ci_upper"] - t["estimate"]], fmt="o",
-                color="#3b6ea5", capsize=3, label=f"estimate, {100 * (1 - alpha):g}% CI")
-    ax.scatter(t["true"], yy, marker="x", color="#d7191c", s=60, zorder=5, label="true value")
+    lvl = f"{100 * (1 - alpha):g}%"
+    miss = ((t["true"] < t["ci_lower"]) | (t["true"] > t["ci_upper"])).to_numpy()
+    for sel, color, label in ((~miss, "#3b6ea5", f"estimate, {lvl} CI"),
+                              (miss, "#b3261e", f"estimate, {lvl} CI missing the true value")):
+        if sel.any():
+            e = t[sel]
+            ax.errorbar(e["estimate"], yy[sel], xerr=[e["estimate"] - e["ci_lower"], e["ci_upper"] - e["estimate"]],
+                        fmt="o", color=color, capsize=3, label=label)
+    ax.scatter(t["true"], yy, marker="x", color="black", s=60, zorder=5, label="true value")
     ax.axvline(0, color="0.7", lw=0.8, ls="--")
     ax.set_yticks(yy, list(t.index))
     ax.set_title(f"SDM under {main_w} W: estimates against the simulated truth")
-    ax.legend(loc="lower right", fontsize=9)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.04), ncols=3, frameon=False, fontsize=9)
     for s in ("top", "right"):
         ax.spines[s].set_visible(False)
     return fig

@@ -84,13 +84,17 @@ def fmt_ci(lo: object, hi: object, digits: int = 3) -> str:
     return f"[{fmt_num(lo, digits)}, {fmt_num(hi, digits)}]"
 
 
+#: Row marks of the report's tables: one style per meaning (CSS ``tr.mark-<key>``), each explained by a legend.
+MARKS = {"sig": "significant", "miss": "interval misses the true value"}
+
+
 def _is_p_column(name: object) -> bool:
     n = str(name).lower()
     return n in ("p", "p_value", "p-value", "pvalue", "p_norm", "p_rand", "p_sim", "p>|z|") or n.startswith("p_")
 
 
 def df_to_html(df: pd.DataFrame, *, digits: int = 3, index: bool = True, formats: Mapping[str, Callable] | None = None,
-               highlight: Callable[[pd.Series], bool] | None = None, cls: str = "tbl") -> str:
+               highlight: Callable[[pd.Series], bool] | None = None, mark: str = "sig", cls: str = "tbl") -> str:
     """A DataFrame as an HTML table with formatted numbers (p-value columns get :func:`fmt_p`).
 
     Parameters
@@ -103,7 +107,10 @@ def df_to_html(df: pd.DataFrame, *, digits: int = 3, index: bool = True, formats
     formats : mapping of column name to callable, optional
         Formatting functions for particular columns.
     highlight : callable, optional
-        ``highlight(row) -> bool`` marks rows (class ``hl``).
+        ``highlight(row) -> bool`` marks rows with the style of ``mark``.
+    mark : {"sig", "miss"}
+        What a marked row means (one style per meaning, see :data:`MARKS`): ``"sig"`` significant,
+        ``"miss"`` the interval misses the true value. Row class ``mark-<mark>``.
     cls : str
         CSS class of the table.
 
@@ -112,6 +119,8 @@ def df_to_html(df: pd.DataFrame, *, digits: int = 3, index: bool = True, formats
     str
         The table; every cell is escaped.
     """
+    if mark not in MARKS:
+        raise ValueError(f"mark must be one of {', '.join(MARKS)} (got {mark!r})")
     formats = dict(formats or {})
     cols = list(df.columns)
     idx_names = [n for n in (df.index.names if index else [])]
@@ -126,7 +135,7 @@ def df_to_html(df: pd.DataFrame, *, digits: int = 3, index: bool = True, formats
         out.append(f"<th{th_cls}>{esc(label)}</th>")
     out.append("</tr></thead><tbody>")
     for key, row in df.iterrows():
-        rc = ' class="hl"' if highlight is not None and highlight(row) else ""
+        rc = f' class="mark-{mark}"' if highlight is not None and highlight(row) else ""
         out.append(f"<tr{rc}>")
         if index:
             keys = key if isinstance(key, tuple) else (key,)

@@ -5,13 +5,18 @@ Every function takes step results and returns text; no numbers are computed here
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable
+
+from ..models.results import SpatialResults
 from ..selection import ModelChoice
+from ..weights import Weights
 from .effect_steps import Decay, Spillover, Truth
 from .formatting import fmt_p
 from .inputs import Inputs
 from .steps import MODEL_NAMES, Choice, Exploration
 
-__all__ = ["level", "choice_paragraphs", "decay_sentence", "findings", "simulated_banner"]
+__all__ = ["level", "choice_paragraphs", "bias_sentence", "boundary_definition", "island_only_rows",
+           "island_sentence", "decay_sentence", "findings", "simulated_banner"]
 
 
 def level(alpha: float) -> str:
@@ -65,9 +70,107 @@ def choice_paragraphs(sel: ModelChoice, main_w: str) -> list[str]:
     return out
 
 
+def bias_sentence(option: str, fits: Iterable[SpatialResults | None]) -> str:
+    """Which fitted models carry a panel bias correction: only those with a spatial parameter (rho or lambda)
+    and fixed effects; OLS and SLX have no spatial parameter to correct.
+
+    Parameters
+    ----------
+    option : str
+        The ``--bias-correction`` option.
+    fits : iterable of SpatialResults or None
+        The fits (None for failed ones).
+
+    Returns
+    -------
+    str
+    """
+    with_bc: list[str] = []
+    without: list[str] = []
+    for res in fits:
+        if res is None:
+            continue
+        spatial = "rho" in res.params.index or "lambda" in res.params.index
+        (with_bc if spatial and res.bias_correction not in (None, "none") else without).append(res.model)
+    with_bc, without = list(dict.fromkeys(with_bc)), list(dict.fromkeys(without))
+    if not with_bc:
+        return "No model carries a bias correction."
+    out = f"Bias correction {option} for {', '.join(with_bc)} (the models with a spatial parameter)"
+    return out + (f"; none for {', '.join(without)}." if without else ".")
+
+
+def island_only_rows(w: Weights) -> dict[Hashable, list[Hashable]]:
+    """Regions whose row of W consists only of links added by the island policy (``islands="nearest"``).
+
+    Such a region has no neighbour of its own; its one added link (to its nearest region) carries the whole
+    row weight, so it ranks high among the spillover recipients of that region for a reason that is a policy
+    choice, not geography.
+
+    Parameters
+    ----------
+    w : Weights
+        Weights whose ``meta["island_links"]`` lists the added (island, nearest region) pairs.
+
+    Returns
+    -------
+    dict
+        Region id -> the regions of its added links, for every region whose W row holds nothing else.
+    """
+    partners: dict[Hashable, set] = {}
+    for a, b in w.meta.get("island_links", []):
+        partners.setdefault(a, set()).add(b)
+        partners.setdefault(b, set()).add(a)
+    return {i: sorted(ps, key=str) for i, ps in partners.items()
+            if set(w.neighbors(i).index) == ps}
+
+
+def island_sentence(inp: Inputs, w: Weights, regions: Iterable[Hashable]) -> str:
+    """A sentence naming the island links behind ``regions`` (empty when none of them has an island-only row).
+
+    Parameters
+    ----------
+    inp : Inputs
+    w : Weights
+        The weights of the model whose effects are ranked.
+    regions : iterable of hashable
+        The regions a ranking or statement names.
+
+    Returns
+    -------
+    str
+    """
+    only = island_only_rows(w)
+    named = [i for i in regions if i in only]
+    if not named:
+        return ""
+    parts = [f"{inp.label(i)} has no contiguous neighbour: its row of W is only the island link to "
+             f"{', '.join(inp.label(j) for j in only[i])} added by the island policy (islands='nearest'), which "
+             f"therefore carries its whole row weight" for i in named]
+    return ("; ".join(parts) + ". Its place in this ranking comes from that added link, not from a shared border; "
+            "with islands='keep' it would receive no spillover through W.")
+
+
+def boundary_definition(lvl: str) -> str:
+    """The definition of the spillover boundary the report uses (:meth:`DecayResult.boundary`), in words.
+
+    Parameters
+    ----------
+    lvl : str
+        Confidence level, e.g. ``"95%"``.
+
+    Returns
+    -------
+    str
+    """
+    return (f"The spillover boundary is the first distance threshold after the first run of thresholds with a "
+            f"significant indirect effect at which the {lvl} interval includes zero; every threshold of that run, "
+            f"all below the boundary, is significant.")
+
+
 def decay_sentence(inp: Inputs, dec: Decay) -> str:
-    """The decay curve in words, following ``DecayResult.boundary``: the end of the first run of significant
-    thresholds (shorter thresholds that are not significant are skipped).
+    """The decay curve in words, stated through one quantity, the spillover boundary ``dec.boundary``
+    (``DecayResult.boundary``: the first threshold after the first run of significant thresholds that is not
+    significant); no other distance is called a boundary or a reach.
 
     Parameters
     ----------
@@ -94,26 +197,25 @@ def decay_sentence(inp: Inputs, dec: Decay) -> str:
                f"regions, {'are' if n_short > 1 else 'is'} not significant" if first > th[0] else "")
     if b is None:
         return (f"{head} the spillover of {v} is significant from {first:,.0f} km up to the largest threshold "
-                f"({th[-1]:,.0f} km), so its reach extends beyond the range examined{skipped} "
+                f"({th[-1]:,.0f} km), so no spillover boundary is found within the range examined{skipped} "
                 f"(significant at, km: {lst}).")
     run = [x for x in th if first <= x < b]
+    many = len(run) > 1
     if sch == "band":
         bw = res.band_width_km or {}
         bands = ", ".join(f"{x:,.0f}-{x + bw.get(x, 0):,.0f}" if x in bw else f"{x:,.0f}" for x in run)
-        many = len(run) > 1
-        txt = (f"{head} the spillover of {v} is significant up to about {b:,.0f} km: the band{'s' if many else ''} "
-               f"{bands} km ha{'ve' if many else 's'} a significant indirect effect and the band starting at "
-               f"{b:,.0f} km has none")
+        txt = (f"{head} the spillover boundary of {v} is {b:,.0f} km: the band{'s' if many else ''} {bands} km "
+               f"ha{'ve' if many else 's'} a significant indirect effect and the band starting at {b:,.0f} km has none")
     elif sch == "within":
-        txt = (f"{head} the spillover of {v} is significant up to about {run[-1]:,.0f} km: significant when W "
-               f"links the regions within {first:,.0f} km and at every radius up to {run[-1]:,.0f} km, and no "
-               f"longer at {b:,.0f} km")
+        txt = (f"{head} the spillover boundary of {v} is {b:,.0f} km: the indirect effect is significant when W "
+               f"links the regions within {first:,.0f} km and at every larger radius below {b:,.0f} km, and no "
+               f"longer when W links the regions within {b:,.0f} km")
     else:
-        txt = (f"{head} the spillover of {v} is significant for the regions beyond {first:,.0f} km, and the "
-               f"regions at least {b:,.0f} km away no longer carry a significant spillover")
+        txt = (f"{head} the spillover boundary of {v} is {b:,.0f} km: the spillover is significant for the regions "
+               f"beyond {first:,.0f} km, and the regions at least {b:,.0f} km away no longer carry a significant one")
     later = [x for x in sig if x > b]
     est = res.curve(v)["estimate"]
-    tail = ("; further out it is significant again at " + ", ".join(
+    tail = ("; beyond the boundary it is significant again at " + ", ".join(
         f"{x:,.0f} km ({'negative' if est[x] < 0 else 'positive'})" for x in later) if later else "")
     return f"{txt}{skipped}{tail} (significant at, km: {lst})."
 
@@ -180,8 +282,10 @@ def findings(inp: Inputs, main_w: str, ex: Exploration, choice: Choice, dec: Dec
     top = ", ".join(f"{inp.label(i)} {others[i]:.3f}" for i in others.index[:3])
     src = "" if sp.model is choice.chosen else f"According to the {sp.model.model}, a"
     verb = "raises" if s[inp.shock] >= 0 else "changes"
+    islands = island_sentence(inp, sp.model.weights, others.index[:3])
     out.append(f"{src or 'A'} 1-unit rise in {v} in {inp.label(inp.shock)} alone {verb} {y} there by "
-               f"{s[inp.shock]:.3f} and elsewhere by {others.sum():.3f} in all; the largest effects are in {top}.")
+               f"{s[inp.shock]:.3f} and elsewhere by {others.sum():.3f} in all; the largest effects are in {top}."
+               + (" " + islands if islands else ""))
     if tr is not None and tr.params is not None and tr.effects is not None:
         t, te = tr.params, tr.effects
         cov, r = int(t["covered"].sum()), t.loc["rho"]

@@ -103,7 +103,8 @@ def _autocorrelation(doc: Document, r: Analysis, a: float, lvl: str) -> None:
     sec.figure(ex.fig_moran, f"Global Moran's I of {inp.outcome} per period; the grey band is the {lvl} range "
                              f"expected without spatial autocorrelation (randomisation moments)")
     sec.table(ex.moran[ex.moran_columns], f"Moran's I of {inp.outcome} by period ({r.weights.main} W, "
-                                          f"{o['permutations']} permutations)", highlight=lambda q: q["p_rand"] < a)
+                                          f"{o['permutations']} permutations)", highlight=lambda q: q["p_rand"] < a,
+              legend=f"significant: randomisation p < {a:g}")
     counts = ex.lisa["cluster"].value_counts()
     cl = ", ".join(f"{k} {int(counts.get(k, 0))}" for k in ("HH", "LL", "HL", "LH", "ns"))
     hh = [inp.label(i) for i in ex.lisa.index[ex.lisa["cluster"] == "HH"]]
@@ -133,9 +134,10 @@ def _lm(doc: Document, r: Analysis) -> None:
 def _models(doc: Document, r: Analysis) -> None:
     o, mods, cmp = r.inputs.opts, r.models, r.comparison
     sec = doc.section("models", "Model estimates")
-    sec.paragraph(f"All models: {o['fixed_effects']} fixed effects, bias correction {o['bias_correction']}, "
-                  f"maximum likelihood. Standard errors in parentheses; stars *** p < 0.01, ** p < 0.05, * p < 0.10. "
-                  f"Effects from {o['draws']} simulation draws.")
+    sec.paragraph(f"All models: {o['fixed_effects']} fixed effects, maximum likelihood (GS2SLS: two-stage least "
+                  f"squares). {prose.bias_sentence(o['bias_correction'], mods.fits.values())} Standard errors in "
+                  f"parentheses; stars *** p < 0.01, ** p < 0.05, * p < 0.10. Effects from {o['draws']} simulation "
+                  f"draws.")
     if cmp.across is not None:
         sec.raw_table(cmp.across.to_html(), f"{MODEL_NAMES[mods.family]} under each spatial weights matrix")
     sec.raw_table(cmp.main.to_html(), f"Models under the main weights ({r.weights.main})")
@@ -193,7 +195,7 @@ def _choice(doc: Document, r: Analysis, a: float, lvl: str) -> None:
         sec.paragraph(t)
     sec.table(ch.tests, "Specification tests (main W)", formats={"df": lambda x: str(int(x)) if pd.notna(x) else ""})
     sec.table(ch.impacts, f"Direct, indirect and total effects of the {name} ({lvl} simulation intervals)",
-              highlight=lambda q: q["p_value"] < a)
+              highlight=lambda q: q["p_value"] < a, legend=f"significant: p < {a:g}")
     sec.figure(ch.fig_effects, f"Effects of the {name} with {lvl} intervals")
 
 
@@ -207,11 +209,13 @@ def _truth(doc: Document, r: Analysis, a: float, lvl: str) -> None:
                   f"estimated under the same W (queen contiguity) with the true parameters and the true "
                   f"LeSage-Pace effects (computed from the true parameters on that W).")
     if tr.fig is not None:
-        sec.figure(tr.fig, "Estimates with intervals (blue) and true values (red crosses)")
-    sec.side_by_side([(tr.params.drop(columns="std_error"), "Parameters: true and estimated",
-                       {"highlight": lambda q: not q["covered"]}),
-                      (tr.effects, "Effects: true and estimated", {"highlight": lambda q: not q["covered"]})])
-    sec.paragraph(f"Highlighted rows: the {lvl} interval misses the true value. With {len(tr.params)} "
+        sec.figure(tr.fig, f"Estimates with {lvl} intervals and true values (black crosses); intervals that miss the "
+                           f"true value in red, as the red rows of the tables below")
+    miss = {"highlight": lambda q: not q["covered"], "mark": "miss",
+            "legend": f"the {lvl} interval misses the true value (not a significance mark)"}
+    sec.side_by_side([(tr.params.drop(columns="std_error"), "Parameters: true and estimated", miss),
+                      (tr.effects, "Effects: true and estimated", miss)])
+    sec.paragraph(f"Rows marked in red: the {lvl} interval misses the true value. With {len(tr.params)} "
                   f"parameters about {0.05 * len(tr.params):.1f} misses are expected by chance at "
                   f"{a:g}; the standard errors and all intervals are in tables/truth_vs_estimate*.csv.", cls="note")
 
@@ -231,18 +235,16 @@ def _decay(doc: Document, r: Analysis, lvl: str) -> None:
                   f"the indirect (spillover) effect of {v} with its {lvl} simulation interval.")
     if dec.fig is not None:
         sec.figure(dec.fig, f"Indirect effect of {v} by distance threshold")
-    b = dec.boundary
-    sec.callout(f"Spillover boundary of {v}: "
-                + (f"{b:,.0f} km, the end of the first run of thresholds with a significant indirect effect "
-                   f"(the first threshold after it whose {lvl} interval includes zero). " if b is not None else
-                   "none found (no threshold is significant, or the first significant run lasts to the "
-                   "largest threshold). ") + prose.decay_sentence(r.inputs, dec), kind="ok")
+    sec.callout(prose.decay_sentence(r.inputs, dec) + " " + prose.boundary_definition(lvl), kind="ok")
     c = res.curve(v)
-    cols = [x for x in ("lower_km", "upper_km", "estimate", "std_error", "p_value", "ci_lower", "ci_upper",
+    # the distance range of a threshold is its own value except for bands
+    edges = ("lower_km", "upper_km") if res.scheme == "band" else ()
+    cols = [x for x in (*edges, "estimate", "std_error", "p_value", "ci_lower", "ci_upper",
                         "n_links", "n_islands", "rho", "note") if x in c.columns]
     sec.table(c[cols], f"Indirect effect of {v} by threshold",
               formats={"lower_km": lambda x: f"{x:g}", "upper_km": lambda x: f"{x:g}" if np.isfinite(x) else "inf"},
-              highlight=lambda q: bool(q["ci_lower"] > 0 or q["ci_upper"] < 0))
+              highlight=lambda q: bool(q["ci_lower"] > 0 or q["ci_upper"] < 0),
+              legend=f"significant: the {lvl} interval excludes zero")
 
 
 def _spillover(doc: Document, r: Analysis) -> None:
@@ -253,10 +255,20 @@ def _spillover(doc: Document, r: Analysis) -> None:
                   f"in {inp.label(shock)} only ({inp.shock_why}): column {shock} of "
                   f"(I - rho W)^-1 (beta I + theta W) of the {sp.model.model} under {r.weights.main} W. "
                   f"Own effect {s[shock]:.3f}; effects on all other regions sum to {s.drop(shock).sum():.3f}.")
-    sec.figure(sp.fig, f"Spillovers of a unit shock to {inp.main_var} in {inp.label(shock)}")
+    ranked = s.drop(shock).sort_values(ascending=False).index[:5]
+    only = prose.island_only_rows(sp.model.weights)
+    linked = [f"{inp.label(i)}'s W row is only the added island link to "
+              + ", ".join(inp.label(j) for j in only[i]) for i in ranked if i in only]
+    sec.figure(sp.fig, f"Spillovers of a unit shock to {inp.main_var} in {inp.label(shock)}"
+               + (f" ({'; '.join(linked)}: see the note under the table)" if linked else ""))
     top = s.drop(shock).sort_values(ascending=False).head(8)
-    sec.table(pd.DataFrame({"region": [inp.label(i) for i in top.index], "effect": top.to_numpy()}).set_index("region"),
-              "Largest effects outside the source region", digits=4)
+    table = pd.DataFrame({"region": [inp.label(i) for i in top.index], "effect": top.to_numpy()})
+    if any(i in only for i in top.index):
+        table["W row"] = ["only the added island link to " + ", ".join(inp.label(j) for j in only[i]) if i in only
+                          else "own neighbours" for i in top.index]
+    sec.table(table.set_index("region"),
+              "Largest effects outside the source region", digits=4,
+              note=prose.island_sentence(inp, sp.model.weights, top.index) or None)
 
 
 def _reproduce(doc: Document, r: Analysis) -> None:

@@ -26,7 +26,11 @@ FIXED_EFFECTS = ("none", "entity", "time", "twoway", "random")
 
 @dataclass(frozen=True)
 class Design:
-    """Aligned data: y (n,), X (n, k) with names, the N x N weights, and the panel shape."""
+    """Aligned data: y (n,), X (n, k) with names, the N x N weights, and the panel shape.
+
+    ``rhs_spec`` is the formulaic model spec of the regressors (it rebuilds X from new data with the same
+    transforms and levels, see :func:`regressors_for`); None for designs not built from a formula.
+    """
 
     y: np.ndarray
     X: np.ndarray
@@ -36,6 +40,7 @@ class Design:
     T: int = 1
     periods: pd.Index = field(default_factory=lambda: pd.Index([0]))
     fixed_effects: str = "none"
+    rhs_spec: object | None = None
 
     @property
     def N(self) -> int:
@@ -91,7 +96,7 @@ class Design:
         return out.reshape(v.shape)
 
 
-def _model_frame(formula: str, df: pd.DataFrame, intercept: bool) -> tuple[np.ndarray, pd.DataFrame, str]:
+def _model_frame(formula: str, df: pd.DataFrame, intercept: bool) -> tuple[np.ndarray, pd.DataFrame, str, object]:
     from formulaic import model_matrix
 
     if "~" not in formula:
@@ -108,7 +113,50 @@ def _model_frame(formula: str, df: pd.DataFrame, intercept: bool) -> tuple[np.nd
     X = pd.DataFrame(np.asarray(rhs, dtype=float), columns=list(rhs.columns), index=df.index)
     if not intercept and "Intercept" in X.columns:
         X = X.drop(columns="Intercept")
-    return np.asarray(lhs, dtype=float).ravel(), X, str(lhs.columns[0])
+    return np.asarray(lhs, dtype=float).ravel(), X, str(lhs.columns[0]), rhs.model_spec
+
+
+def regressors_for(design: Design, df: pd.DataFrame, labels: pd.Index) -> np.ndarray:
+    """The regressor matrix of ``design`` rebuilt from new rows ``df`` (already aligned to the design's order).
+
+    The formula's transforms and categorical levels are those of the fit (formulaic's model spec).
+
+    Parameters
+    ----------
+    design : Design
+        A design built from a formula.
+    df : DataFrame
+        New data, rows in the design's order.
+    labels : Index
+        Row labels used in error messages.
+
+    Returns
+    -------
+    ndarray
+        (len(df), k), columns in ``design.names`` order.
+
+    Raises
+    ------
+    SpatialInnoError
+        When the design has no formula spec (dynamic panels), or columns are missing or not finite.
+    """
+    if design.rhs_spec is None:
+        raise SpatialInnoError("this fit was not built from a formula alone (e.g. a dynamic panel), so its "
+                               "regressors cannot be rebuilt from new data; predict in-sample (newdata=None)")
+    try:
+        X = design.rhs_spec.get_model_matrix(df, na_action="ignore")  # type: ignore[attr-defined]
+    except Exception as exc:  # formulaic raises several types for unknown names
+        msg = str(exc).splitlines()[0]
+        raise DataError(f"cannot rebuild the regressors {preview(design.names)} from the new data: {msg}. "
+                        f"Columns available: {preview(df.columns)}") from None
+    X = pd.DataFrame(np.asarray(X, dtype=float), columns=list(X.columns), index=df.index)
+    missing = [c for c in design.names if c not in X.columns]
+    if missing:
+        raise DataError(f"the new data do not give the regressors {preview(missing)} (a category absent?); "
+                        f"give rows covering the fit's levels")
+    X = X[design.names]
+    _check_finite(np.zeros(len(X)), X, "(none)", labels)
+    return X.to_numpy()
 
 
 def _check_finite(y: np.ndarray, X: pd.DataFrame, yname: str, labels: pd.Index) -> None:
@@ -212,10 +260,10 @@ def cross_section(formula: str, data: pd.DataFrame, w: Weights, id: Hashable | N
     df = data.iloc[order]
     labels = pd.Index([f"id {i}" for i in w.ids])
     check_numeric_columns(formula, df, labels)
-    y, X, yname = _model_frame(formula, df, intercept=True)
+    y, X, yname, rhs_spec = _model_frame(formula, df, intercept=True)
     _check_finite(y, X, yname, labels)
     check_outcome_varies(y, yname)
-    return Design(y=y, X=X.to_numpy(), names=list(X.columns), yname=yname, w=w)
+    return Design(y=y, X=X.to_numpy(), names=list(X.columns), yname=yname, w=w, rhs_spec=rhs_spec)
 
 
 def panel_positions(data: pd.DataFrame, w: Weights, entity: Hashable, time: Hashable) -> tuple[pd.Index, np.ndarray]:
@@ -296,9 +344,9 @@ def panel(formula: str, data: pd.DataFrame, w: Weights, entity: Hashable, time: 
     intercept = fixed_effects in ("none", "random")
     labels = pd.Index([f"({e}, {t})" for t, e in full])
     check_numeric_columns(formula, df, labels)
-    y, X, yname = _model_frame(formula, df, intercept=intercept)
+    y, X, yname, rhs_spec = _model_frame(formula, df, intercept=intercept)
     _check_finite(y, X, yname, labels)
     design = Design(y=y, X=X.to_numpy(), names=list(X.columns), yname=yname, w=w, T=len(periods), periods=periods,
-                    fixed_effects=fixed_effects)
+                    fixed_effects=fixed_effects, rhs_spec=rhs_spec)
     check_outcome_varies(y, yname, design.demean(y), fixed_effects)
     return design

@@ -21,7 +21,7 @@ from ..errors import SpatialInnoError
 from ..summary import Summary
 from ..validation import check_alpha, check_draws, check_int_seed
 from ..weights import Weights
-from . import effects, effects_groups, hypotheses
+from . import effects, effects_groups, hypotheses, prediction
 from .covariance import Covariance
 from .dynamic_effects import LongRun, NonStationaryError, spectral_radius
 from .estimate import Estimate
@@ -160,6 +160,31 @@ class SpatialResults:
         Series
         """
         return pd.Series(self.estimate.fitted, index=self.estimate.index, name="fitted")
+
+    def predict(self, newdata: pd.DataFrame | None = None, kind: str = "reduced", *, id: Hashable | None = None,
+                entity: Hashable | None = None, time: Hashable | None = None) -> pd.Series:
+        """Predicted outcome: reduced form (default) or naive predictor (Kelejian & Prucha 2007).
+
+        With s = X b + W X theta (+ alpha + mu_i + xi_t, the recovered fixed effects of a panel):
+        ``kind="reduced"`` gives E[y | X] = (I - rho W)^-1 s (spreg's ``predy_e``; X b for SEM);
+        ``kind="naive"`` gives rho W y + s + lambda W (y - rho W y - s) (spreg's ``predy`` of ``ML_Lag``),
+        which conditions on the observed neighbouring outcomes. See :mod:`.prediction`.
+
+        Parameters
+        ----------
+        newdata : DataFrame, optional
+            New regressor values for every region, aligned by id (cross-section, column ``id`` or the index)
+            or by (``entity``, ``time``) (panel); None: the estimation sample. ``"naive"`` also needs the outcome.
+        kind : {"reduced", "naive"}
+        id, entity, time : hashable, optional
+            Key columns of ``newdata``.
+
+        Returns
+        -------
+        Series
+            In-sample: indexed like ``resid``; new data: indexed like ``newdata``.
+        """
+        return prediction.predict(self.estimate, newdata, kind, id=id, entity=entity, time=time)
 
     @property
     def intercept(self) -> float | None:
@@ -495,7 +520,7 @@ class SpatialResults:
 
     def _header(self) -> list[tuple[str, str]]:
         fe = self.fixed_effects or "-"
-        bc = self.bias_correction or "-"
+        bc = self.bias_correction if self.bias_correction and self.estimate.spec.spatial_params else "-"
         return [("Model", self.model + (" (panel)" if self.T > 1 else " (cross-section)")),
                 ("Outcome", self.formula_outcome), ("Fixed effects", fe), ("Bias correction", bc),
                 ("Weights", self.weights.describe()), ("N", str(self.N)), ("T", str(self.T)),
@@ -514,7 +539,7 @@ class SpatialResults:
             what = "cross-section"
         else:
             what = FE_LABELS.get(str(self.fixed_effects), str(self.fixed_effects))
-            if self.bias_correction is not None:
+            if self.bias_correction is not None and self.estimate.spec.spatial_params:
                 what += f" ({BIAS_LABELS.get(self.bias_correction, self.bias_correction)})"
             if self.estimate.dynamic is not None:
                 what = f"dynamic ({self.estimate.dynamic.description}), {what}"

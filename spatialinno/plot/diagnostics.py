@@ -23,14 +23,32 @@ def _fmt_p(p: float) -> str:
     return f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
 
 
-def moran_scatter(y, w: Weights, ax=None, *, title: str | None = None, annotate=None):
+def _significant(lisa: pd.DataFrame, w: Weights) -> tuple[np.ndarray, str]:
+    """Which regions a local Moran result calls significant (its ``cluster`` column), aligned to ``w.ids``."""
+    if not isinstance(lisa, pd.DataFrame) or "cluster" not in lisa.columns:
+        raise SpatialInnoError("lisa must be the DataFrame returned by si.local_moran (with a 'cluster' column)")
+    cl = lisa["cluster"].astype(object).reindex(w.ids)
+    if cl.isna().any():
+        raise SpatialInnoError(f"the LISA result lacks regions {preview(list(w.ids[cl.isna().to_numpy()]))} of the "
+                               f"weights; compute it with the same weights")
+    a = lisa.attrs
+    p_used = {"p_sim": "permutation p", "p_norm": "normal p"}.get(str(a.get("cluster_p")), "p")
+    rule = f"{p_used} ≤ {a['alpha']:g}" if a.get("alpha") is not None else "as in the LISA map"
+    if a.get("fdr"):
+        rule += " after FDR"
+    return np.isin(cl.to_numpy(), ["HH", "LL", "HL", "LH"]), rule
+
+
+def moran_scatter(y, w: Weights, ax=None, *, title: str | None = None, annotate=None, lisa=None):
     """Moran scatterplot: standardised values against their spatial lag (Anselin 1996).
 
     x-axis: z = (y - mean) / sd (population sd); y-axis: the spatial lag W z times n/S0 (1 for
     row-normalised W without islands), so that the slope of the least-squares line (red) is
     exactly Moran's I for any weights. Points are coloured by quadrant (HH, LH, LL, HL) with the
-    GeoDa LISA colours, regions without neighbours hollow. The subtitle gives I, its randomisation z
-    and two-sided p.
+    GeoDa LISA colours, regions without neighbours white with a grey edge. With ``lisa`` (the
+    :func:`si.local_moran` result drawn on the LISA map), the regions it calls significant are filled and
+    the others hollow (edge in the quadrant colour), so the scatter and the map show the same clusters.
+    The subtitle gives I, its randomisation z and two-sided p.
 
     Parameters
     ----------
@@ -44,6 +62,8 @@ def moran_scatter(y, w: Weights, ax=None, *, title: str | None = None, annotate=
         Title (default ``"Moran scatterplot of <y>"``).
     annotate : bool or list, optional
         True labels every point with its id, a list labels those ids.
+    lisa : DataFrame, optional
+        Local Moran result (indexed by region id, with ``cluster``) whose significant regions are filled.
 
     Returns
     -------
@@ -63,8 +83,21 @@ def moran_scatter(y, w: Weights, ax=None, *, title: str | None = None, annotate=
     island = np.diff(W.indptr) == 0
     ax.axhline(0, color="0.55", lw=0.8, ls="--", zorder=1)
     ax.axvline(0, color="0.55", lw=0.8, ls="--", zorder=1)
-    ax.scatter(z[~island], lag[~island], c=list(colors[~island]), s=36, edgecolor="0.25", linewidth=0.5,
-               alpha=0.9, zorder=3)
+    if lisa is None:
+        ax.scatter(z[~island], lag[~island], c=list(colors[~island]), s=36, edgecolor="0.25", linewidth=0.5,
+                   alpha=0.9, zorder=3)
+    else:
+        sig, rule = _significant(lisa, w)
+        fill, hollow = sig & ~island, ~sig & ~island
+        ax.scatter(z[fill], lag[fill], c=list(colors[fill]), s=44, edgecolor="0.2", linewidth=0.6, zorder=3,
+                   gid="lisa-significant")
+        ax.scatter(z[hollow], lag[hollow], s=36, facecolor="white", edgecolor=list(colors[hollow]), linewidth=1.3,
+                   zorder=3, gid="lisa-not-significant")
+        # legend entries in neutral grey: the colour of a point is its quadrant, the fill its significance
+        ax.scatter([], [], s=44, facecolor="0.45", edgecolor="0.2", linewidth=0.6,
+                   label=f"significant LISA ({rule}): filled ({int(fill.sum())})")
+        ax.scatter([], [], s=36, facecolor="white", edgecolor="0.45", linewidth=1.3,
+                   label=f"not significant: hollow ({int(hollow.sum())})")
     if island.any():
         ax.scatter(z[island], lag[island], s=36, facecolor="white", edgecolor="0.45", linewidth=0.9, zorder=3,
                    label=f"no neighbours ({int(island.sum())})")

@@ -339,6 +339,11 @@ def _source_from_name(series: pd.Series, ids: pd.Index):
     return None
 
 
+def _largest_parts(geo: Any) -> Any:
+    """The largest polygon of every (multi)polygon."""
+    return geo.apply(lambda g: max(getattr(g, "geoms", [g]), key=lambda part: part.area))
+
+
 def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Hashable | None = None, ax=None,
                   title: str | None = None, *, label_col: str | None = "name", top: int = 5, cmap: str | None = None,
                   legend_label: str | None = None, source_offset: tuple[float, float] = (45, 30),
@@ -426,12 +431,17 @@ def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Ha
         colors = [cm(norm(v)) if others[i] else (0.97, 0.97, 0.97, 1.0) for i, v in enumerate(vals)]
         geo, land, _ = draw_map(ax, gdf, colors, ~np.isfinite(vals), labels=labels, inset=inset, nodata=nodata,
                                 edgecolor="white", linewidth=0.5)
-        china.polygons(ax, geo.iloc[[s]], facecolor="0.3", edgecolor="black", linewidth=2.4, zorder=3)
+        # thick outlines on each region's largest polygon only: drawn round small offshore islands they would
+        # turn them into black dots
+        china.polygons(ax, geo.iloc[[s]], facecolor="0.3", edgecolor="0.3", linewidth=0.4, zorder=3)
+        china.polygons(ax, _largest_parts(geo.iloc[[s]]), facecolor="none", edgecolor="black", linewidth=2.4,
+                       zorder=3)
         lines = [f"Source: {names[s]}, own effect {vals[s]:.3g}"]
         if top and ov.size:
             idx = np.flatnonzero(others)
             order = idx[np.argsort(-np.abs(vals[idx]))][: int(top)]
-            china.polygons(ax, geo.iloc[order], facecolor="none", edgecolor="0.15", linewidth=1.0, zorder=4)
+            china.polygons(ax, _largest_parts(geo.iloc[order]), facecolor="none", edgecolor="0.15", linewidth=1.0,
+                           zorder=4)
             lines.append("Largest spillovers (outlined):")
             lines += [f"  {names[i]}: {vals[i]:.3g}" for i in order]
             rest = np.setdiff1d(idx, order)
