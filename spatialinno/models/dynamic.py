@@ -28,7 +28,11 @@ over them. With T' = T - 1 periods used:
 - pooled (``fixed_effects="none"``): conditional ML with an intercept, no correction.
 
 Standard errors (``cov_type="information"``): the inverse of the same information matrix evaluated at the
-corrected estimates; the reported log-likelihood is the maximised (uncorrected) one. The traces use all
+corrected estimates (with the corrected sigma2); the reported log-likelihood is the maximised (uncorrected) one.
+They are first-order asymptotic: they leave out the O(1/T) sampling variability of the correction itself
+(d tau_1 / d tau_hat = 1 + O(1/T)), so with few periods intervals run slightly short (31 provinces, T = 15,
+two-way: 93.8% coverage of tau and 93.6% of rho at nominal 95% in 6,000 replications;
+tests/reference/dynamic/coverage_study.md). The traces use all
 eigenvalues of W up to ``EIGEN_MAX`` regions (exact, any W) and above it the power series
 sum_j a_j tr(W^j) with Hutchinson trace moments (:func:`.logdet.trace_moments`). The correction assumes a
 stationary process (spectral radius of A below 1); a non-stationary uncorrected fit raises
