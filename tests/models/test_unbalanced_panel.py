@@ -191,3 +191,39 @@ def test_island_in_a_period_is_named(produc):
     gap = data[~((data.state == "NEW_HAMPSHIRE") & (data.year == 1975))]
     with pytest.raises(IslandError, match=r"MAINE.*1975"):
         si.sar(FORMULA, gap, w, fixed_effects="entity", **KW)
+
+
+def test_effects_average_periods_weighted_by_regions(unbalanced):
+    data, w = unbalanced
+    d = data.sort_values(["year", "state"])
+    res = si.sdm(FORMULA, data, w, fixed_effects="twoway", **KW)
+    eff = res.impacts(method="exact")
+    rho, b, t = res.rho, res.params["np.log(emp)"], res.params["W_np.log(emp)"]
+    direct = total = 0.0
+    for Wt in contiguity_blocks(d, w):            # textbook S_t, dense, per year
+        S = np.linalg.inv(np.eye(len(Wt)) - rho * Wt) @ (np.eye(len(Wt)) * b + Wt * t)
+        direct += np.trace(S)
+        total += S.sum()
+    n = len(d)
+    assert eff.loc[("np.log(emp)", "direct"), "estimate"] == pytest.approx(direct / n, rel=1e-10)
+    assert eff.loc[("np.log(emp)", "total"), "estimate"] == pytest.approx(total / n, rel=1e-10)
+    assert "weighted by the regions observed" in str(res.summary())
+
+
+def test_time_varying_effects_by_period(produc):
+    data, w = produc
+    years = sorted(data["year"].unique())
+    raw = w.raw.toarray()
+    busy = raw.sum(axis=0, keepdims=True) > 3                 # links into states with many neighbours grow
+    pw = si.weights.by_period({y: si.Weights(raw * (1 + 0.1 * i * busy), w.ids) for i, y in enumerate(years)})
+    assert abs(pw[years[0]].sparse - pw[years[-1]].sparse).max() > 0.05
+    res = si.sar(FORMULA, data, pw, fixed_effects="twoway", **KW)
+    eff = res.impacts(method="exact")
+    assert list(eff.index.names) == ["period", "variable", "effect"]
+    b = res.params["np.log(emp)"]
+    per = []
+    for y in years:
+        Wt = pw[y].sparse.toarray()
+        per.append(np.trace(np.linalg.inv(np.eye(len(Wt)) - res.rho * Wt)) * b / len(Wt))
+        assert eff.loc[(y, "np.log(emp)", "direct"), "estimate"] == pytest.approx(per[-1], rel=1e-10)
+    assert eff.loc[("average", "np.log(emp)", "direct"), "estimate"] == pytest.approx(np.mean(per), rel=1e-10)
