@@ -323,8 +323,8 @@ def _period_information(p: Problem, rho: float, lam: float, beta: np.ndarray, si
     """
     d, s = p.design, p.spec
     L = d.layout
-    assert L is not None and isinstance(p.logdet, PeriodLogDet)
-    parts = p.logdet.parts
+    assert L is not None
+    parts = p.logdet.parts if isinstance(p.logdet, PeriodLogDet) else []   # none without spatial parameters
     ops = [SpatialOps(w, rho, lam, False, part) for w, part in zip(L.group_weights, parts)]
     counts = [len(ts) for ts in L.group_periods]
     s2 = sigma2

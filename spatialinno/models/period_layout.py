@@ -168,8 +168,8 @@ class PeriodLayout:
         """One line for summaries: observations, periods, distinct W_t."""
         kind = "time-varying W_t" if self.time_varying else "W restricted to each period's regions"
         return (f"{'balanced' if self.balanced else 'unbalanced'}, {self.n} of {len(self.ids) * self.T} "
-                f"region-periods observed; {kind} ({self.n_logdets} distinct log-determinant"
-                f"{'s' * (self.n_logdets != 1)})")
+                f"region-periods observed; {kind} ({self.n_logdets} distinct W_t, one log-determinant each"
+                f")")
 
     # -- operators on stacked columns ------------------------------------------------------------
     def lag(self, v: np.ndarray) -> np.ndarray:

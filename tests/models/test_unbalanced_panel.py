@@ -120,6 +120,44 @@ def brute_force_lag(d: pd.DataFrame, W: np.ndarray, fe: str, durbin: bool) -> di
     return {"params": params, "bse": bse, "llf": -opt.fun, "sigma2": s2}
 
 
+def brute_force_sem(d: pd.DataFrame, W: np.ndarray, fe: str) -> dict:
+    """Dense dummy-variable ML of the SEM: min |B (y - X b - D a)|^2 (the dummies transformed by B too)."""
+    y = np.log(d["gsp"]).to_numpy()
+    X = np.column_stack([np.log(d["pcap"]), np.log(d["pc"]), np.log(d["emp"]), d["unemp"]])
+    D = [np.ones((len(y), 1))] if fe == "none" else [pd.get_dummies(d["year"]).to_numpy(dtype=float)]
+    Z = np.column_stack([X] + D)
+    n, k, eye = len(y), X.shape[1], np.eye(len(y))
+
+    def fit(lam):
+        B = eye - lam * W
+        g, *_ = np.linalg.lstsq(B @ Z, B @ y, rcond=None)
+        e = B @ (y - Z @ g)
+        return e, g
+
+    def llf(lam):
+        e, _ = fit(lam)
+        return -0.5 * n * (np.log(2 * np.pi * e @ e / n) + 1) + np.linalg.slogdet(eye - lam * W)[1]
+
+    opt = optimize.minimize_scalar(lambda r: -llf(r), bounds=(-0.9, 0.99), method="bounded",
+                                   options={"xatol": 1e-12})
+    lam = opt.x
+    e, g = fit(lam)
+    s2 = e @ e / n
+    B = eye - lam * W
+    H = W @ np.linalg.inv(B)
+    BZ = B @ Z
+    p = Z.shape[1]
+    info = np.zeros((p + 2, p + 2))
+    info[:p, :p] = BZ.T @ BZ / s2
+    info[p, p] = np.trace(H @ H) + np.sum(H * H)
+    info[p, p + 1] = info[p + 1, p] = np.trace(H) / s2
+    info[p + 1, p + 1] = n / (2 * s2 ** 2)
+    se = np.sqrt(np.diag(np.linalg.inv(info)))
+    names = list(XNAMES) + ["lambda"]
+    return {"params": pd.Series(np.r_[g[:k], lam], index=names), "bse": pd.Series(np.r_[se[:k], se[p]], index=names),
+            "llf": -opt.fun, "sigma2": s2}
+
+
 def compare(res, ref, label: str) -> tuple[float, float, float]:
     dp = float(np.max(np.abs(res.params[ref["params"].index] - ref["params"])))
     dse = float(np.max(np.abs(res.bse[ref["bse"].index] - ref["bse"]) / ref["bse"]))
@@ -142,6 +180,18 @@ def test_unbalanced_lag_models_match_brute_force(unbalanced, fe, model):
     assert res.nobs == len(data)
     # the cache holds one log-determinant per distinct set of observed states
     assert res.estimate.layout.n_logdets == d.groupby("year")["state"].agg(frozenset).nunique()
+
+
+@pytest.mark.parametrize("fe", ["none", "time"])
+def test_unbalanced_sem_matches_brute_force(unbalanced, fe):
+    data, w = unbalanced
+    d = data.sort_values(["year", "state"])
+    blocks = contiguity_blocks(d, w)
+    assert all((b.sum(axis=1) > 0).all() for b in blocks)   # no island: B_t 1 = (1 - lambda) 1, time dummies exact
+    ref = brute_force_sem(d, block_diag(blocks), fe)
+    res = si.sem(FORMULA, data, w, fixed_effects=fe, **KW)
+    dp, dse, dl = compare(res, ref, f"SEM {fe} unbalanced")
+    assert dp < 1e-6 and dse < 1e-4 and dl < 1e-8
 
 
 @pytest.mark.parametrize("model", ["SAR", "SDM"])
