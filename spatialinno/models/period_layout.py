@@ -27,7 +27,7 @@ project out the entity-demeaned time dummies by a dense (T-1) x (T-1) solve; Wan
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -133,6 +133,20 @@ class PeriodLayout:
         """Number of distinct W_t, i.e. of log-determinant functions built."""
         return len(self.group_weights)
 
+    def period_sum(self, f: Callable[[Weights], float]) -> float:
+        """sum_t f(W_t), evaluating ``f`` once per distinct W_t (e.g. a trace of the block-diagonal W).
+
+        Parameters
+        ----------
+        f : callable
+            Weights -> float.
+
+        Returns
+        -------
+        float
+        """
+        return float(sum(len(ts) * f(w) for w, ts in zip(self.group_weights, self.group_periods)))
+
     def weights(self, t: int) -> Weights:
         """W_t of the period at position ``t``.
 
@@ -168,8 +182,7 @@ class PeriodLayout:
         """One line for summaries: observations, periods, distinct W_t."""
         kind = "time-varying W_t" if self.time_varying else "W restricted to each period's regions"
         return (f"{'balanced' if self.balanced else 'unbalanced'}, {self.n} of {len(self.ids) * self.T} "
-                f"region-periods observed; {kind} ({self.n_logdets} distinct W_t, one log-determinant each"
-                f")")
+                f"region-periods observed; {kind} ({self.n_logdets} distinct W_t, one log-determinant each)")
 
     # -- operators on stacked columns ------------------------------------------------------------
     def lag(self, v: np.ndarray) -> np.ndarray:

@@ -277,3 +277,33 @@ def test_time_varying_effects_by_period(produc):
         per.append(np.trace(np.linalg.inv(np.eye(len(Wt)) - res.rho * Wt)) * b / len(Wt))
         assert eff.loc[(y, "np.log(emp)", "direct"), "estimate"] == pytest.approx(per[-1], rel=1e-10)
     assert eff.loc[("average", "np.log(emp)", "direct"), "estimate"] == pytest.approx(np.mean(per), rel=1e-10)
+
+
+@pytest.mark.parametrize("fe", ["entity", "twoway"])
+def test_lm_tests_on_unbalanced_panel_match_dense_formula(unbalanced, fe):
+    data, w = unbalanced
+    d = data.sort_values(["year", "state"])
+    W = block_diag(contiguity_blocks(d, w))
+    y = np.log(d["gsp"]).to_numpy()
+    X = np.column_stack([np.log(d["pcap"]), np.log(d["pc"]), np.log(d["emp"]), d["unemp"]])
+    D = [pd.get_dummies(d["state"]).to_numpy(dtype=float)]
+    if fe == "twoway":
+        D.append(pd.get_dummies(d["year"]).to_numpy(dtype=float)[:, 1:])
+    D = np.column_stack(D)
+    within = lambda v: v - D @ np.linalg.lstsq(D, v, rcond=None)[0]  # noqa: E731  exact dummy projection
+    y, X = within(y), within(X)
+    b = np.linalg.lstsq(X, y, rcond=None)[0]
+    e = y - X @ b
+    n = len(y)
+    s2 = e @ e / n
+    TW = np.trace(W.T @ W + W @ W)
+    WXb = W @ (X @ b)
+    J = (WXb @ (WXb - X @ np.linalg.lstsq(X, WXb, rcond=None)[0]) + TW * s2) / s2
+    lm_err = (e @ W @ e / s2) ** 2 / TW
+    lm_lag = (e @ W @ y / s2) ** 2 / J
+    out = si.lm_tests(FORMULA, data, w, entity="state", time="year", fixed_effects=fe)
+    print(f"LM {fe} unbalanced: d LM_error {abs(out.loc['LM_error', 'statistic'] - lm_err):.2e}, "
+          f"d LM_lag {abs(out.loc['LM_lag', 'statistic'] - lm_lag):.2e}")
+    assert out.loc["LM_error", "statistic"] == pytest.approx(lm_err, rel=1e-10)
+    assert out.loc["LM_lag", "statistic"] == pytest.approx(lm_lag, rel=1e-10)
+    assert out.attrs["n"] == len(data)
