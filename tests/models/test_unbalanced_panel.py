@@ -307,3 +307,21 @@ def test_lm_tests_on_unbalanced_panel_match_dense_formula(unbalanced, fe):
     assert out.loc["LM_error", "statistic"] == pytest.approx(lm_err, rel=1e-10)
     assert out.loc["LM_lag", "statistic"] == pytest.approx(lm_lag, rel=1e-10)
     assert out.attrs["n"] == len(data)
+
+
+def test_distance_decay_on_unbalanced_panel(provinces):
+    panel = si.datasets.load_demo_panel()
+    rng = np.random.default_rng(3)
+    gaps = panel.drop(index=panel.index[rng.choice(len(panel), 20, replace=False)])
+    kw = dict(entity="code", time="year", fixed_effects="twoway", bias_correction="none")
+    dec = si.distance_decay("innov ~ agglom + rd", gaps, provinces, model="sdm", thresholds_km=[600, 1200],
+                            scheme="within", draws=200, seed=1, **kw)
+    for t in (600.0, 1200.0):
+        res = dec.results[t]
+        assert res is not None and res.nobs == len(gaps) and res.estimate.layout is not None
+        direct = si.sdm("innov ~ agglom + rd", gaps, dec.weights[t], **kw)
+        assert np.allclose(res.params, direct.params, rtol=0, atol=1e-12)
+        tab = dec.table
+        row = tab[(tab.threshold == t) & (tab.variable == "agglom") & (tab.effect == "indirect")]
+        imp = direct.impacts(draws=200, seed=dec.seeds[t])
+        assert row["estimate"].iloc[0] == pytest.approx(imp.loc[("agglom", "indirect"), "estimate"], rel=1e-12)
