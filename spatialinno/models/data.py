@@ -222,6 +222,24 @@ def cross_section(formula: str, data: pd.DataFrame, w: Weights, id: Hashable | N
     return Design(y=y, X=X.to_numpy(), names=list(X.columns), yname=yname, w=w)
 
 
+def _panel_key(data: pd.DataFrame, ids: pd.Index, entity: Hashable, time: Hashable) -> pd.DataFrame:
+    """The (entity, time) columns, checked: present, complete, of one type each and like ``ids``, unique pairs."""
+    for col in (entity, time):
+        if col not in data.columns:
+            raise PanelError(f"panel column {col!r} not in the data; columns are {preview(data.columns)}")
+    key = data[[entity, time]]
+    if key.isna().any().any():
+        raise PanelError(f"missing values in the {entity!r}/{time!r} columns; every row needs both")
+    check_key_types(key[entity], entity, "ids")
+    check_key_types(key[time], time, "periods")
+    check_ids_match_weights(pd.Index(key[entity].unique()), ids, entity)
+    dup = key.duplicated(keep=False)
+    if dup.any():
+        pairs = list(key[dup].drop_duplicates().itertuples(index=False, name=None))
+        raise PanelError(f"duplicated ({entity}, {time}) rows: {preview(pairs)}; aggregate or drop duplicates")
+    return key
+
+
 def panel_positions(data: pd.DataFrame, w: Weights, entity: Hashable, time: Hashable) -> tuple[pd.Index, np.ndarray]:
     """Sorted periods and the row positions of ``data`` stacked time-major in ``w.ids`` order.
 
@@ -239,19 +257,7 @@ def panel_positions(data: pd.DataFrame, w: Weights, entity: Hashable, time: Hash
     -------
     (Index, ndarray)
     """
-    for col in (entity, time):
-        if col not in data.columns:
-            raise PanelError(f"panel column {col!r} not in the data; columns are {preview(data.columns)}")
-    key = data[[entity, time]]
-    if key.isna().any().any():
-        raise PanelError(f"missing values in the {entity!r}/{time!r} columns; every row needs both")
-    check_key_types(key[entity], entity, "ids")
-    check_key_types(key[time], time, "periods")
-    check_ids_match_weights(pd.Index(key[entity].unique()), w.ids, entity)
-    dup = key.duplicated(keep=False)
-    if dup.any():
-        pairs = list(key[dup].drop_duplicates().itertuples(index=False, name=None))
-        raise PanelError(f"duplicated ({entity}, {time}) rows: {preview(pairs)}; aggregate or drop duplicates")
+    key = _panel_key(data, w.ids, entity, time)
     w.align(key[entity].unique(), "data")
     periods = pd.Index(np.sort(key[time].unique()), name=time)
     full = pd.MultiIndex.from_product([periods, w.ids])
@@ -281,28 +287,12 @@ def _mean_weights(pw: PeriodWeights) -> Weights:
 def _layout_positions(data: pd.DataFrame, w: Weights | PeriodWeights, entity: Hashable, time: Hashable
                       ) -> tuple[pd.Index, np.ndarray, PeriodLayout | None]:
     """Periods, stacked row positions and (for unbalanced data or a PeriodWeights) the period layout."""
-    if isinstance(w, Weights):
-        try:
-            periods, pos = panel_positions(data, w, entity, time)
-            return periods, pos, None
-        except PanelError as exc:
-            if not str(exc).startswith("unbalanced panel"):
-                raise
-    for col in (entity, time):
-        if col not in data.columns:
-            raise PanelError(f"panel column {col!r} not in the data; columns are {preview(data.columns)}")
-    key = data[[entity, time]]
-    if key.isna().any().any():
-        raise PanelError(f"missing values in the {entity!r}/{time!r} columns; every row needs both")
-    check_key_types(key[entity], entity, "ids")
-    check_key_types(key[time], time, "periods")
-    check_ids_match_weights(pd.Index(key[entity].unique()), w.ids, entity)
-    dup = key.duplicated(keep=False)
-    if dup.any():
-        pairs = list(key[dup].drop_duplicates().itertuples(index=False, name=None))
-        raise PanelError(f"duplicated ({entity}, {time}) rows: {preview(pairs)}; aggregate or drop duplicates")
+    key = _panel_key(data, w.ids, entity, time)
     if isinstance(w, Weights):
         w.align(key[entity].unique(), "data")
+        if len(key) == w.n * key[time].nunique():     # balanced (pairs are unique): the classic layout
+            periods, pos = panel_positions(data, w, entity, time)
+            return periods, pos, None
     else:
         unknown = pd.Index(key[entity].unique()).difference(w.ids)
         if len(unknown):

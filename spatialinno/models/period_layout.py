@@ -179,7 +179,12 @@ class PeriodLayout:
         return pd.MultiIndex.from_arrays([self.ids[self.entity], self.periods[self.time]], names=["entity", "time"])
 
     def describe(self) -> str:
-        """One line for summaries: observations, periods, distinct W_t."""
+        """One line for summaries: observations, periods, distinct W_t.
+
+        Returns
+        -------
+        str
+        """
         kind = "time-varying W_t" if self.time_varying else "W restricted to each period's regions"
         return (f"{'balanced' if self.balanced else 'unbalanced'}, {self.n} of {len(self.ids) * self.T} "
                 f"region-periods observed; {kind} ({self.n_logdets} distinct W_t, one log-determinant each)")
