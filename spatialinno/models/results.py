@@ -417,6 +417,9 @@ class SpatialResults:
             Indexed by ``weights.ids``.
         """
         [(i, j)] = effects.coefficient_pairs(list(self.params.index), [variable], self.variables)
+        if self.estimate.layout is not None:
+            raise SpatialInnoError("spillover_from is not available for unbalanced panels or time-varying weights "
+                                   "(each period has its own W_t); use impacts() for the effects averaged over periods")
         w = self.weights
         src = w.positions([source_id])[0]
         e = np.zeros(w.n)
@@ -521,10 +524,9 @@ class SpatialResults:
                              "no Nickell bias arises, so no further correction is applied.")
         layout = self.estimate.layout
         if layout is not None:
-            notes.append(f"Panel: {layout.describe()}; each period uses W_t restricted to the regions observed in it "
-                         f"and re-normalised as W ({layout.source.normalization}); fixed effects removed exactly "
-                         f"(dummy-variable ML). Effects average S_t = (I - rho W_t)^-1 (I b + W_t theta) over "
-                         f"periods, weighted by the regions observed.")
+            notes.append(f"Panel: {layout.describe()}, re-normalised as W ({layout.source.normalization}); fixed "
+                         f"effects removed exactly (dummy-variable ML). Effects average S_t = (I - rho W_t)^-1 "
+                         f"(I b + W_t theta) over periods, weighted by the regions observed.")
         return Summary(title=self.title, header=tuple(self._header()), tables=(self.coef_table(),),
                        captions=("Coefficients",), notes=tuple(notes))
 
