@@ -325,3 +325,25 @@ def test_distance_decay_on_unbalanced_panel(provinces):
         row = tab[(tab.threshold == t) & (tab.variable == "agglom") & (tab.effect == "indirect")]
         imp = direct.impacts(draws=200, seed=dec.seeds[t])
         assert row["estimate"].iloc[0] == pytest.approx(imp.loc[("agglom", "indirect"), "estimate"], rel=1e-12)
+
+
+def test_period_weights_bad_input(produc, unbalanced):
+    data, w = produc
+    years = sorted(data["year"].unique())
+    short = si.weights.by_period({y: w for y in years[:-1]})
+    with pytest.raises(PanelError, match=str(years[-1])):
+        si.sar(FORMULA, data, short, fixed_effects="entity", **KW)
+    no_al = w.subset([s for s in w.ids if s != "ALABAMA"])
+    pw = si.weights.by_period({y: (no_al if y == 1975 else w) for y in years})
+    with pytest.raises(PanelError, match=r"ALABAMA.*1975"):
+        si.sar(FORMULA, data, pw, fixed_effects="entity", **KW)
+    full = si.weights.by_period({y: w for y in years})
+    with pytest.raises(si.SpatialInnoError, match="PeriodWeights"):
+        si.sar(FORMULA, data[data.year == 1975], full, id="state")
+    with pytest.raises(si.SpatialInnoError, match="PeriodWeights"):
+        si.sar(FORMULA, data, full, entity="state", time="year", fixed_effects="random")
+    gaps, wk = unbalanced
+    with pytest.raises(si.SpatialInnoError, match="qml"):
+        si.sar(FORMULA, gaps, wk, fixed_effects="entity", cov_type="qml", **KW)
+    with pytest.raises(PanelError, match="elhorst"):
+        si.sar(FORMULA, gaps, wk, entity="state", time="year", fixed_effects="entity", bias_correction="elhorst")
