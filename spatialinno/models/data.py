@@ -271,17 +271,17 @@ def panel_positions(data: pd.DataFrame, w: Weights, entity: Hashable, time: Hash
     return periods, pd.Series(np.arange(len(data)), index=have).reindex(full).to_numpy()
 
 
-def _mean_weights(pw: PeriodWeights) -> Weights:
-    """Weights over the union of a PeriodWeights' regions: the mean of the periods' normalised matrices."""
-    N = len(pw.ids)
-    total = None
-    for _, wp in pw.items():
-        pos = pw.ids.get_indexer(wp.ids)
-        m = wp.sparse.tocoo()
-        emb = sp.csr_matrix((m.data, (pos[m.row], pos[m.col])), shape=(N, N))
-        total = emb if total is None else total + emb
-    assert total is not None
-    return Weights(total / len(pw), pw.ids, normalization="none", kind=f"mean of {len(pw)} per-period weights")
+def _mean_weights(layout: PeriodLayout) -> Weights:
+    """Weights over a layout's regions: the mean over its periods of the W_t (each embedded, zero elsewhere);
+    only describes the fit (the likelihood uses the W_t)."""
+    N = len(layout.ids)
+    total = sp.csr_matrix((N, N))
+    for t in range(layout.T):
+        pos = layout.present[t]
+        m = layout.weights(t).sparse.tocoo()
+        total = total + sp.csr_matrix((m.data, (pos[m.row], pos[m.col])), shape=(N, N))
+    return Weights(total / layout.T, layout.ids, normalization="none",
+                   kind=f"mean of {layout.T} per-period weights")
 
 
 def _layout_positions(data: pd.DataFrame, w: Weights | PeriodWeights, entity: Hashable, time: Hashable
@@ -344,7 +344,11 @@ def panel(formula: str, data: pd.DataFrame, w: Weights | PeriodWeights, entity: 
         periods, pos = panel_positions(data, w, entity, time)
         layout = None
     check_periods(periods, fixed_effects, entity)
-    base = w if isinstance(w, Weights) else _mean_weights(w)
+    if isinstance(w, Weights):
+        base = w
+    else:
+        assert layout is not None
+        base = _mean_weights(layout)
     full = (pd.MultiIndex.from_product([periods, base.ids]) if layout is None
             else layout.index.swaplevel())
     df = data.iloc[pos]

@@ -230,7 +230,7 @@ def logdet_traces(p: Problem, r: float) -> tuple[float, float]:
     m = p.scale.ld_mult
     c, h = r, 1e-4
     ld = p.logdet
-    if ld is not None and ld.method == "sparse":
+    if isinstance(ld, LogDet) and ld.method == "sparse":
         near = [v for v in ld.memoised() if abs(v - r) <= NEWTON_TOL
                 and ld.cached(v + NEWTON_STEP) and ld.cached(v - NEWTON_STEP)]
         if near:

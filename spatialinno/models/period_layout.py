@@ -87,7 +87,8 @@ class PeriodLayout:
     Parameters
     ----------
     ids : Index
-        All regions (the static weights' ids, or the union of a ``PeriodWeights``' ids), in stacking order.
+        All regions (the static weights' ids, or those of a ``PeriodWeights``' ids found in the data), in stacking
+        order.
     periods : Index
         The sorted periods.
     present : sequence of ndarray
@@ -323,11 +324,6 @@ class PeriodLogDet:
         self.exact = all(p.exact for p in self.parts)
         self.bounds = (max(p.bounds[0] for p in self.parts), min(p.bounds[1] for p in self.parts))
 
-    @property
-    def n_functions(self) -> int:
-        """Number of log-determinant functions built (distinct W_t)."""
-        return len(self.parts)
-
     def __call__(self, rho: float) -> float:
         """sum_t log|I - rho W_t| (exact strategies)."""
         return float(sum(c * p(rho) for c, p in zip(self.counts, self.parts)))
@@ -344,28 +340,6 @@ class PeriodLogDet:
         float
         """
         return float(sum(c * p.approx(rho) for c, p in zip(self.counts, self.parts)))
-
-    def memoised(self) -> list[float]:
-        """Values of rho memoised by every part (none: the information traces then difference afresh).
-
-        Returns
-        -------
-        list of float
-        """
-        return []
-
-    def cached(self, rho: float) -> bool:
-        """Whether every part holds the exact value at ``rho``.
-
-        Parameters
-        ----------
-        rho : float
-
-        Returns
-        -------
-        bool
-        """
-        return all(p.cached(rho) for p in self.parts)
 
 
 def period_layout(data_entities: np.ndarray, data_times: np.ndarray, w: Weights | PeriodWeights, periods: pd.Index,
@@ -391,7 +365,7 @@ def period_layout(data_entities: np.ndarray, data_times: np.ndarray, w: Weights 
     PanelError
         A period without weights in a ``PeriodWeights``, or (entity, period) pairs its weights lack.
     """
-    ids = w.ids
+    ids = w.ids if isinstance(w, Weights) else w.ids[w.ids.isin(pd.unique(data_entities))]
     pos = ids.get_indexer(data_entities)
     tpos = periods.get_indexer(data_times)
     if isinstance(w, PeriodWeights):
