@@ -341,11 +341,15 @@ def _band_widths(thresholds: np.ndarray, band_width_km: float | None) -> np.ndar
     return np.r_[gaps, gaps[-1]]
 
 
-def _build_weights(points: pd.DataFrame, lower: float, upper: float, weight: str, power: float) -> Weights:
+def _build_weights(points: pd.DataFrame, lower: float, upper: float, weight: str, power: float,
+                   islands: str) -> Weights:
+    """The band's W, recording the run's island policy (it also governs regions an unbalanced panel's period
+    leaves without a partner: "keep" gives them a zero row in that period, "error" raises naming them)."""
     with warnings.catch_warnings():  # islands are counted in the table (n_islands) instead
         warnings.simplefilter("ignore", SpatialInnoWarning)
-        return distance_band(points, id="id", lower_km=lower, upper_km=upper, weight=weight, power=power,
-                             points=("lon", "lat"), normalize="row")
+        w = distance_band(points, id="id", lower_km=lower, upper_km=upper, weight=weight, power=power,
+                          points=("lon", "lat"), normalize="row")
+    return Weights(w.raw, w.ids, normalization=w.normalization, kind=w.kind, meta={**w.meta, "islands": islands})
 
 
 def _fit_one(shared: dict, task: dict) -> tuple[SpatialResults | None, list[list], str]:
@@ -535,7 +539,7 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
             note = f"no pair of regions lies in [{lower:g}, {upper:g}) km"
         else:
             try:
-                w = _build_weights(pts, lower, upper, weight, power)
+                w = _build_weights(pts, lower, upper, weight, power, islands)
             except IslandError:
                 note = f"no pair of regions lies in [{lower:g}, {upper:g}) km: every region would be an island"
         isl = list(ids) if w is None else list(w.islands)

@@ -11,7 +11,9 @@ J = ((W X b)' M (W X b) + T_W s2) / s2, M = I - X (X'X)^-1 X':
 
 Panels (Elhorst 2014, §3.3; Anselin et al. 2008): the classic tests on the within-transformed data
 (entity, time or two-way demeaning; pooled for ``"none"``) with the block-diagonal W = I_T (x) W_N,
-so T_W = T tr(W_N'W_N + W_N W_N) and s2 = e'e/(NT) with no correction for the fixed effects. (spreg's
+so T_W = T tr(W_N'W_N + W_N W_N) and s2 = e'e/(NT) with no correction for the fixed effects. Unbalanced
+panels use W_t restricted to each period's regions (:mod:`spatialinno.models.period_layout`), fixed effects
+removed exactly, T_W = sum_t tr(W_t'W_t + W_t W_t) and s2 = e'e/n over the n observed rows. (spreg's
 panel LM tests use tr(W)^2 in place of tr(W'W + WW), which is wrong; these are not Debarsy-Ertur or
 Lee-Yu bias-corrected versions.) p-values are upper tails ``chi2.sf`` (exact for tiny values).
 Matches ``spdep::lm.LMtests`` (names LMerr, LMlag, RLMerr, RLMlag, SARMA) to 1e-10.
@@ -54,7 +56,7 @@ def lm_tests(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | Non
         panels).
     data : DataFrame
         Cross-section: one row per region, aligned to ``w.ids`` through column ``id`` or the index.
-        Panel (``entity`` and ``time`` given): a balanced long DataFrame.
+        Panel (``entity`` and ``time`` given): a long DataFrame, balanced or not.
     w : Weights
         N x N weights (applied period by period in panels).
     fixed_effects : {"entity", "time", "twoway", "none"}
@@ -82,7 +84,7 @@ def lm_tests(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | Non
         if panel_fe == "random":
             raise SpatialInnoError("fixed_effects='random' is not available for LM tests (they use OLS/within "
                                    "residuals); use 'entity', 'time', 'twoway' or 'none' (pooled)")
-        d = panel(formula, data, w, entity, time, panel_fe)
+        d = panel(formula, data, w, entity, time, panel_fe, unbalanced=True)
         y, X = d.demean(d.y), d.demean(d.X)
     names = list(d.names)
     check_rank(X, names, " after the within transformation" if panel_fe not in ("none",) else "")
@@ -97,7 +99,7 @@ def lm_tests(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | Non
     if ee <= 1e-24 * max(1.0, float(y @ y)):
         raise DataError(f"the OLS residuals of {formula!r} are all zero (perfect fit); LM tests are undefined")
     s2 = ee / n
-    T_W = d.T * _trace_term(w.sparse)
+    T_W = d.T * _trace_term(w.sparse) if d.layout is None else d.layout.period_sum(lambda wt: _trace_term(wt.sparse))
     if T_W == 0:
         raise SpatialInnoError("the weights have no links; LM tests need neighbours")
     WXb = d.lag(fitted)

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from ..errors import DataError, IdError, PanelError, SpatialInnoError, preview
-from ..weights import Weights
+from ..weights import PeriodWeights, Weights
 from .checks import check_ids_match_weights, check_key_types, check_numeric_columns, check_outcome_varies, check_periods
+from .period_layout import PeriodLayout, demean_balanced, period_layout
 
 FIXED_EFFECTS = ("none", "entity", "time", "twoway", "random")
 
@@ -30,6 +32,10 @@ class Design:
 
     ``rhs_spec`` is the formulaic model spec of the regressors (it rebuilds X from new data with the same
     transforms and levels, see :func:`regressors_for`); None for designs not built from a formula.
+
+    With a ``layout`` (unbalanced panel or time-varying weights, :mod:`.period_layout`) the rows are the
+    observed (region, period) pairs stacked time-major, ``lag`` applies each period's W_t and ``demean``
+    removes the fixed effects exactly.
     """
 
     y: np.ndarray
@@ -41,6 +47,7 @@ class Design:
     periods: pd.Index = field(default_factory=lambda: pd.Index([0]))
     fixed_effects: str = "none"
     rhs_spec: object | None = None
+    layout: PeriodLayout | None = None
 
     @property
     def N(self) -> int:
@@ -49,8 +56,8 @@ class Design:
 
     @property
     def n(self) -> int:
-        """Number of observations N T."""
-        return self.N * self.T
+        """Number of observations (N T when balanced)."""
+        return self.N * self.T if self.layout is None else self.layout.n
 
     def lag(self, v: np.ndarray) -> np.ndarray:
         """W applied period by period to an (n,) or (n, k) array stacked time-major.
@@ -64,6 +71,8 @@ class Design:
         ndarray
             Same shape as ``v``.
         """
+        if self.layout is not None:
+            return self.layout.lag(v)
         v2 = v.reshape(self.T, self.N, -1)
         out = np.stack([self.w.sparse @ v2[t] for t in range(self.T)])
         return out.reshape(v.shape)
@@ -85,15 +94,9 @@ class Design:
         effects = self.fixed_effects if effects is None else effects
         if effects in ("none", "random") or self.T == 1 and effects == "none":
             return v
-        v3 = v.reshape(self.T, self.N, -1)
-        out = v3.copy()
-        if effects in ("entity", "twoway"):
-            out = out - v3.mean(axis=0, keepdims=True)
-        if effects in ("time", "twoway"):
-            out = out - v3.mean(axis=1, keepdims=True)
-        if effects == "twoway":
-            out = out + v3.mean(axis=(0, 1), keepdims=True)
-        return out.reshape(v.shape)
+        if self.layout is not None:
+            return self.layout.demean(v, effects)
+        return demean_balanced(v, self.T, self.N, effects)
 
 
 def _model_frame(formula: str, df: pd.DataFrame, intercept: bool) -> tuple[np.ndarray, pd.DataFrame, str, object]:
@@ -266,6 +269,24 @@ def cross_section(formula: str, data: pd.DataFrame, w: Weights, id: Hashable | N
     return Design(y=y, X=X.to_numpy(), names=list(X.columns), yname=yname, w=w, rhs_spec=rhs_spec)
 
 
+def _panel_key(data: pd.DataFrame, ids: pd.Index, entity: Hashable, time: Hashable) -> pd.DataFrame:
+    """The (entity, time) columns, checked: present, complete, of one type each and like ``ids``, unique pairs."""
+    for col in (entity, time):
+        if col not in data.columns:
+            raise PanelError(f"panel column {col!r} not in the data; columns are {preview(data.columns)}")
+    key = data[[entity, time]]
+    if key.isna().any().any():
+        raise PanelError(f"missing values in the {entity!r}/{time!r} columns; every row needs both")
+    check_key_types(key[entity], entity, "ids")
+    check_key_types(key[time], time, "periods")
+    check_ids_match_weights(pd.Index(key[entity].unique()), ids, entity)
+    dup = key.duplicated(keep=False)
+    if dup.any():
+        pairs = list(key[dup].drop_duplicates().itertuples(index=False, name=None))
+        raise PanelError(f"duplicated ({entity}, {time}) rows: {preview(pairs)}; aggregate or drop duplicates")
+    return key
+
+
 def panel_positions(data: pd.DataFrame, w: Weights, entity: Hashable, time: Hashable) -> tuple[pd.Index, np.ndarray]:
     """Sorted periods and the row positions of ``data`` stacked time-major in ``w.ids`` order.
 
@@ -283,19 +304,7 @@ def panel_positions(data: pd.DataFrame, w: Weights, entity: Hashable, time: Hash
     -------
     (Index, ndarray)
     """
-    for col in (entity, time):
-        if col not in data.columns:
-            raise PanelError(f"panel column {col!r} not in the data; columns are {preview(data.columns)}")
-    key = data[[entity, time]]
-    if key.isna().any().any():
-        raise PanelError(f"missing values in the {entity!r}/{time!r} columns; every row needs both")
-    check_key_types(key[entity], entity, "ids")
-    check_key_types(key[time], time, "periods")
-    check_ids_match_weights(pd.Index(key[entity].unique()), w.ids, entity)
-    dup = key.duplicated(keep=False)
-    if dup.any():
-        pairs = list(key[dup].drop_duplicates().itertuples(index=False, name=None))
-        raise PanelError(f"duplicated ({entity}, {time}) rows: {preview(pairs)}; aggregate or drop duplicates")
+    key = _panel_key(data, w.ids, entity, time)
     w.align(key[entity].unique(), "data")
     periods = pd.Index(np.sort(key[time].unique()), name=time)
     full = pd.MultiIndex.from_product([periods, w.ids])
@@ -309,19 +318,54 @@ def panel_positions(data: pd.DataFrame, w: Weights, entity: Hashable, time: Hash
     return periods, pd.Series(np.arange(len(data)), index=have).reindex(full).to_numpy()
 
 
-def panel(formula: str, data: pd.DataFrame, w: Weights, entity: Hashable, time: Hashable,
-          fixed_effects: str) -> Design:
-    """Design for a balanced long panel aligned by (entity, time), stacked time-major.
+def _mean_weights(layout: PeriodLayout) -> Weights:
+    """Weights over a layout's regions: the mean over its periods of the W_t (each embedded, zero elsewhere);
+    only describes the fit (the likelihood uses the W_t)."""
+    N = len(layout.ids)
+    total = sp.csr_matrix((N, N))
+    for t in range(layout.T):
+        pos = layout.present[t]
+        m = layout.weights(t).sparse.tocoo()
+        total = total + sp.csr_matrix((m.data, (pos[m.row], pos[m.col])), shape=(N, N))
+    return Weights(total / layout.T, layout.ids, normalization="none",
+                   kind=f"mean of {layout.T} per-period weights")
+
+
+def _layout_positions(data: pd.DataFrame, w: Weights | PeriodWeights, entity: Hashable, time: Hashable
+                      ) -> tuple[pd.Index, np.ndarray, PeriodLayout | None]:
+    """Periods, stacked row positions and (for unbalanced data or a PeriodWeights) the period layout."""
+    key = _panel_key(data, w.ids, entity, time)
+    if isinstance(w, Weights):
+        w.align(key[entity].unique(), "data")
+        if len(key) == w.n * key[time].nunique():     # balanced (pairs are unique): the classic layout
+            periods, pos = panel_positions(data, w, entity, time)
+            return periods, pos, None
+    else:
+        unknown = pd.Index(key[entity].unique()).difference(w.ids)
+        if len(unknown):
+            raise IdError(f"entities in the data but in no period's weights: {preview(list(unknown))}")
+    periods = pd.Index(np.sort(key[time].unique()), name=time)
+    layout, order = period_layout(key[entity].to_numpy(), key[time].to_numpy(), w, periods, entity, time)
+    return periods, order, layout
+
+
+def panel(formula: str, data: pd.DataFrame, w: Weights | PeriodWeights, entity: Hashable, time: Hashable,
+          fixed_effects: str, unbalanced: bool = False) -> Design:
+    """Design for a long panel aligned by (entity, time), stacked time-major.
 
     Parameters
     ----------
     formula : str
     data : DataFrame
-    w : Weights
+    w : Weights or PeriodWeights
+        A PeriodWeights only with ``unbalanced=True``.
     entity, time : hashable
         Panel id columns.
     fixed_effects : str
         ``"none"``, ``"entity"``, ``"time"``, ``"twoway"`` or ``"random"``.
+    unbalanced : bool
+        Accept unbalanced panels and time-varying weights (a :class:`~.period_layout.PeriodLayout` design);
+        otherwise an unbalanced panel raises :class:`PanelError`.
 
     Returns
     -------
@@ -333,20 +377,34 @@ def panel(formula: str, data: pd.DataFrame, w: Weights, entity: Hashable, time: 
         As :func:`cross_section`, plus a single period under fixed or random effects and an outcome that
         is constant after the within transformation (see :mod:`.checks`).
     """
-    if not isinstance(w, Weights):
+    if isinstance(w, PeriodWeights) and not unbalanced:
+        raise SpatialInnoError("time-varying weights (PeriodWeights) are accepted by the fixed-effects and pooled "
+                               "ML estimators (sar, sem, sdm, ...); pass one Weights here")
+    if not isinstance(w, (Weights, PeriodWeights)):
         raise SpatialInnoError("w must be a spatialinno Weights (build one with si.weights.*)")
     if fixed_effects not in FIXED_EFFECTS:
         raise SpatialInnoError(f"fixed_effects must be one of {', '.join(FIXED_EFFECTS)} (got {fixed_effects!r})")
-    periods, pos = panel_positions(data, w, entity, time)
+    if unbalanced:
+        periods, pos, layout = _layout_positions(data, w, entity, time)
+    else:
+        assert isinstance(w, Weights)
+        periods, pos = panel_positions(data, w, entity, time)
+        layout = None
     check_periods(periods, fixed_effects, entity)
-    full = pd.MultiIndex.from_product([periods, w.ids])
+    if isinstance(w, Weights):
+        base = w
+    else:
+        assert layout is not None
+        base = _mean_weights(layout)
+    full = (pd.MultiIndex.from_product([periods, base.ids]) if layout is None
+            else layout.index.swaplevel())
     df = data.iloc[pos]
     intercept = fixed_effects in ("none", "random")
     labels = pd.Index([f"({e}, {t})" for t, e in full])
     check_numeric_columns(formula, df, labels)
     y, X, yname, rhs_spec = _model_frame(formula, df, intercept=intercept)
     _check_finite(y, X, yname, labels)
-    design = Design(y=y, X=X.to_numpy(), names=list(X.columns), yname=yname, w=w, T=len(periods), periods=periods,
-                    fixed_effects=fixed_effects, rhs_spec=rhs_spec)
+    design = Design(y=y, X=X.to_numpy(), names=list(X.columns), yname=yname, w=base, T=len(periods), periods=periods,
+                    fixed_effects=fixed_effects, layout=layout, rhs_spec=rhs_spec)
     check_outcome_varies(y, yname, design.demean(y), fixed_effects)
     return design

@@ -29,9 +29,10 @@ from . import marginal
 from .effects_groups import GroupKernel
 from .effects_inference import EffectInference, Multiplier, effect_values, infer
 from .logdet import series_order, symmetric_form, trace_moments
+from .period_layout import PeriodLayout
 from .spec import ModelSpec
 
-__all__ = ["EFFECTS", "METHODS", "EffectsKernel", "NoLagKernel", "coefficient_pairs", "effect_frame",
+__all__ = ["EFFECTS", "METHODS", "EffectsKernel", "NoLagKernel", "PeriodKernel", "coefficient_pairs", "effect_frame",
            "effect_values", "effects_kernel", "impacts"]
 
 #: effects of each regressor, in output order
@@ -178,6 +179,61 @@ class NoLagKernel:
         return np.vstack([self.row[None, :], np.zeros((orders, 4))])
 
 
+class PeriodKernel:
+    """Kernel of an unbalanced panel or time-varying weights: S_t = (I - rho W_t)^-1 (I b + W_t t) per period.
+
+    Each period's four kernel values are those of :class:`EffectsKernel` (or :class:`NoLagKernel`) of its W_t
+    (one kernel per distinct W_t); the pooled effects are their average over periods weighted by the regions
+    observed, i.e. [sum_t tr(A_t^-1), sum_t tr(A_t^-1 W_t), ...] / sum_t n_t.
+
+    Parameters
+    ----------
+    layout : PeriodLayout
+    spec : ModelSpec
+    rho_max : float
+        Largest |rho| the kernels are evaluated at.
+    """
+
+    def __init__(self, layout: PeriodLayout, spec: ModelSpec, rho_max: float) -> None:
+        self.layout = layout
+        self.parts = [EffectsKernel(w, rho_max) if spec.lag else NoLagKernel(w) for w in layout.group_weights]
+        sizes = np.array([w.n * len(ts) for w, ts in zip(layout.group_weights, layout.group_periods)], dtype=float)
+        self.shares = sizes / sizes.sum()
+
+    def __call__(self, rho: float | np.ndarray) -> np.ndarray:
+        """Pooled kernel rows (one per rho): the period kernels averaged, weighted by regions observed."""
+        return sum(c * k(rho) for c, k in zip(self.shares, self.parts))
+
+    def by_order(self, rho: float, orders: int) -> np.ndarray:
+        """(orders+1, 4) pooled moments by power of W_t (weighted as ``__call__``).
+
+        Parameters
+        ----------
+        rho : float
+        orders : int
+
+        Returns
+        -------
+        ndarray
+        """
+        return sum(c * k.by_order(rho, orders) for c, k in zip(self.shares, self.parts))
+
+    def by_period(self, rho: float | np.ndarray) -> np.ndarray:
+        """(len(rho), T + 1, 4): each period's kernel rows, then their weighted average.
+
+        Parameters
+        ----------
+        rho : float or ndarray
+
+        Returns
+        -------
+        ndarray
+        """
+        own = [k(rho) for k in self.parts]
+        rows = [own[g] for g in self.layout.period_group] + [self(rho)]
+        return np.stack(rows, axis=1)
+
+
 def coefficient_pairs(names: Sequence[str], variables: Sequence[str], allowed: Sequence[str]
                       ) -> list[tuple[int, int | None]]:
     """Positions of each variable's coefficient and of its ``W_`` term (None without one) in ``names``.
@@ -210,13 +266,14 @@ def coefficient_pairs(names: Sequence[str], variables: Sequence[str], allowed: S
     return out
 
 
-def effects_kernel(spec: ModelSpec, w: Weights, rho: float, rho_se: float):
+def effects_kernel(spec: ModelSpec, w: Weights | PeriodLayout, rho: float, rho_se: float):
     """The kernel of ``spec``: exact in rho for lag models, :class:`NoLagKernel` (structural zeros) otherwise.
 
     Parameters
     ----------
     spec : ModelSpec
-    w : Weights
+    w : Weights or PeriodLayout
+        A layout (unbalanced panel, time-varying weights) gives a :class:`PeriodKernel`.
     rho, rho_se : float
         Estimate and standard error of rho (they bound the power series of large maps).
 
@@ -224,13 +281,17 @@ def effects_kernel(spec: ModelSpec, w: Weights, rho: float, rho_se: float):
     -------
     EffectsKernel or NoLagKernel
     """
+    rho_max = min(0.999, abs(rho) + 8 * rho_se)
+    if isinstance(w, PeriodLayout):
+        return PeriodKernel(w, spec, rho_max)
     if spec.lag:
-        return EffectsKernel(w, rho_max=min(0.999, abs(rho) + 8 * rho_se))
+        return EffectsKernel(w, rho_max=rho_max)
     return NoLagKernel(w)
 
 
-def impacts(spec: ModelSpec, w: Weights, params: pd.Series, cov: np.ndarray, *, bounds: tuple[float, float],
-            dist, df: float | None, variables: Sequence[str] | None, allowed: Sequence[str], model: str,
+def impacts(spec: ModelSpec, w: Weights | PeriodLayout, params: pd.Series, cov: np.ndarray, *,
+            bounds: tuple[float, float], dist, df: float | None, variables: Sequence[str] | None,
+            allowed: Sequence[str], model: str,
             method: str = "simulation", draws: int = 1000, seed: int = DEFAULT_SEED, alpha: float = 0.05,
             by_order: int | None = None, by: pd.Series | None = None, at: Mapping[str, float] | str | None = None,
             regressors: Sequence[str] = (), means: Mapping[str, float] | None = None,
@@ -244,7 +305,10 @@ def impacts(spec: ModelSpec, w: Weights, params: pd.Series, cov: np.ndarray, *, 
     ----------
     spec : ModelSpec
         Decides the kernel: lag models use (I - rho W)^-1, the others have structural zeros.
-    w : Weights
+    w : Weights or PeriodLayout
+        With a layout (unbalanced panel or time-varying weights) the effects average the periods' S_t weighted
+        by regions observed; with time-varying weights each period's effects come first, indexed (period,
+        variable, effect), the average as period ``"average"``.
     params : Series
         Estimates (coefficients, ``W_x`` terms, spatial parameters).
     cov : ndarray
@@ -283,6 +347,9 @@ def impacts(spec: ModelSpec, w: Weights, params: pd.Series, cov: np.ndarray, *, 
     """
     if method not in METHODS:
         raise SpatialInnoError(f"method must be 'simulation', 'delta' or 'exact' (got {method!r})")
+    if isinstance(w, PeriodLayout) and by is not None:
+        raise SpatialInnoError("by= is not available for unbalanced panels or time-varying weights yet (the "
+                               "regions differ between periods); report the pooled effects")
     if by is not None and by_order is not None:
         raise SpatialInnoError("by= and by_order= cannot be combined; ask for one decomposition at a time")
     names = list(params.index)
@@ -304,7 +371,13 @@ def impacts(spec: ModelSpec, w: Weights, params: pd.Series, cov: np.ndarray, *, 
                 D[j, v] = 1.0
     opts = dict(mult=mult, dist=dist, df=df, method=method, draws=draws, seed=seed, alpha=alpha)
     labels: list[tuple]
-    if by is not None:
+    if isinstance(kern, PeriodKernel) and kern.layout.time_varying and by_order is None:
+        res = infer(kern.by_period, C, D, b, cov, **opts)
+        periods = list(kern.layout.periods) + ["average"]
+        labels = [(p, v, e) for p in periods for v in variables for e in EFFECTS]
+        out = _frame(res, labels, ["period", "variable", "effect"], dist, axes=(1, 0, 2))
+    elif by is not None:
+        assert isinstance(w, Weights)
         gk = GroupKernel(w, by)
         res = infer(gk, C, D, b, cov, **opts)
         labels = [(g, v, e) for g in gk.groups for v in variables for e in EFFECTS]

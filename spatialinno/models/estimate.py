@@ -20,6 +20,7 @@ import pandas as pd
 from ..weights import Weights
 from .dynamic_spec import DynamicSpec
 from .likelihood import Problem
+from .period_layout import PeriodLayout
 from .spec import ModelSpec
 
 
@@ -109,8 +110,13 @@ class Estimate:
 
     @property
     def nobs(self) -> int:
-        """Number of observations N T."""
+        """Number of observations (N T for a balanced panel)."""
         return self.problem.design.n
+
+    @property
+    def layout(self) -> PeriodLayout | None:
+        """Observed rows and per-period W_t of an unbalanced panel or time-varying weights (else None)."""
+        return self.problem.design.layout
 
     @property
     def n_eff(self) -> float:
@@ -160,6 +166,8 @@ class Estimate:
         d = self.problem.design
         if d.T == 1:
             return pd.Index(d.w.ids)
+        if d.layout is not None:
+            return d.layout.index
         return pd.MultiIndex.from_product([d.periods, d.w.ids], names=["time", "entity"]).swaplevel()
 
     @property
@@ -190,6 +198,10 @@ def recover_fixed_effects(problem: Problem, rho: float, beta: np.ndarray
     if d.T == 1 or d.fixed_effects in ("none", "random"):
         return None, None, None
     r = d.y - rho * problem.Wy_raw - problem.X_raw @ beta
+    if d.layout is not None:
+        a, e, t = d.layout.effects_fit(r, d.fixed_effects)
+        return (a, None if e is None else pd.Series(e, index=d.w.ids, name="entity effect"),
+                None if t is None else pd.Series(t, index=d.periods, name="time effect"))
     R = r.reshape(d.T, d.N)
     alpha = float(R.mean())
     ent = tim = None

@@ -41,6 +41,7 @@ from ..constants import DENSE_INFORMATION_MAX as DENSE_MAX
 from ..weights import Weights
 from .likelihood import NEWTON_STEP, NEWTON_TOL, Problem
 from .logdet import LogDet
+from .period_layout import PeriodLogDet
 
 PROBES = 50
 
@@ -234,7 +235,7 @@ def logdet_traces(p: Problem, r: float) -> tuple[float, float]:
     m = p.scale.ld_mult
     c, h = r, 1e-4
     ld = p.logdet
-    if ld is not None and ld.method == "sparse":
+    if isinstance(ld, LogDet) and ld.method == "sparse":
         near = [v for v in ld.memoised() if abs(v - r) <= NEWTON_TOL
                 and ld.cached(v + NEWTON_STEP) and ld.cached(v - NEWTON_STEP)]
         if near:
@@ -261,6 +262,9 @@ def information_matrix(p: Problem, rho: float, lam: float, beta: np.ndarray, sig
         (K, K) with K = coefficients + spatial parameters + 1.
     """
     d, s, sc = p.design, p.spec, p.scale
+    if d.layout is not None:
+        return _period_information(p, rho, lam, beta, sigma2)
+    assert not isinstance(p.logdet, PeriodLogDet)
     ops = SpatialOps(d.w, rho, lam, sc.time_projection, p.logdet)
     m, s2 = sc.ld_mult, sigma2
     Xs = p.Xt - lam * p.WXt
@@ -303,4 +307,69 @@ def information_matrix(p: Problem, rho: float, lam: float, beta: np.ndarray, sig
         if s.lag:
             info[ir, il] = info[il, ir] = m * (np.sum(HZ * GtZ) / div + _tr(Z, ops.H(GtZ), div))
     info[isg, isg] = sc.n_eff / (2 * s2 ** 2)
+    return info
+
+
+def _part_traces(ops: SpatialOps, ld: LogDet, r: float, M) -> tuple[float, float, np.ndarray, np.ndarray, float]:
+    """(tr(M), tr(M^2), probes Z, M Z, divisor) for one period's operator M (exact when dense, else the
+    log-determinant differences of :func:`logdet_traces` at r with h = 1e-4)."""
+    Z, div = ops.probes()
+    MZ = M(Z)
+    if ops.dense:
+        return float(np.trace(MZ)), float(np.sum(MZ * MZ.T)), Z, MZ, div
+    h = 1e-4
+    f0, fp, fm = ld(r), ld(r + h), ld(r - h)
+    return -(fp - fm) / (2 * h), -(fp - 2 * f0 + fm) / h ** 2, Z, MZ, div
+
+
+def _period_information(p: Problem, rho: float, lam: float, beta: np.ndarray, sigma2: float) -> np.ndarray:
+    """Information matrix of the exact dummy-variable model with per-period W_t (:mod:`.period_layout`).
+
+    As :func:`information_matrix` with every trace the sum over periods of the trace of that period's
+    operator (computed once per distinct W_t, times the number of periods sharing it) and q stacked from
+    B_t W_t A_t^-1 (fitted values including the fixed effects) period by period, then within-transformed:
+    the (b, rho, lambda, sigma2) block of the inverse of the full dummy-variable information matrix.
+    """
+    d, s = p.design, p.spec
+    L = d.layout
+    assert L is not None
+    parts = p.logdet.parts if isinstance(p.logdet, PeriodLogDet) else []   # none without spatial parameters
+    ops = [SpatialOps(w, rho, lam, False, part) for w, part in zip(L.group_weights, parts)]
+    counts = [len(ts) for ts in L.group_periods]
+    s2 = sigma2
+    Xs = p.Xt - lam * p.WXt
+    k = Xs.shape[1]
+    K = k + len(s.spatial_params) + 1
+    info = np.zeros((K, K))
+    info[:k, :k] = Xs.T @ Xs / s2
+    ir = k if s.lag else None
+    il = (k + 1 if s.lag else k) if s.error else None
+    isg = K - 1
+    if s.lag:
+        Ay = d.y - rho * p.Wy_raw
+        fitted = Ay - d.demean(Ay - p.X_raw @ beta)
+        q = np.empty(d.n)
+        for t in range(L.T):
+            o, rows = ops[L.period_group[t]], L.rows(t)
+            q[rows] = o.B(o.W(o.Ainv(fitted[rows])))
+        q = d.demean(q)
+        info[:k, ir] = info[ir, :k] = Xs.T @ q / s2
+        info[ir, ir] = q @ q / s2
+    for o, part, c in zip(ops, parts, counts):
+        if s.lag:
+            trG, trG2, Z, GtZ, div = _part_traces(o, part, rho, o.Gt)
+            info[ir, ir] += c * (trG2 + np.sum(GtZ * GtZ) / div)
+            info[ir, isg] += c * trG / s2
+        if s.error:
+            trH, trH2, Z, HZ, div = _part_traces(o, part, lam, o.H)
+            info[il, il] += c * (trH2 + np.sum(HZ * HZ) / div)
+            info[il, isg] += c * trH / s2
+            if s.lag:
+                info[ir, il] += c * (np.sum(HZ * GtZ) / div + _tr(Z, o.H(GtZ), div))
+    for i in (ir, il):
+        if i is not None:
+            info[isg, i] = info[i, isg]
+    if s.lag and s.error:
+        info[il, ir] = info[ir, il]
+    info[isg, isg] = p.scale.n_eff / (2 * s2 ** 2)
     return info

@@ -32,9 +32,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from ..errors import EstimationError, SpatialInnoError, SpatialInnoWarning, preview
+from ..errors import EstimationError, PanelError, SpatialInnoError, SpatialInnoWarning, preview
 from .data import Design, check_rank
 from .logdet import LogDet
+from .period_layout import PeriodLogDet
 from .spec import ModelSpec
 
 #: relative distance to a bound of the rho/lambda interval at which an estimate is refused
@@ -71,6 +72,8 @@ def scaling(design: Design, bias_correction: str) -> Scaling:
     N, T, fe = design.N, design.T, design.fixed_effects
     if bias_correction not in ("none", "lee-yu", "elhorst"):
         raise SpatialInnoError(f"bias_correction must be 'none', 'lee-yu' or 'elhorst' (got {bias_correction!r})")
+    if design.layout is not None:
+        return _layout_scaling(design, bias_correction)
     if T == 1 or fe in ("none", "random") or bias_correction in ("none", "elhorst"):
         if bias_correction == "elhorst" and fe in ("time", "twoway") and design.w.normalization != "row":
             raise SpatialInnoError("Elhorst's correction with time effects assumes a row-normalised W; use "
@@ -85,6 +88,44 @@ def scaling(design: Design, bias_correction: str) -> Scaling:
     if fe == "time":
         return Scaling((N - 1) * T, T, True, "lee-yu")
     return Scaling((N - 1) * (T - 1), T - 1, True, "lee-yu")
+
+
+def _layout_scaling(design: Design, bias_correction: str) -> Scaling:
+    """Unbalanced panels and time-varying W: exact dummy-variable ML over the n observed rows, sum_t log|A_t|."""
+    layout, fe = design.layout, design.fixed_effects
+    assert layout is not None
+    if fe not in ("none", "random") and bias_correction != "none":
+        what = "time-varying weights" if layout.time_varying else "an unbalanced panel"
+        raise PanelError(f"bias_correction={bias_correction!r} is defined for a balanced panel with one W; with {what} "
+                         f"pass bias_correction='none' (exact dummy-variable ML with {fe} effects)")
+    return Scaling(layout.n, 1, False, "none")
+
+
+def check_layout_error_model(design: Design, spec: ModelSpec) -> None:
+    """Refuse an error model whose fixed effects cannot be removed before B_t = I - lambda W_t is applied.
+
+    Demeaning commutes with B_t only when B_t maps the dummies into their own span: entity dummies need one W
+    in every period and every region in every period, time dummies a row-normalised W_t without islands
+    (B_t 1 = (1 - lambda) 1). Otherwise the exact likelihood would project B y on B [X, D] for every lambda.
+
+    Parameters
+    ----------
+    design : Design
+    spec : ModelSpec
+
+    Raises
+    ------
+    PanelError
+    """
+    layout, fe = design.layout, design.fixed_effects
+    assert layout is not None
+    entity_ok = layout.n_logdets == 1 and layout.balanced
+    time_ok = layout.source.normalization == "row" and not any(len(w.islands) for w in layout.group_weights)
+    if (fe in ("entity", "twoway") and not entity_ok) or (fe in ("time", "twoway") and not time_ok):
+        raise PanelError(f"{spec.name} with {fe} effects on an unbalanced panel or with time-varying W is not "
+                         f"available: B_t = I - lambda W_t does not map the fixed-effect dummies into their span, so "
+                         f"demeaning is not exact ML; use a lag model (SAR, SDM), SLX, fixed_effects='time' with a "
+                         f"row-normalised W, or pooled data (fixed_effects='none')")
 
 
 def check_interior(value: float, name: str, bounds: tuple[float, float]) -> None:
@@ -194,7 +235,9 @@ class Problem:
             names = names + [f"W_{c}" for c in durbin_names]
         self.X_raw, self.names = X, names
         self.scale = scaling(d, bias_correction) if scale is None else scale
-        if self.scale.time_projection and (spec.lag or spec.error) and len(d.w.islands):
+        if d.layout is not None and spec.error:
+            check_layout_error_model(d, spec)
+        if self.scale.time_projection and (spec.lag or spec.error) and len(d.w.islands) and d.layout is None:
             warnings.warn(f"W has regions without neighbours ({preview(d.w.islands)}), so W 1 != 1 and the Lee-Yu "
                           f"transformation for time effects is only approximate; link them (islands='nearest') or "
                           f"use bias_correction='none'", SpatialInnoWarning, stacklevel=4)
@@ -217,7 +260,9 @@ class Problem:
         self.k = X.shape[1]
         absorbed = {"entity": d.N, "time": d.T, "twoway": d.N + d.T - 1}.get(d.fixed_effects, 0) if d.T > 1 else 0
         self.resid_dof = d.n - absorbed - self.k
-        self.logdet = LogDet(d.w, method) if (spec.lag or spec.error) else None
+        self.logdet: LogDet | PeriodLogDet | None = None
+        if spec.lag or spec.error:
+            self.logdet = LogDet(d.w, method) if d.layout is None else d.layout.logdet(method)
         self.bounds = self.logdet.bounds if self.logdet else (-1.0, 1.0)
 
     # -- concentrated likelihood --------------------------------------------------------------

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..constants import BOOTSTRAP_REPS, DEFAULT_SEED
 from ..errors import SpatialInnoError
-from ..weights import Weights
+from ..weights import PeriodWeights, Weights
 from ..weights.convert import takes_weights
 from .bootstrap import BootstrapCovariance
 from .covariance import Covariance, CovarianceError, covariance_for, resolve_cov_type
@@ -61,7 +61,7 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
 
 @takes_weights
 @fe_in_formula
-def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
+def fit(model: str, formula: str, data: pd.DataFrame, w: Weights | PeriodWeights, *, id: Hashable | None = None,
         entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
         bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None, method: str = "auto",
         cov_type: str | None = None, small_sample: bool = False, bootstrap_reps: int | None = None,
@@ -86,7 +86,10 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
     formula : str
         ``"y ~ x1 + x2"`` (formulaic syntax).
     data : DataFrame
-    w : Weights
+    w : Weights or PeriodWeights
+        Spatial weights; panels may pass time-varying weights (``si.weights.by_period``), which, like an
+        unbalanced panel, use each period's W_t restricted to the regions observed in it (exact dummy-variable
+        ML: ``bias_correction="none"`` with fixed effects; see :mod:`.period_layout`).
     id : hashable, optional
         Region id column of a cross-section (default: the index).
     entity, time : hashable, optional
@@ -159,11 +162,19 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
     if regimes is not None and (dynamic is not None or fixed_effects == "random"):
         raise RegimeError("regimes= is available for cross-sections and fixed-effects or pooled panels, not for "
                           "random effects or dynamic panels")
+    if isinstance(w, PeriodWeights) and (entity is None or dynamic is not None or fixed_effects == "random"):
+        raise SpatialInnoError("time-varying weights (PeriodWeights) need a static panel with fixed effects or pooled "
+                               "data (entity=, time=, fixed_effects in 'entity', 'time', 'twoway', 'none'); pass one "
+                               "Weights for cross-sections, dynamic and random-effects panels")
+    if regimes is not None and isinstance(w, PeriodWeights):
+        raise RegimeError("regimes= needs one Weights for all periods; time-varying weights (PeriodWeights) are not "
+                          "available with regimes")
     if entity is None:
         if dynamic is not None:
             check_dynamic(dynamic, spec.name, "none", False, bias_correction)
         if fixed_effects not in (None, "none"):
             raise SpatialInnoError(f"fixed_effects={fixed_effects!r} needs a panel: pass entity= and time=")
+        assert isinstance(w, Weights)
         design = cross_section(formula, data, w, id)
     else:
         fe = "entity" if fixed_effects is None else fixed_effects
@@ -177,11 +188,18 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
             est, base = estimate_dynamic(design, dyn, spec, durbin, method, bias_correction)
             return SpatialResults(est, covariance_for(kind, est, base), est.weights)
         if fe == "random":
+            assert isinstance(w, Weights)
             est, base = fit_random(spec, formula, data, w, entity=entity, time=time, durbin=durbin, method=method)
             return SpatialResults(est, _covariance(kind, est, base, boot), est.weights)
-        design = panel(formula, data, w, entity, time, fe)
+        design = panel(formula, data, w, entity, time, fe, unbalanced=True)
+        if design.layout is not None and kind in ("qml", "bootstrap"):
+            raise CovarianceError(f"cov_type={kind!r} is not available for unbalanced panels or time-varying "
+                                  f"weights yet; use 'information' or 'small-sample'")
     info = None
     if regimes is not None:
+        if design.layout is not None:
+            raise RegimeError("regimes= needs a balanced panel: this one is unbalanced (regions missing in some "
+                              "periods); fit the regimes on the balanced sub-panel or without regimes")
         key = id if entity is None else entity
         info = RegimeInfo(_regime_name(regimes), regime_labels(regimes, data, w, key), regime_spatial)
         if regime_spatial:
@@ -248,7 +266,7 @@ def estimate_ml(design: Design, spec: ModelSpec, durbin: Sequence[str] | None, m
 
 
 def _make(model: str):
-    def estimator(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
+    def estimator(formula: str, data: pd.DataFrame, w: Weights | PeriodWeights, *, id: Hashable | None = None,
                   entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
                   bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None,
                   method: str = "auto", cov_type: str | None = None, small_sample: bool = False,

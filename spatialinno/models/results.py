@@ -346,6 +346,11 @@ class SpatialResults:
         standard deviation, the quantity R's ``impacts()`` and LeSage's code report. Effects that are zero by
         construction (e.g. SEM's indirect effect) have NaN in every inference column.
 
+        Unbalanced panels and time-varying weights: the effects average S_t = (I - rho W_t)^-1 (I b + W_t theta)
+        over periods, weighted by the regions observed in each; with time-varying weights (``PeriodWeights``)
+        each period's effects are reported too, indexed (period, variable, effect), the average as period
+        ``"average"``.
+
         ``by``: effects averaged over the regions of each group (rows of S_k averaged within the group, see
         :mod:`.effects_groups`), indexed (group, variable, effect). The results do not keep the data, so
         ``by`` is a Series of group labels indexed by region id (every region of the weights), or a column
@@ -424,7 +429,9 @@ class SpatialResults:
         means = None
         if at is not None:
             means = dict(zip(self.estimate.names, self.estimate.problem.X_raw.mean(axis=0)))
-        return effects.impacts(self.estimate.spec, self.weights, self.params, cov.frame.to_numpy(),
+        layout = self.estimate.layout
+        source = self.weights if layout is None else layout
+        return effects.impacts(self.estimate.spec, source, self.params, cov.frame.to_numpy(),
                                bounds=self.estimate.bounds, dist=cov.dist, df=cov.df,
                                variables=variables if variables is not None or at is not None else self.variables,
                                allowed=self.variables, model=self.model, method=method, draws=draws, seed=seed,
@@ -447,6 +454,9 @@ class SpatialResults:
             Indexed by ``weights.ids``.
         """
         [(i, j)] = effects.coefficient_pairs(list(self.params.index), [variable], self.variables)
+        if self.estimate.layout is not None:
+            raise SpatialInnoError("spillover_from is not available for unbalanced panels or time-varying weights "
+                                   "(each period has its own W_t); use impacts() for the effects averaged over periods")
         w = self.weights
         src = w.positions([source_id])[0]
         e = np.zeros(w.n)
@@ -568,6 +578,11 @@ class SpatialResults:
             elif self.bias_correction == "lee-yu" and self.fixed_effects == "time":
                 notes.append("Time effects removed by the Lee & Yu (2010) F_N transformation; without entity effects "
                              "no Nickell bias arises, so no further correction is applied.")
+        layout = self.estimate.layout
+        if layout is not None:
+            notes.append(f"Panel: {layout.describe()}, re-normalised as W ({layout.source.normalization}); fixed "
+                         f"effects removed exactly (dummy-variable ML). Effects average S_t = (I - rho W_t)^-1 "
+                         f"(I b + W_t theta) over periods, weighted by the regions observed.")
         return Summary(title=self.title, header=tuple(self._header()), tables=(self.coef_table(),),
                        captions=("Coefficients",), notes=tuple(notes))
 

@@ -267,8 +267,8 @@ def test_lm_tests_bad_input(w):
         lm_tests("y ~ x", cs, w, fixed_effects="entity")
     with pytest.raises(IdError):
         lm_tests("y ~ x", cs.iloc[1:], w)
-    with pytest.raises(PanelError, match="unbalanced"):
-        lm_tests("y ~ x", df.iloc[1:], w, entity="region", time="year")
+    # an unbalanced panel is accepted (W_t restricted per period; validated in tests/models/test_unbalanced_panel.py)
+    assert lm_tests("y ~ x", df.iloc[1:], w, entity="region", time="year").attrs["n"] == len(df) - 1
     bad = cs.copy()
     bad.loc["R04", "y"] = np.nan
     with pytest.raises(DataError, match="R04"):

@@ -60,7 +60,7 @@ def test_panel_rows_aligned_by_id_not_order(produc):
 def test_panel_bad_input(produc):
     data, w = produc
     kw = dict(entity="state", time="year")
-    with pytest.raises(PanelError, match=r"unbalanced.*ALABAMA.*1975"):
+    with pytest.raises(PanelError, match=r"lee-yu.*unbalanced panel.*bias_correction=.none."):
         si.sar(FORMULA, data[~((data.state == "ALABAMA") & (data.year == 1975))], w, **kw)
     with pytest.raises(PanelError, match="duplicated"):
         si.sar(FORMULA, pd.concat([data, data.iloc[:2]]), w, **kw)
