@@ -375,7 +375,7 @@ def impacts(spec: ModelSpec, w: Weights | PeriodLayout, params: pd.Series, cov: 
         res = infer(kern.by_period, C, D, b, cov, **opts)
         periods = list(kern.layout.periods) + ["average"]
         labels = [(p, v, e) for p in periods for v in variables for e in EFFECTS]
-        out = _frame(res, labels, ["period", "variable", "effect"], dist, axes=(1, 0, 2))
+        out = effect_frame(res, labels, ["period", "variable", "effect"], dist, axes=(1, 0, 2))
     elif by is not None:
         assert isinstance(w, Weights)
         gk = GroupKernel(w, by)

@@ -30,7 +30,7 @@ from .spec import SPECS, ModelSpec, spec_for
 
 
 @overload
-def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
+def fit(model: str, formula: str, data: pd.DataFrame, w: Weights | PeriodWeights, *, id: Hashable | None = None,
         entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
         bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None, method: str = "auto",
         cov_type: str | None = None, small_sample: bool = False, bootstrap_reps: int | None = None,
@@ -40,7 +40,7 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
 
 
 @overload
-def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
+def fit(model: str, formula: str, data: pd.DataFrame, w: Weights | PeriodWeights, *, id: Hashable | None = None,
         entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
         bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None, method: str = "auto",
         cov_type: str | None = None, small_sample: bool = False, bootstrap_reps: int | None = None,
@@ -50,7 +50,7 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
 
 
 @overload
-def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
+def fit(model: str, formula: str, data: pd.DataFrame, w: Weights | PeriodWeights, *, id: Hashable | None = None,
         entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
         bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None, method: str = "auto",
         cov_type: str | None = None, small_sample: bool = False, bootstrap_reps: int | None = None,
@@ -200,6 +200,7 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights | PeriodWeights
         if design.layout is not None:
             raise RegimeError("regimes= needs a balanced panel: this one is unbalanced (regions missing in some "
                               "periods); fit the regimes on the balanced sub-panel or without regimes")
+        assert isinstance(w, Weights)
         key = id if entity is None else entity
         info = RegimeInfo(_regime_name(regimes), regime_labels(regimes, data, w, key), regime_spatial)
         if regime_spatial:
