@@ -13,7 +13,10 @@ Panels (Elhorst 2014, §3.3; Anselin et al. 2008): the classic tests on the with
 (entity, time or two-way demeaning; pooled for ``"none"``) with the block-diagonal W = I_T (x) W_N,
 so T_W = T tr(W_N'W_N + W_N W_N) and s2 = e'e/(NT) with no correction for the fixed effects. (spreg's
 panel LM tests use tr(W)^2 in place of tr(W'W + WW), which is wrong; these are not Debarsy-Ertur or
-Lee-Yu bias-corrected versions.) p-values are upper tails ``chi2.sf`` (exact for tiny values).
+Lee-Yu bias-corrected versions.) With time-varying weights (a :class:`~spatialinno.weights.PeriodWeights`,
+one W_t per period) the block-diagonal W = diag(W_1, ..., W_T) replaces I_T (x) W_N in every formula, so
+T_W = sum_t tr(W_t'W_t + W_t W_t) and W y, W e apply W_t within period t. p-values are upper tails
+``chi2.sf`` (exact for tiny values).
 Matches ``spdep::lm.LMtests`` (names LMerr, LMlag, RLMerr, RLMlag, SARMA) to 1e-10.
 """
 
@@ -26,10 +29,11 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
-from ..errors import DataError, SpatialInnoError
-from ..models.data import check_rank, cross_section, panel
+from ..errors import DataError, PeriodWeightsError, SpatialInnoError, preview
+from ..models.data import Design, check_rank, cross_section, panel
 from ..models.fe_formula import fe_in_formula
-from ..weights import Weights
+from ..models.missing import handle_missing
+from ..weights import PeriodWeights, Weights
 from ..weights.convert import takes_weights
 
 TEST_NAMES = ["LM_error", "LM_lag", "RLM_error", "RLM_lag", "SARMA"]
@@ -40,11 +44,29 @@ def _trace_term(W: sp.csr_matrix) -> float:
     return float(W.multiply(W).sum() + W.multiply(W.T).sum())
 
 
+def _period_matrices(pw: PeriodWeights, d: Design) -> list[sp.csr_matrix]:
+    """W_t of each period of the design, rows and columns in the design's id order."""
+    absent = [t for t in d.periods if t not in pw]
+    if absent:
+        raise PeriodWeightsError(f"the time-varying weights have no matrix for period(s) {preview(absent)} of the "
+                                 f"data; their periods are {preview(list(pw.periods))}")
+    ids = set(d.w.ids)
+    out = []
+    for t in d.periods:
+        wt = pw[t]
+        if set(wt.ids) != ids:
+            diff = preview(sorted(map(str, ids.symmetric_difference(wt.ids))))
+            raise PeriodWeightsError(f"period {t!r}: the weights cover other regions than the data ({diff}); "
+                                     f"give every period's W the panel's regions")
+        out.append(wt.subset(d.w.ids).sparse)
+    return out
+
+
 @takes_weights
 @fe_in_formula
-def lm_tests(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
+def lm_tests(formula: str, data: pd.DataFrame, w: Weights | PeriodWeights, *, id: Hashable | None = None,
              entity: Hashable | None = None, time: Hashable | None = None,
-             fixed_effects: str | None = None) -> pd.DataFrame:
+             fixed_effects: str | None = None, missing: str = "raise") -> pd.DataFrame:
     """LM tests of spatial error and spatial lag dependence (plain and robust, and SARMA) after OLS.
 
     Parameters
@@ -55,10 +77,14 @@ def lm_tests(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | Non
     data : DataFrame
         Cross-section: one row per region, aligned to ``w.ids`` through column ``id`` or the index.
         Panel (``entity`` and ``time`` given): a balanced long DataFrame.
-    w : Weights
-        N x N weights (applied period by period in panels).
+    w : Weights or PeriodWeights
+        N x N weights (applied period by period in panels), or one W_t per period (panels only; from
+        :func:`spatialinno.weights.by_period` or ``economic_distance(..., by_period=True)``).
     fixed_effects : {"entity", "time", "twoway", "none"}
         Panels only (default ``"entity"``): the within transformation applied before OLS.
+    missing : {"raise", "drop"}
+        Rows with a NaN in a used column: ``"raise"`` names them; ``"drop"`` drops them first (their keys in
+        ``.attrs["dropped"]``).
 
     Returns
     -------
@@ -66,10 +92,18 @@ def lm_tests(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | Non
     ``statistic``, ``df``, ``p_value``; ``.attrs`` holds n, N, T, fixed_effects, sigma2, T_W, J and
     the OLS coefficients.
     """
-    if not isinstance(w, Weights):
+    if not isinstance(w, (Weights, PeriodWeights)):
         raise SpatialInnoError("w must be a spatialinno Weights (build one with si.weights.*)")
     if (entity is None) != (time is None):
         raise SpatialInnoError("give both entity= and time= for a panel, or neither for a cross-section")
+    if isinstance(w, PeriodWeights) and entity is None:
+        raise PeriodWeightsError("time-varying weights (PeriodWeights) need a panel: pass entity= and time=")
+    data, w, record = handle_missing(data, formula, w, id=id, entity=entity, time=time, missing=missing)
+    pw = w if isinstance(w, PeriodWeights) else None
+    if pw is not None:  # align the data with the first period's W; _period_matrices checks every period
+        seen = set(data[time]) if time in data.columns else set()
+        w = pw[next((t for t in pw.periods if t in seen), pw.periods[0])]
+    assert isinstance(w, Weights)
     if entity is None:
         if fixed_effects not in (None, "none"):
             raise SpatialInnoError(f"fixed_effects={fixed_effects!r} needs a panel: pass entity= and time= "
@@ -84,6 +118,12 @@ def lm_tests(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | Non
                                    "residuals); use 'entity', 'time', 'twoway' or 'none' (pooled)")
         d = panel(formula, data, w, entity, time, panel_fe)
         y, X = d.demean(d.y), d.demean(d.X)
+    mats = [d.w.sparse] * d.T if pw is None else _period_matrices(pw, d)
+
+    def lag(v: np.ndarray) -> np.ndarray:
+        v2 = v.reshape(d.T, d.N)
+        return np.concatenate([m @ v2[t] for t, m in enumerate(mats)])
+
     names = list(d.names)
     check_rank(X, names, " after the within transformation" if panel_fe not in ("none",) else "")
     n = y.shape[0]
@@ -97,18 +137,18 @@ def lm_tests(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | Non
     if ee <= 1e-24 * max(1.0, float(y @ y)):
         raise DataError(f"the OLS residuals of {formula!r} are all zero (perfect fit); LM tests are undefined")
     s2 = ee / n
-    T_W = d.T * _trace_term(w.sparse)
+    T_W = sum(_trace_term(m) for m in mats)
     if T_W == 0:
         raise SpatialInnoError("the weights have no links; LM tests need neighbours")
-    WXb = d.lag(fitted)
+    WXb = lag(fitted)
     if X.shape[1]:
         coef, *_ = np.linalg.lstsq(X, WXb, rcond=None)
         M_WXb = WXb - X @ coef
     else:
         M_WXb = WXb
     J = (float(WXb @ M_WXb) + T_W * s2) / s2
-    r_lag = float(e @ d.lag(y)) / s2
-    r_err = float(e @ d.lag(e)) / s2
+    r_lag = float(e @ lag(y)) / s2
+    r_err = float(e @ lag(e)) / s2
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = {
             "LM_error": r_err ** 2 / T_W,
@@ -123,5 +163,6 @@ def lm_tests(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | Non
                         "p_value": [float(stats.chi2.sf(stat[k], dfs[k])) for k in TEST_NAMES]},
                        index=pd.Index(TEST_NAMES, name="test"))
     out.attrs.update(formula=formula, n=n, N=d.N, T=d.T, fixed_effects=panel_fe, sigma2=s2, T_W=T_W, J=J,
-                     coefficients=dict(zip(names, map(float, b), strict=True)), weights=w.describe())
+                     coefficients=dict(zip(names, map(float, b), strict=True)),
+                     weights=w.describe() if pw is None else f"time-varying: {pw!r}", dropped=record.dropped)
     return out

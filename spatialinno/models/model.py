@@ -20,6 +20,7 @@ from .dynamic import check_dynamic, dynamic_design, estimate_dynamic
 from .estimate import Estimate, make_estimate
 from .fe_formula import fe_in_formula
 from .likelihood import Problem
+from .missing import handle_missing
 from .panel_correction import elhorst_correction
 from .random_effects import fit_random
 from .results import SpatialResults
@@ -33,7 +34,7 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
         bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None, method: str = "auto",
         cov_type: str | None = None, small_sample: bool = False, bootstrap_reps: int | None = None,
         seed: int = DEFAULT_SEED, n_jobs: int = 1, client=None, progress: bool = True,
-        dynamic: str | None = None) -> SpatialResults:
+        dynamic: str | None = None, missing: str = "raise") -> SpatialResults:
     """Estimate ``model`` (one of OLS, SLX, SAR, SEM, SDM, SDEM, SAC) by maximum likelihood.
 
     ``cov_type="small-sample"`` (alias ``small_sample=True``) scales the covariance of the ML estimates by
@@ -84,6 +85,9 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
         SAR/SDM panels only: ``"time"`` (tau y_{t-1}), ``"spacetime"`` (eta W y_{t-1}) or ``"both"``; the first
         period is the initial condition and ``bias_correction="lee-yu"`` is the Yu, de Jong & Lee (2008)
         correction (see :mod:`.dynamic`).
+    missing : {"raise", "drop"}
+        Rows with a NaN in a used column (formula variables, id / entity / time): ``"raise"`` (default) names
+        them; ``"drop"`` drops them first and records them in ``res.dropped`` (see :mod:`.missing`).
 
     Returns
     -------
@@ -107,6 +111,7 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
         raise SpatialInnoError("data must be a pandas DataFrame")
     if (entity is None) != (time is None):
         raise SpatialInnoError("panels need both entity= and time=; give neither for a cross-section")
+    data, w, record = handle_missing(data, formula, w, id=id, entity=entity, time=time, missing=missing)
     if entity is None:
         if dynamic is not None:
             check_dynamic(dynamic, spec.name, "none", False, bias_correction)
@@ -123,13 +128,13 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights, *, id: Hashabl
                                       f"terms / re-estimation do not cover the lagged outcome; use 'information' "
                                       f"or 'small-sample'")
             est, base = estimate_dynamic(design, dyn, spec, durbin, method, bias_correction)
-            return SpatialResults(est, covariance_for(kind, est, base), est.weights)
+            return SpatialResults(est, covariance_for(kind, est, base), est.weights, record)
         if fe == "random":
             est, base = fit_random(spec, formula, data, w, entity=entity, time=time, durbin=durbin, method=method)
-            return SpatialResults(est, _covariance(kind, est, base, boot), est.weights)
+            return SpatialResults(est, _covariance(kind, est, base, boot), est.weights, record)
         design = panel(formula, data, w, entity, time, fe)
     est, base = estimate_ml(design, spec, durbin, method, bias_correction)
-    return SpatialResults(est, _covariance(kind, est, base, boot), est.weights)
+    return SpatialResults(est, _covariance(kind, est, base, boot), est.weights, record)
 
 
 def _covariance(kind: str, est: Estimate, base: Covariance, boot: dict) -> Covariance:
@@ -177,11 +182,11 @@ def _make(model: str):
                   bias_correction: str = "lee-yu", durbin: Sequence[str] | None = None,
                   method: str = "auto", cov_type: str | None = None, small_sample: bool = False,
                   bootstrap_reps: int | None = None, seed: int = DEFAULT_SEED, n_jobs: int = 1, client=None,
-                  progress: bool = True, dynamic: str | None = None) -> SpatialResults:
+                  progress: bool = True, dynamic: str | None = None, missing: str = "raise") -> SpatialResults:
         return fit(model, formula, data, w, id=id, entity=entity, time=time, fixed_effects=fixed_effects,
                    bias_correction=bias_correction, durbin=durbin, method=method, cov_type=cov_type,
                    small_sample=small_sample, bootstrap_reps=bootstrap_reps, seed=seed, n_jobs=n_jobs,
-                   client=client, progress=progress, dynamic=dynamic)
+                   client=client, progress=progress, dynamic=dynamic, missing=missing)
 
     estimator.__name__ = model.lower()
     estimator.__qualname__ = model.lower()

@@ -25,6 +25,7 @@ from . import effects, effects_groups, hypotheses
 from .covariance import Covariance
 from .dynamic_effects import LongRun, NonStationaryError, spectral_radius
 from .estimate import Estimate
+from .missing import DroppedRows, MissingRecord
 
 __all__ = ["SpatialResults", "DEFAULT_SEED"]  # DEFAULT_SEED re-exported for decay.py until it imports constants
 
@@ -34,7 +35,7 @@ BIAS_LABELS = {"lee-yu": "Lee-Yu", "elhorst": "Elhorst", "none": "no bias correc
 
 
 @dataclass(frozen=True, eq=False)
-class SpatialResults:
+class SpatialResults(DroppedRows):
     """Fitted spatial model (cross-section or panel).
 
     ``params`` holds the regression coefficients (``W_x`` for Durbin terms) followed by ``rho``
@@ -49,11 +50,14 @@ class SpatialResults:
         Covariance estimator of the estimates.
     weights : Weights
         The spatial weights of the fit.
+    missing : MissingRecord, optional
+        Rows dropped under ``missing="drop"`` (see :mod:`.missing`); ``dropped`` lists them.
     """
 
     estimate: Estimate
     covariance: Covariance
     weights: Weights
+    missing: MissingRecord | None = None
 
     # -- estimates -------------------------------------------------------------------------
     @cached_property
@@ -499,6 +503,7 @@ class SpatialResults:
         dist = "normal" if self.df_resid is None else f"t({self.df_resid:g})"
         notes = [f"Covariance ({self.cov_type}): {self.covariance.name}; p-values and intervals from the {dist} "
                  f"distribution."]
+        notes += self.missing_notes()
         dyn = self.estimate.dynamic
         if dyn is not None:
             notes.append(f"Dynamic panel: the first period ({dyn.initial_period}) is the initial condition; "
