@@ -146,3 +146,10 @@ def test_period_weights_errors(demo, pw):
         si.lm_tests("innov ~ agglom", demo, fewer, entity="code", time="year")
     with pytest.raises(si.errors.IdError, match="2009"):
         si.moran_by_period(demo, "innov", fewer, "code", "year", permutations=0)
+
+
+def test_ties_are_refused_naming_period_and_pairs():
+    demo = si.datasets.load_demo_panel()  # 2006: two pairs of provinces with exactly equal pgdp
+    with pytest.raises(si.errors.DataError, match=r"period 2006: regions 410000 and 420000 have equal values.*"
+                                                  r"\(410000, 420000\), \(630000, 640000\).*static W"):
+        si.weights.economic_distance(demo.set_index(["code", "year"])["pgdp"], by_period=True)
