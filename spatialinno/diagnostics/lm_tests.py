@@ -164,5 +164,5 @@ def lm_tests(formula: str, data: pd.DataFrame, w: Weights | PeriodWeights, *, id
                        index=pd.Index(TEST_NAMES, name="test"))
     out.attrs.update(formula=formula, n=n, N=d.N, T=d.T, fixed_effects=panel_fe, sigma2=s2, T_W=T_W, J=J,
                      coefficients=dict(zip(names, map(float, b), strict=True)),
-                     weights=w.describe() if pw is None else f"time-varying: {pw!r}", dropped=record.dropped)
+                     weights=(pw or w).describe(), dropped=record.dropped)
     return out
