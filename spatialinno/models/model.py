@@ -203,6 +203,8 @@ def _make(model: str):
     ``client``, ``progress``).
     ``dynamic`` (SAR and SDM panels): ``"time"``, ``"spacetime"`` or ``"both"`` adds tau y(t-1) and/or
     eta W y(t-1); see :mod:`spatialinno.models.dynamic`.
+    ``missing``: ``"raise"`` (default) names rows with a NaN in a used column; ``"drop"`` drops them first,
+    restricts W to the remaining regions and lists them in ``res.dropped`` (see :mod:`spatialinno.models.missing`).
 
     Returns a :class:`~spatialinno.models.results.SpatialResults`; parameters as :func:`fit`.
     """
