@@ -144,3 +144,19 @@ def test_drop_in_distance_decay(provinces):
                             provinces[provinces["code"] != 460000], **kw)
     pd.testing.assert_frame_equal(res.table, ref.table)
     assert set(res.dropped["code"]) == {460000}
+
+
+def test_drop_in_vif_and_residual_moran(xs):
+    data, w = xs
+    data.loc[data["id"] == 9, "HOVAL"] = np.nan
+    data.loc[data["id"] == 11, "CRIME"] = np.nan  # the outcome: vif ignores it
+    v = si.vif("CRIME ~ INC + HOVAL", data, missing="drop")
+    ref = si.vif("CRIME ~ INC + HOVAL", data[data["id"] != 9])
+    pd.testing.assert_series_equal(v, ref)
+    assert list(v.attrs["dropped"]["id"]) == [8]  # the index label of id 9's row
+    with pytest.raises(DataError, match="missing='drop'"):
+        si.moran_residuals("CRIME ~ INC + HOVAL", data, w, id="id")
+    keep = [i for i in w.ids if i not in (9, 11)]
+    m = si.moran_residuals("CRIME ~ INC + HOVAL", data, w, id="id", missing="drop")
+    m_ref = si.moran_residuals("CRIME ~ INC + HOVAL", data[data["id"].isin(keep)], _dense_subset(w, keep), id="id")
+    assert abs(m.I - m_ref.I) < 1e-12 and abs(m.variance - m_ref.variance) < 1e-12
