@@ -153,3 +153,16 @@ def test_ties_are_refused_naming_period_and_pairs():
     with pytest.raises(si.errors.DataError, match=r"period 2006: regions 410000 and 420000 have equal values.*"
                                                   r"\(410000, 420000\), \(630000, 640000\).*static W"):
         si.weights.economic_distance(demo.set_index(["code", "year"])["pgdp"], by_period=True)
+
+
+def test_period_weights_with_dropped_region(demo, pw):
+    bad = demo.copy()
+    bad.loc[bad["code"] == 110000, "agglom"] = np.nan  # Beijing, every year
+    keep = demo[demo["code"] != 110000]
+    sub = si.weights.by_period({t: pw[t].subset([i for i in pw[t].ids if i != 110000]) for t in pw.periods})
+    a = si.lm_tests("innov ~ agglom + open", bad, pw, entity="code", time="year", missing="drop")
+    b = si.lm_tests("innov ~ agglom + open", keep, sub, entity="code", time="year")
+    assert np.abs(a["statistic"] - b["statistic"]).max() < 1e-10 and len(a.attrs["dropped"]) == 6
+    m = si.moran_by_period(bad.assign(innov=bad["innov"].where(bad["code"] != 110000)), "innov", pw, "code", "year",
+                           permutations=0, missing="drop")
+    assert np.abs(m["I"] - si.moran_by_period(keep, "innov", sub, "code", "year", permutations=0)["I"]).max() < 1e-12
