@@ -160,3 +160,16 @@ def test_drop_in_vif_and_residual_moran(xs):
     m = si.moran_residuals("CRIME ~ INC + HOVAL", data, w, id="id", missing="drop")
     m_ref = si.moran_residuals("CRIME ~ INC + HOVAL", data[data["id"].isin(keep)], _dense_subset(w, keep), id="id")
     assert abs(m.I - m_ref.I) < 1e-12 and abs(m.variance - m_ref.variance) < 1e-12
+
+
+def test_drop_in_gs3sls(province_w):
+    demo = si.datasets.load_demo_panel()
+    eqs = {"innov": "innov ~ agglom + pgdp + rd", "agglom": "agglom ~ innov + open + infr"}
+    bad = demo.copy()
+    bad.loc[bad["code"] == 650000, "infr"] = np.nan  # Xinjiang: a variable of the second equation only
+    res = si.gs3sls(eqs, bad, province_w, entity="code", time="year", fixed_effects="entity", missing="drop")
+    keep = [i for i in province_w.ids if i != 650000]
+    ref = si.gs3sls(eqs, demo[demo["code"] != 650000], province_w.subset(keep), entity="code", time="year",
+                    fixed_effects="entity")
+    assert np.abs(res.params - ref.params).max() < 1e-9
+    assert len(res.dropped) == 15 and any("missing='drop'" in n for n in res.summary().notes)
