@@ -33,6 +33,7 @@ import scipy.sparse as sp
 from .constants import DEFAULT_SEED, SPILLOVER_FAMILIES
 from .errors import IdError, IslandError, SpatialInnoError, SpatialInnoWarning, preview
 from .models.fe_formula import fe_in_formula
+from .models.missing import DroppedRows, MissingRecord, handle_missing
 from .models.model import fit
 from .models.results import SpatialResults
 from .parallel import resolve_n_jobs, run_tasks
@@ -73,7 +74,7 @@ def threshold_seed(seed: int, threshold: float) -> int:
 
 
 @dataclass(frozen=True)
-class DecayResult:
+class DecayResult(DroppedRows):
     """Distance-decay curve of spatial effects (see :func:`distance_decay`).
 
     Attributes
@@ -107,6 +108,8 @@ class DecayResult:
         ``"binary"`` or ``"inverse"`` weights inside a band.
     info : dict
         Further settings of the run (points, power, panel layout, fixed effects, ...).
+    missing : MissingRecord, optional
+        Rows dropped by ``missing="drop"`` (``dropped`` lists them; their regions leave the map's W).
 
     The result is immutable: assigning an attribute raises ``AttributeError``.
     """
@@ -124,6 +127,7 @@ class DecayResult:
     draws: int
     weight: str = "binary"
     info: dict[str, Any] = field(default_factory=dict)
+    missing: MissingRecord | None = None
 
     @property
     def thresholds(self) -> list[float]:
@@ -392,7 +396,7 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
                    points="centroid", gdf_id: Hashable | None = None, variables: Sequence[str] | None = None,
                    draws: int = 1000, seed: int = DEFAULT_SEED, alpha: float = 0.05, n_jobs: int = 1,
                    progress: bool = False, islands: str = "keep", durbin: Sequence[str] | None = None,
-                   method: str = "auto", client: Any = None) -> DecayResult:
+                   method: str = "auto", client: Any = None, missing: str = "raise") -> DecayResult:
     """Fit a spatial model for each distance threshold and collect its direct/indirect/total effects.
 
     Parameters
@@ -436,6 +440,9 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
         Regions without a partner at some threshold keep a zero row of W and are counted in
         ``n_islands`` (``"keep"``), or raise :class:`~spatialinno.errors.IslandError` before anything is
         fitted (``"error"``; a band with no pair at all also raises then).
+    missing : {"raise", "drop"}
+        Rows with a NaN in a used column: ``"raise"`` names them; ``"drop"`` drops them once for every threshold
+        and records them (``res.dropped``); a region losing every row is left out of the map's W.
 
     Returns
     -------
@@ -494,8 +501,11 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
     if gdf_id is not None and gdf_id not in getattr(gdf, "columns", ()):
         raise IdError(f"id column {gdf_id!r} not in gdf; columns are {preview(list(getattr(gdf, 'columns', [])))}. "
                       f"Pass gdf_id= naming the map's id column")
+    data, _, record = handle_missing(data, formula, None, id=id, entity=entity, time=time, missing=missing)
     ids = region_ids(gdf, gdf_id)
     ll = lonlat_points(gdf, ids, points)
+    kept = ~ids.isin(record.removed_regions)  # regions whose every row was dropped leave W
+    ids, ll = ids[kept], ll[kept]
     pts = pd.DataFrame({"id": ids.to_numpy(), "lon": ll[:, 0], "lat": ll[:, 1]})
 
     # -- validate the run once: formula, ids, panel, regressors (OLS ignores W's links) ----------
@@ -587,6 +597,6 @@ def distance_decay(formula: str, data: pd.DataFrame, gdf, *, model: str = "sdm",
     return DecayResult(table=table, results=results, weights=weights, islands=isl_map, seeds=seeds, scheme=scheme,
                        model=key, formula=formula,
                        band_width_km=None if widths is None else dict(zip(th.tolist(), widths.tolist(), strict=True)),
-                       alpha=alpha, draws=int(draws), weight=weight,
+                       alpha=alpha, draws=int(draws), weight=weight, missing=record,
                        info={"points": points, "power": power, "panel": panel, "fixed_effects": fixed_effects,
                              "bias_correction": bias_correction, "seed": seed, "outcome": base.formula_outcome})

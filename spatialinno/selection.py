@@ -87,6 +87,11 @@ class ModelChoice:
     alpha: float
 
     @property
+    def dropped(self) -> pd.DataFrame:
+        """Rows dropped by ``missing="drop"`` (those of the chosen fit; every candidate dropped the same)."""
+        return self.chosen.dropped
+
+    @property
     def name(self) -> str:
         """Display name of the chosen model (``"SDM"``)."""
         return CANDIDATES[self.key]
@@ -103,7 +108,7 @@ class ModelChoice:
                   ("Significance level", f"{self.alpha:g}"),
                   ("Candidates", ", ".join(CANDIDATES[k] for k in self.fits))]
         return Summary(title=f"Model choice: {self.name}", header=header, tables=[self.steps],
-                       captions=["Tests behind the choice"], notes=[self.reason])
+                       captions=["Tests behind the choice"], notes=[self.reason, *self.chosen.missing_notes()])
 
 
 def _verdict(p: float, alpha: float) -> str:
@@ -151,7 +156,7 @@ def select_model(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable |
                  entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
                  bias_correction: str = "lee-yu", alpha: float = 0.05,
                  models: Sequence[str] = ("sar", "sem", "sdm"),
-                 fits: Mapping[str, SpatialResults] | None = None) -> ModelChoice:
+                 fits: Mapping[str, SpatialResults] | None = None, missing: str = "raise") -> ModelChoice:
     """Choose among SAR, SEM and SDM by robust LM tests, then LR and Wald tests of the SDM's reductions.
 
     The procedure of Elhorst (2010, section 4) and Elhorst (2014, ch. 2-3), described in the module
@@ -183,6 +188,9 @@ def select_model(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable |
     fits : mapping of str to SpatialResults, optional
         Candidates already estimated on the same formula, data and weights, by lower-case name; when given
         they are used as they are and ``models`` is ignored.
+    missing : {"raise", "drop"}
+        Rows with a NaN in a used column: ``"raise"`` names them; ``"drop"`` drops them from every fit and the
+        LM tests (``choice.dropped`` lists them).
 
     Returns
     -------
@@ -198,7 +206,8 @@ def select_model(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable |
             raise SpatialInnoError(f"unknown candidate model(s) {unknown or list(models)}; choose from "
                                    f"{', '.join(CANDIDATES)}")
         fitted = {m: fit(CANDIDATES[m], formula, data, w, id=id, entity=entity, time=time,
-                         fixed_effects=fixed_effects, bias_correction=bias_correction) for m in dict.fromkeys(keys)}
+                         fixed_effects=fixed_effects, bias_correction=bias_correction, missing=missing)
+                  for m in dict.fromkeys(keys)}
     else:
         fitted = {str(k).lower(): v for k, v in fits.items()}
         unknown = [m for m in fitted if m not in CANDIDATES]
@@ -208,7 +217,8 @@ def select_model(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable |
     rows: list[dict] = []
     lm_points_to = None
     if fixed_effects != "random":
-        lm = lm_tests(formula, data, w, id=id, entity=entity, time=time, fixed_effects=fixed_effects)
+        lm = lm_tests(formula, data, w, id=id, entity=entity, time=time, fixed_effects=fixed_effects,
+                      missing=missing)
         lm_rows, lm_points_to = _lm_step(lm, alpha)
         rows += lm_rows
     if {"sdm", "sar", "sem"} <= set(fitted):

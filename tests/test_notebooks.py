@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-NAMES = ["01_provincial_spillovers.ipynb", "02_distance_decay_maps.ipynb"]
+NAMES = ["01_provincial_spillovers.ipynb", "02_distance_decay_maps.ipynb", "03_city_panel.ipynb"]
 TIMEOUT_SECONDS = 600  # per cell: a hang fails the test; speed is not asserted here
 
 

@@ -96,7 +96,7 @@ def check_periods(data: pd.DataFrame, time: Hashable) -> None:
 
 
 def check_numeric_columns(data: pd.DataFrame, columns: Iterable[Hashable], entity: Hashable, time: Hashable,
-                          what: dict | None = None) -> pd.DataFrame:
+                          what: dict | None = None, allow_missing: bool = False) -> pd.DataFrame:
     """Every column the analysis uses is numeric (or text holding numbers only) and finite.
 
     Parameters
@@ -109,6 +109,8 @@ def check_numeric_columns(data: pd.DataFrame, columns: Iterable[Hashable], entit
         Keys used to name offending rows as ``(entity, time)`` pairs.
     what : dict, optional
         Column -> how it is used, for the message (default: "used by --formula").
+    allow_missing : bool
+        Let missing values (NaN) pass (``--missing drop`` removes their rows next); infinite values still fail.
 
     Returns
     -------
@@ -131,12 +133,12 @@ def check_numeric_columns(data: pd.DataFrame, columns: Iterable[Hashable], entit
                                  f"{where}; fix them in the data (numbers without thousands separators or units)")
             s = converted[col] = num.astype(float)
         vals = s.to_numpy(dtype=float, na_value=np.nan)
-        bad = ~np.isfinite(vals)
+        bad = ~np.isfinite(vals) & ~(allow_missing & np.isnan(vals))
         if bad.any():
             pairs = list(data.loc[bad, [entity, time]].itertuples(index=False, name=None))
             raise InputError(f"column {col!r} ({use}) has {int(bad.sum())} missing or infinite values at "
-                             f"({entity}, {time}) = {preview(_plain_list(pairs), 4)}; impute them or drop those "
-                             f"regions (spatial panels need every region in every period)")
+                             f"({entity}, {time}) = {preview(_plain_list(pairs), 4)}; impute them, drop those "
+                             f"regions, or pass --missing drop to drop the rows with a missing value")
     if not converted:
         return data
     out = data.copy()
@@ -210,12 +212,13 @@ def _regions(n: int) -> str:
 
 
 def dropped_lines(dropped: dict) -> list[str]:
-    """Sentences listing the regions ``--drop-unmatched`` dropped (none when nothing was dropped).
+    """Sentences listing the regions ``--drop-unmatched`` and the rows ``--missing drop`` dropped (none if none).
 
     Parameters
     ----------
     dropped : dict
-        ``{"map_only": [ids], "data_only": [ids or names]}``.
+        ``{"map_only": [ids], "data_only": [ids or names]}``, optionally ``"missing_rows"`` [(entity, time)]
+        and ``"missing_regions"``.
 
     Returns
     -------
@@ -230,6 +233,13 @@ def dropped_lines(dropped: dict) -> list[str]:
         ids = dropped["data_only"]
         lines.append(f"Dropped with --drop-unmatched: {_regions(len(ids))} in the data but not on the map (with "
                      f"their rows): {preview(ids, 20)}.")
+    if dropped.get("missing_rows"):
+        rows = dropped["missing_rows"]
+        lines.append(f"Dropped with --missing drop: {len(rows)} row(s) with a missing value in a used column, "
+                     f"(entity, time) = {preview(rows, 10)} (all in tables/dropped_rows.csv).")
+        if dropped.get("missing_regions"):
+            lines.append(f"{_regions(len(dropped['missing_regions']))} lost every row and left the map and W: "
+                         f"{preview(dropped['missing_regions'], 20)}.")
     return lines
 
 

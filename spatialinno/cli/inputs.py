@@ -22,6 +22,7 @@ from .. import datasets
 from ..errors import GeometryError, ReadError, mismatch, preview
 from ..io import read_table
 from ..models.data import panel_positions
+from ..models.missing import handle_missing
 from ..weights import Weights
 from ..weights.geometry import check_geometries, to_geographic
 from .checks import (
@@ -69,7 +70,9 @@ class Inputs:
     truth : dict or None
         True parameters of the simulated demo panel.
     dropped : dict
-        Regions dropped by ``--drop-unmatched``: ``{"map_only": [ids], "data_only": [ids or names]}``.
+        Regions dropped by ``--drop-unmatched``: ``{"map_only": [ids], "data_only": [ids or names]}``; with
+        ``--missing drop`` also ``"missing_rows"`` ([(entity, time), ...] of the rows dropped for a missing
+        value) and ``"missing_regions"`` (regions left without any row, removed from the map).
     """
 
     opts: dict
@@ -331,19 +334,28 @@ def _validate(opts: dict, gdf: gpd.GeoDataFrame, data: pd.DataFrame, files: dict
             raise InputError(f"weights economic:{col}: column {col!r} not in the data; columns are "
                              f"{preview(list(data.columns), 12)}")
     data = check_numeric_columns(data, used + [c for c in econ if c not in used], ent, tim,
-                          what={c: f"economic:{c} weights" for c in econ if c not in used})
+                          what={c: f"economic:{c} weights" for c in econ if c not in used},
+                          allow_missing=opts.get("missing") == "drop")
+    if opts.get("missing") == "drop":
+        data, _, record = handle_missing(data, [], None, entity=ent, time=tim, extra=used + econ, missing="drop")
+        gdf = gdf.loc[~gdf[idc].isin(record.removed_regions)].reset_index(drop=True)
+        map_ids = pd.Index(gdf[idc])
+        periods = np.sort(pd.unique(data[tim]))
+        dropped = {**dropped, "missing_rows": _plain(record.dropped.itertuples(index=False, name=None)),
+                   "missing_regions": _plain(record.removed_regions)}
     outcome, regressors, X = _design(formula, data, (ent, tim))
     bad = ~np.isfinite(data[outcome].to_numpy(float))
     if bad.any():
         pairs = list(data.loc[bad, [ent, tim]].itertuples(index=False, name=None))
         raise InputError(f"the outcome {outcome!r} has missing or infinite values for {preview(_plain(pairs), 4)}; "
-                         f"drop those regions or impute the values")
+                         f"drop those regions, impute the values, or pass --missing drop")
     badx = ~np.isfinite(X.to_numpy(float)).all(axis=1)
     if badx.any():
         cols = [c for c in X.columns if not np.isfinite(X[c].to_numpy(float)).all()]
         pairs = list(data.loc[badx, [ent, tim]].itertuples(index=False, name=None))
         raise InputError(f"the formula terms {preview(cols)} are missing or infinite at ({ent}, {tim}) = "
-                         f"{preview(_plain(pairs), 4)} (e.g. log of zero); change the formula or the data")
+                         f"{preview(_plain(pairs), 4)} (e.g. log of zero); change the formula or the data "
+                         f"(missing values: --missing drop)")
     dv = opts.get("decay_variable")
     if dv is None:
         dv = regressors[0]

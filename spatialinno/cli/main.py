@@ -69,6 +69,9 @@ weights specifications (--weights, repeatable or comma-separated; the first one 
   contiguity            queen contiguity; islands linked to their nearest region (also contiguity:rook)
   inverse_distance[:P]  inverse great-circle distance between centroids, power P (default 1)
   economic:COLUMN       1/|v_i - v_j| with v the entity mean of COLUMN (e.g. economic:pgdp)
+  economic:COLUMN:by-period
+                        one W_t per period from that period's COLUMN (not as the first W; ties refused);
+                        a W built from a regressor of the model is endogenous
   nested:PHI            PHI*contiguity + (1-PHI)*economic, on the first economic:COLUMN given
   band:LOW-HIGH         binary distance band LOW <= d < HIGH km (e.g. band:0-500)
   knn:K                 K nearest neighbours
@@ -202,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--id-by", choices=ID_BY, help="code: the --entity column holds the map's ids (default); name: it "
                                                   "holds region names (Chinese or English, e.g. 广东省 or Guangdong), "
                                                   "matched to the map's name_zh/name columns")
+    g.add_argument("--missing", choices=("raise", "drop"),
+                   help="rows with a missing value in a used column: stop with an error naming them (raise, default) "
+                        "or drop them (listed in the report and tables/dropped_rows.csv)")
     g.add_argument("--drop-unmatched", action="store_true", default=None,
                    help="drop regions that are only on the map or only in the data (listed in the report and "
                         "run.json) instead of stopping with an error")

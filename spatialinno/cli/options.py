@@ -60,6 +60,7 @@ DEFAULTS: dict = {
     "sheet": None,
     "id_by": "code",
     "drop_unmatched": False,
+    "missing": "raise",
     "debug": False,
     "endog": None,
     "instruments": [],
@@ -217,6 +218,9 @@ def _normalise(o: dict) -> dict:
     o["no_decay"] = bool(o.get("no_decay"))
     o["dynamic"] = bool(o.get("dynamic"))
     o["drop_unmatched"] = bool(o.get("drop_unmatched"))
+    o["missing"] = o.get("missing") or "raise"
+    if o["missing"] not in ("raise", "drop"):
+        raise InputError(f"missing must be 'raise' or 'drop' (got {o['missing']!r})")
     o["debug"] = bool(o.get("debug"))
     _normalise_reading(o)
     if o["command"] == "analyze":
@@ -302,8 +306,8 @@ class WSpec:
     args: dict = field(default_factory=dict)
 
 
-WEIGHTS_HELP = ("use contiguity[:rook], inverse_distance[:POWER], economic:COLUMN, nested:PHI, band:LOW-HIGH "
-                "or knn:K")
+WEIGHTS_HELP = ("use contiguity[:rook], inverse_distance[:POWER], economic:COLUMN[:by-period], nested:PHI, "
+                "band:LOW-HIGH or knn:K")
 
 
 def parse_weights(items: list[str]) -> list[WSpec]:
@@ -335,9 +339,15 @@ def parse_weights(items: list[str]) -> list[WSpec]:
                     raise ValueError
                 spec = WSpec("inverse_distance", f"inverse_distance:{power:g}", {"power": power})
             elif kind in ("economic", "econ"):
-                if not arg:
+                col, _, mode = arg.partition(":")
+                if not col:
                     raise InputError(f"weights {s!r}: economic needs a column, e.g. economic:pgdp")
-                spec = WSpec("economic", f"economic:{arg}", {"column": arg})
+                if mode.lower().replace("_", "-") not in ("", "by-period"):
+                    raise InputError(f"weights {s!r}: write economic:COLUMN (sample means) or "
+                                     f"economic:COLUMN:by-period (one W per period)")
+                by_period = bool(mode)
+                spec = WSpec("economic", f"economic:{col}" + (":by-period" if by_period else ""),
+                             {"column": col, "by_period": by_period})
             elif kind == "nested":
                 phi = float(arg) if arg else 0.5
                 if not 0 <= phi <= 1:
@@ -367,7 +377,15 @@ def parse_weights(items: list[str]) -> list[WSpec]:
     if any(w.kind == "nested" for w in out) and not any(w.kind == "economic" for w in out):
         raise InputError("nested:PHI mixes contiguity with economic-distance weights: also give the economic "
                          "variable, e.g. --weights nested:0.5,economic:pgdp")
-    econ = next((w.label for w in out if w.kind == "economic"), None)
+    if out and out[0].kind == "economic" and out[0].args["by_period"]:
+        raise InputError(f"weights {out[0].label}: time-varying weights cannot be the main (first) W of the report "
+                         f"(its maps, LISA and spillover use one matrix); list a static W first, e.g. --weights "
+                         f"contiguity,{out[0].label}")
+    static = [w for w in out if w.kind == "economic" and not w.args["by_period"]]
+    if any(w.kind == "nested" for w in out) and not static:
+        raise InputError("nested:PHI mixes contiguity with a static economic W: also give economic:COLUMN "
+                         "(sample means), e.g. --weights nested:0.5,economic:pgdp")
+    econ = static[0].label if static else None
     return [WSpec(w.kind, w.label, {**w.args, "economic": econ}) if w.kind == "nested" else w for w in out]
 
 

@@ -87,7 +87,9 @@ def _data(doc: Document, r: Analysis) -> None:
                   f"are traced: {inp.main_var}.")
     dropped = dropped_lines(inp.dropped)
     if dropped:
-        sec.callout(" ".join(dropped) + " The analysis uses the regions on both sides only.", kind="warn")
+        both = " The analysis uses the regions on both sides only." if inp.dropped.get("map_only") or \
+            inp.dropped.get("data_only") else ""
+        sec.callout(" ".join(dropped) + both, kind="warn")
     sec.table(r.summary.table, "Descriptive statistics (all observations)")
     sec.figure(r.summary.fig_maps, f"{inp.outcome} and {inp.main_var} in {inp.last_period} (quantile classes; "
                                    f"number of regions per class in the legend)")

@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 import matplotlib
+import pandas as pd
 
 from . import dynamic_step, effect_steps, iv_step, prose, steps
 from .checks import dropped_lines
@@ -70,6 +71,9 @@ def _run_steps(opts: dict, argv: list[str], inp: Inputs, out: OutputDir, prog: P
     prog.say(f"[{prog.total - dt:5.1f}s] Reading and checking inputs ... done ({dt:.1f}s)")
     for line in dropped_lines(inp.dropped):
         prog.say("  note: " + line)
+    if inp.dropped.get("missing_rows"):
+        out.table(pd.DataFrame(inp.dropped["missing_rows"], columns=[opts["entity"], opts["time"]]), "dropped_rows",
+                  tex=False, index=False)
     with prog.step("Building spatial weights (" + ", ".join(s.label for s in opts["wspecs"]) + ")"):
         ws = steps.build_weights(inp, out)
     with prog.step("Data summary and maps"):

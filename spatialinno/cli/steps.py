@@ -95,6 +95,8 @@ def build_weights(inp: Inputs, out: OutputDir) -> WeightsStep:
                                                 upper_km=spec.args["upper_km"])
         elif spec.kind == "knn":
             built[spec.label] = W.knn(gdf, id=idc, k=spec.args["k"])
+        elif spec.kind == "economic" and spec.args.get("by_period"):
+            built[spec.label] = _economic_by_period(inp, spec.args["column"])
         elif spec.kind == "economic":
             built[spec.label] = W.economic_distance(economic_values(spec.args["column"], inp.data, o["entity"],
                                                                     inp.ids))
@@ -105,15 +107,29 @@ def build_weights(inp: Inputs, out: OutputDir) -> WeightsStep:
     ws = {s.label: built[s.label] for s in o["wspecs"]}
     rows = []
     for label, w in ws.items():
-        sm = w.summary()
-        rows.append({"weights": label, "description": w.describe(), "links": int(sm["links"]),
-                     "mean_neighbors": float(sm["mean_neighbors"]), "min_neighbors": int(sm["min_neighbors"]),
-                     "max_neighbors": int(sm["max_neighbors"]), "islands": len(sm["islands"]),
+        sms = [wt.summary() for _, wt in w.items()] if isinstance(w, W.PeriodWeights) else [w.summary()]
+        sm = sms[0]
+        rows.append({"weights": label, "description": w.describe(),
+                     "links": int(round(np.mean([s["links"] for s in sms]))),
+                     "mean_neighbors": float(np.mean([s["mean_neighbors"] for s in sms])),
+                     "min_neighbors": int(min(s["min_neighbors"] for s in sms)),
+                     "max_neighbors": int(max(s["max_neighbors"] for s in sms)),
+                     "islands": max(len(s["islands"]) for s in sms),
                      "added_links": "; ".join(f"{a}-{b}" for a, b in sm["added_links"])
                      if len(sm["added_links"]) else ""})
     table = pd.DataFrame(rows).set_index("weights")
     out.table(table, "weights")
     return WeightsStep(W=ws, main=o["wspecs"][0].label, table=table)
+
+
+def _economic_by_period(inp: Inputs, column: str) -> W.PeriodWeights:
+    """One economic-distance W per period from that period's ``column`` (ties and gaps named, exit 2)."""
+    o = inp.opts
+    values = inp.data.set_index([o["entity"], o["time"]])[column]
+    try:
+        return W.economic_distance_by_period(values)
+    except SpatialInnoError as exc:
+        raise InputError(f"weights economic:{column}:by-period: {' '.join(str(exc).split())}") from None
 
 
 @dataclass(frozen=True)

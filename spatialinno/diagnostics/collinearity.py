@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, SpatialInnoError, SpatialInnoWarning, preview
+from ..models.missing import handle_missing
 
 
 def _design(formula: str, data: pd.DataFrame) -> pd.DataFrame:
@@ -50,7 +51,7 @@ def _design(formula: str, data: pd.DataFrame) -> pd.DataFrame:
     return X.drop(columns="Intercept", errors="ignore")
 
 
-def vif(formula: str, data: pd.DataFrame) -> pd.Series:
+def vif(formula: str, data: pd.DataFrame, missing: str = "raise") -> pd.Series:
     """Variance inflation factor of every regressor of ``formula``.
 
     VIF_j = 1 / (1 - R2_j), with R2_j the centred R-squared of the OLS regression of regressor j on an
@@ -64,6 +65,9 @@ def vif(formula: str, data: pd.DataFrame) -> pd.Series:
         the estimators. Every regressor except the intercept gets a VIF.
     data : pandas.DataFrame
         Holds the variables; it is not modified.
+    missing : {"raise", "drop"}
+        Rows with a NaN in a variable of the formula: ``"raise"`` names them; ``"drop"`` leaves them out
+        (their index labels in ``.attrs["dropped"]``).
 
     Returns
     -------
@@ -80,6 +84,7 @@ def vif(formula: str, data: pd.DataFrame) -> pd.Series:
     SpatialInnoError
         The formula cannot be built on ``data`` or has no regressor besides the intercept.
     """
+    data, _, record = handle_missing(data, formula.split("~")[-1], None, missing=missing)  # the outcome is ignored
     X = _design(formula, data)
     if X.shape[1] == 0:
         raise SpatialInnoError(f"formula {formula!r} has no regressor besides the intercept; nothing to inflate")
@@ -108,6 +113,7 @@ def vif(formula: str, data: pd.DataFrame) -> pd.Series:
         r = Zs[:, pos] - others @ coef
         out[j] = 1.0 / float(r @ r)  # total sum of squares of the scaled, centred column is 1
     res = pd.Series(out, index=X.columns, name="vif")
+    res.attrs["dropped"] = record.dropped
     infinite = list(res.index[np.isinf(res.to_numpy())])
     if infinite:
         warnings.warn(f"VIF is infinite for {preview(infinite)}: constant or an exact linear combination of the other "

@@ -15,7 +15,10 @@ so T_W = T tr(W_N'W_N + W_N W_N) and s2 = e'e/(NT) with no correction for the fi
 panels use W_t restricted to each period's regions (:mod:`spatialinno.models.period_layout`), fixed effects
 removed exactly, T_W = sum_t tr(W_t'W_t + W_t W_t) and s2 = e'e/n over the n observed rows. (spreg's
 panel LM tests use tr(W)^2 in place of tr(W'W + WW), which is wrong; these are not Debarsy-Ertur or
-Lee-Yu bias-corrected versions.) p-values are upper tails ``chi2.sf`` (exact for tiny values).
+Lee-Yu bias-corrected versions.) With time-varying weights (a :class:`~spatialinno.weights.PeriodWeights`,
+one W_t per period) the block-diagonal W = diag(W_1, ..., W_T) replaces I_T (x) W_N in every formula, so
+T_W = sum_t tr(W_t'W_t + W_t W_t) and W y, W e apply W_t within period t. p-values are upper tails
+``chi2.sf`` (exact for tiny values).
 Matches ``spdep::lm.LMtests`` (names LMerr, LMlag, RLMerr, RLMlag, SARMA) to 1e-10.
 """
 
@@ -28,10 +31,11 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
-from ..errors import DataError, SpatialInnoError
+from ..errors import DataError, PeriodWeightsError, SpatialInnoError
 from ..models.data import check_rank, cross_section, panel
 from ..models.fe_formula import fe_in_formula
-from ..weights import Weights
+from ..models.missing import handle_missing
+from ..weights import PeriodWeights, Weights
 from ..weights.convert import takes_weights
 
 TEST_NAMES = ["LM_error", "LM_lag", "RLM_error", "RLM_lag", "SARMA"]
@@ -44,9 +48,9 @@ def _trace_term(W: sp.csr_matrix) -> float:
 
 @takes_weights
 @fe_in_formula
-def lm_tests(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
+def lm_tests(formula: str, data: pd.DataFrame, w: Weights | PeriodWeights, *, id: Hashable | None = None,
              entity: Hashable | None = None, time: Hashable | None = None,
-             fixed_effects: str | None = None) -> pd.DataFrame:
+             fixed_effects: str | None = None, missing: str = "raise") -> pd.DataFrame:
     """LM tests of spatial error and spatial lag dependence (plain and robust, and SARMA) after OLS.
 
     Parameters
@@ -57,10 +61,14 @@ def lm_tests(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | Non
     data : DataFrame
         Cross-section: one row per region, aligned to ``w.ids`` through column ``id`` or the index.
         Panel (``entity`` and ``time`` given): a long DataFrame, balanced or not.
-    w : Weights
-        N x N weights (applied period by period in panels).
+    w : Weights or PeriodWeights
+        N x N weights (applied period by period in panels), or one W_t per period (panels only; from
+        :func:`spatialinno.weights.by_period` or ``economic_distance(..., by_period=True)``).
     fixed_effects : {"entity", "time", "twoway", "none"}
         Panels only (default ``"entity"``): the within transformation applied before OLS.
+    missing : {"raise", "drop"}
+        Rows with a NaN in a used column: ``"raise"`` names them; ``"drop"`` drops them first (their keys in
+        ``.attrs["dropped"]``).
 
     Returns
     -------
@@ -68,14 +76,18 @@ def lm_tests(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | Non
     ``statistic``, ``df``, ``p_value``; ``.attrs`` holds n, N, T, fixed_effects, sigma2, T_W, J and
     the OLS coefficients.
     """
-    if not isinstance(w, Weights):
+    if not isinstance(w, (Weights, PeriodWeights)):
         raise SpatialInnoError("w must be a spatialinno Weights (build one with si.weights.*)")
     if (entity is None) != (time is None):
         raise SpatialInnoError("give both entity= and time= for a panel, or neither for a cross-section")
+    if isinstance(w, PeriodWeights) and entity is None:
+        raise PeriodWeightsError("time-varying weights (PeriodWeights) need a panel: pass entity= and time=")
+    data, w, record = handle_missing(data, formula, w, id=id, entity=entity, time=time, missing=missing)
     if entity is None:
         if fixed_effects not in (None, "none"):
             raise SpatialInnoError(f"fixed_effects={fixed_effects!r} needs a panel: pass entity= and time= "
                                    f"(cross-sections take no fixed effects)")
+        assert isinstance(w, Weights)
         d = cross_section(formula, data, w, id)
         y, X = d.y, d.X
         panel_fe = "none"
@@ -99,7 +111,7 @@ def lm_tests(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | Non
     if ee <= 1e-24 * max(1.0, float(y @ y)):
         raise DataError(f"the OLS residuals of {formula!r} are all zero (perfect fit); LM tests are undefined")
     s2 = ee / n
-    T_W = d.T * _trace_term(w.sparse) if d.layout is None else d.layout.period_sum(lambda wt: _trace_term(wt.sparse))
+    T_W = d.T * _trace_term(d.w.sparse) if d.layout is None else d.layout.period_sum(lambda wt: _trace_term(wt.sparse))
     if T_W == 0:
         raise SpatialInnoError("the weights have no links; LM tests need neighbours")
     WXb = d.lag(fitted)
@@ -125,5 +137,6 @@ def lm_tests(formula: str, data: pd.DataFrame, w: Weights, *, id: Hashable | Non
                         "p_value": [float(stats.chi2.sf(stat[k], dfs[k])) for k in TEST_NAMES]},
                        index=pd.Index(TEST_NAMES, name="test"))
     out.attrs.update(formula=formula, n=n, N=d.N, T=d.T, fixed_effects=panel_fe, sigma2=s2, T_W=T_W, J=J,
-                     coefficients=dict(zip(names, map(float, b), strict=True)), weights=w.describe())
+                     coefficients=dict(zip(names, map(float, b), strict=True)),
+                     weights=w.describe(), dropped=record.dropped)
     return out

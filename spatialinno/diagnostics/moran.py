@@ -29,9 +29,10 @@ import scipy.sparse as sp
 from scipy import stats
 
 from ..constants import PERMUTATION_SEED
-from ..errors import DataError, PanelError, SpatialInnoError, preview
+from ..errors import DataError, PanelError, PeriodWeightsError, SpatialInnoError, preview
 from ..models.data import panel_positions
-from ..weights import Weights
+from ..models.missing import handle_missing
+from ..weights import PeriodWeights, Weights
 from ..weights.convert import takes_weights
 from .inputs import check_weights, nonconstant, standardise, values_by_id, variable_label
 from .permutation import check_permutations, count_extreme, generator, permuted_blocks, pseudo_p, two_sided_p
@@ -199,11 +200,13 @@ def moran(y, w: Weights, permutations: int = 999, seed: int | None = PERMUTATION
 
 
 @takes_weights
-def moran_by_period(data: pd.DataFrame, column: Hashable, w: Weights, entity: Hashable, time: Hashable,
-                    permutations: int = 999, seed: int | None = PERMUTATION_SEED) -> pd.DataFrame:
+def moran_by_period(data: pd.DataFrame, column: Hashable, w: Weights | PeriodWeights, entity: Hashable,
+                    time: Hashable, permutations: int = 999, seed: int | None = PERMUTATION_SEED,
+                    missing: str = "raise") -> pd.DataFrame:
     """Global Moran's I of ``column`` in each period of a long, balanced panel.
 
-    Every weights id must appear exactly once in every period. The permutations of successive
+    Every weights id must appear exactly once in every period; with time-varying weights (``PeriodWeights``)
+    period t uses W_t, and its regions must be exactly those of W_t. The permutations of successive
     periods come from one generator seeded with ``seed``, so the whole table is reproducible.
 
     Parameters
@@ -212,8 +215,8 @@ def moran_by_period(data: pd.DataFrame, column: Hashable, w: Weights, entity: Ha
         Long panel with entity, time and value columns.
     column : hashable
         The variable.
-    w : Weights
-        Spatial weights, used as normalised (``w.sparse``).
+    w : Weights or PeriodWeights
+        Spatial weights, used as normalised (``w.sparse``), or one W_t per period (``si.weights.by_period``).
     entity, time : hashable
         Columns holding the region id (matching ``w.ids``) and the period.
     permutations : int
@@ -221,6 +224,9 @@ def moran_by_period(data: pd.DataFrame, column: Hashable, w: Weights, entity: Ha
     seed : int, np.random.Generator or None
         Seed of the permutations (default :data:`spatialinno.constants.PERMUTATION_SEED`; None means
         the same default); same seed, same ``p_sim``.
+    missing : {"raise", "drop"}
+        Rows with a NaN in ``column``, ``entity`` or ``time``: ``"raise"`` names them; ``"drop"`` drops them
+        first (their keys in ``.attrs["dropped"]``; a region losing every row leaves W).
 
     Returns
     -------
@@ -232,20 +238,34 @@ def moran_by_period(data: pd.DataFrame, column: Hashable, w: Weights, entity: Ha
     PanelError
         For a missing column or an unbalanced panel (naming the missing (entity, time) pairs).
     """
-    check_weights(w)
+    if not isinstance(w, PeriodWeights):
+        check_weights(w)
     permutations = check_permutations(permutations)
     if not isinstance(data, pd.DataFrame):
         raise SpatialInnoError("data must be a long DataFrame with entity, time and value columns")
     if column not in data.columns:
         raise PanelError(f"value column {column!r} not in the data; columns are {preview(data.columns)}")
-    periods, pos = panel_positions(data, w, entity, time)
+    data, w, record = handle_missing(data, [], w, entity=entity, time=time, extra=[column], missing=missing)
+    if isinstance(w, Weights):
+        periods, pos = panel_positions(data, w, entity, time)
+    else:
+        pos = None
+        periods = pd.Index(np.sort(data[time].unique()), name=time)
+        absent = [t for t in periods if t not in w]
+        if absent:
+            raise PeriodWeightsError(f"no weights for period(s) {preview(absent)} of the data; the time-varying "
+                                     f"weights cover {preview(list(w.periods))}")
     rng = generator(seed)
     out = {}
-    values = data[column].to_numpy()[pos].reshape(len(periods), w.n)
-    for t, row in zip(periods, values, strict=True):
-        v = values_by_id(pd.Series(row, index=w.ids, name=f"{column} ({t})"), w, name=f"{column} ({t})")
-        out[t] = _moran_core(v, w.sparse, permutations, rng, f"{column} in period {t}")
-    return _result_frame(out, time)
+    for k, t in enumerate(periods):
+        wt = w if isinstance(w, Weights) else check_weights(w[t])
+        rows = data.iloc[pos[k * wt.n:(k + 1) * wt.n]] if pos is not None else data[data[time] == t]
+        order = wt.align(rows[entity], f"data of period {t!r}")
+        v = values_by_id(pd.Series(rows[column].to_numpy()[order], index=wt.ids), wt, name=f"{column} ({t})")
+        out[t] = _moran_core(v, wt.sparse, permutations, rng, f"{column} in period {t}")
+    frame = _result_frame(out, time)
+    frame.attrs["dropped"] = record.dropped
+    return frame
 
 
 # ------------------------------------------------------------------------ bivariate Moran

@@ -169,7 +169,7 @@ def _result_row(e: np.ndarray, W: sp.csr_matrix, T: int, mean: float, var: float
 def moran_residuals(res: SpatialResults | str, data: pd.DataFrame | None = None, w: Weights | None = None, *,
                     id: Hashable | None = None, entity: Hashable | None = None, time: Hashable | None = None,
                     fixed_effects: str | None = None, durbin: Sequence[str] | None = None,
-                    model: str = "OLS") -> ResidualMoranResult:
+                    model: str = "OLS", missing: str = "raise") -> ResidualMoranResult:
     """Moran's I of OLS/SLX residuals with Cliff & Ord's exact moments under normality.
 
     I = (n/S0) e'We/e'e, E[I] = (n/S0) tr(MW)/(n-k),
@@ -187,6 +187,9 @@ def moran_residuals(res: SpatialResults | str, data: pd.DataFrame | None = None,
         As in ``si.ols`` / ``si.slx``; only with a formula.
     model : {"OLS", "SLX"}
         Estimator used with a formula.
+    missing : {"raise", "drop"}
+        With a formula: rows with a NaN in a used column raise (default) or are dropped before the fit
+        (``res.dropped`` of the fit; see :mod:`spatialinno.models.missing`).
 
     Returns
     -------
@@ -208,7 +211,7 @@ def moran_residuals(res: SpatialResults | str, data: pd.DataFrame | None = None,
         extra = {"durbin": durbin} if model == "SLX" else {}
         # OLS/SLX residuals do not depend on the panel bias correction; "none" also accepts a non-row-normalised W
         res = est(res, data, w, id=id, entity=entity, time=time, fixed_effects=fixed_effects, bias_correction="none",
-                  **extra)
+                  missing=missing, **extra)
     elif any(v is not None for v in (data, w, id, entity, time, fixed_effects, durbin)):
         raise SpatialInnoError("data, w, id, entity, time, fixed_effects and durbin are for the formula form; "
                                "with fitted results they are taken from the results")

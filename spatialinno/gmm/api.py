@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import DataError, PanelError, SpatialInnoWarning, preview
+from ..models.missing import handle_missing
 from ..weights import Weights
 from ..weights.convert import takes_weights
 from .estimator import fit, sigma2_diff
@@ -43,7 +44,7 @@ def _names_in_formula(kind: str, names: Sequence[str] | None, variables: list[st
 def dynamic_gmm(formula: str, data: pd.DataFrame, *, entity: str, time: str, w: Weights | None = None,
                 lags: int = 1, gmm: Sequence[str] | None = None, predetermined: Sequence[str] | None = None,
                 max_lag: int | None = None, collapse: bool = False, system: bool = True, two_step: bool = True,
-                robust: bool = True, time_effects: bool = False) -> GMMResults:
+                robust: bool = True, time_effects: bool = False, missing: str = "raise") -> GMMResults:
     """Arellano-Bond (difference) or Blundell-Bond (system) GMM for a dynamic panel, optionally spatial.
 
     Model: y_it = sum_{j=1..lags} a_j y_i,t-j [+ rho (W y_t)_i] + x_it' b [+ d_t] + mu_i + e_it.
@@ -85,6 +86,9 @@ def dynamic_gmm(formula: str, data: pd.DataFrame, *, entity: str, time: str, w: 
         sigma^2 (S_ZX' A_1 S_ZX)^{-1} for one-step.
     time_effects : bool
         Period dummies (see :mod:`spatialinno.gmm.instruments` for their parametrisation).
+    missing : {"raise", "drop"}
+        Rows with a NaN in a used column: ``"raise"`` names them; ``"drop"`` drops and records them
+        (``res.dropped``). A dropped row inside an entity's periods leaves a gap, which is refused.
 
     Returns
     -------
@@ -124,6 +128,7 @@ def dynamic_gmm(formula: str, data: pd.DataFrame, *, entity: str, time: str, w: 
     both = set(gmm_vars) & set(pre_vars)
     if both:
         raise DataError(f"{preview(sorted(both))} listed both in gmm= and predetermined=; choose one")
+    data, w, record = handle_missing(data, [outcome, *variables], w, entity=entity, time=time, missing=missing)
     grid = panel_grid(data, entity, time, [outcome, *variables])
     y = grid.values[outcome]
     regressors = {f"L{j}.{outcome}": lag(y, j) for j in range(1, lags + 1)}
@@ -182,4 +187,4 @@ def dynamic_gmm(formula: str, data: pd.DataFrame, *, entity: str, time: str, w: 
         hansen=pd.Series(hansen, index=test_index, name="hansen"), n_instruments=n_inst, n_groups=n_groups,
         nobs=nobs, sigma2=sigma2, method="system" if system else "difference", two_step=two_step, robust=robust,
         collapse=collapse, time_effects=time_effects, formula=formula, outcome=outcome,
-        instrument_names=tuple(design.instrument_names), weights=w)
+        instrument_names=tuple(design.instrument_names), weights=w, missing=record)

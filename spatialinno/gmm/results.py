@@ -14,6 +14,7 @@ from ..models import effects
 from ..models.dynamic_effects import LongRun
 from ..models.effects_inference import Multiplier
 from ..models.logdet import rho_bounds
+from ..models.missing import DroppedRows, MissingRecord
 from ..models.spec import SPECS
 from ..summary import Summary
 from ..validation import check_alpha, check_draws, check_int_seed
@@ -21,7 +22,7 @@ from ..weights import Weights
 
 
 @dataclass(frozen=True)
-class GMMResults:
+class GMMResults(DroppedRows):
     """Dynamic panel GMM estimates (Arellano-Bond difference or Blundell-Bond system GMM).
 
     Parameters
@@ -50,6 +51,8 @@ class GMMResults:
         Label of each instrument column.
     weights : Weights or None
         The spatial weights of a spatial dynamic GMM fit (``w=``), used by :meth:`impacts`.
+    missing : MissingRecord, optional
+        Rows dropped by ``missing="drop"`` (``dropped`` lists them).
     """
 
     params: pd.Series
@@ -72,6 +75,7 @@ class GMMResults:
     outcome: str
     instrument_names: tuple
     weights: Weights | None = None
+    missing: MissingRecord | None = None
 
     @property
     def tvalues(self) -> pd.Series:
@@ -181,4 +185,5 @@ class GMMResults:
                                ("Equations used", str(self.nobs)), ("Instruments", str(self.n_instruments)),
                                ("Collapsed instruments", "yes" if self.collapse else "no"),
                                ("Period dummies", "yes" if self.time_effects else "no"), ("Std. errors", cov)],
-                       tables=[coef, tests], captions=["", "Specification tests"], notes=notes)
+                       tables=[coef, tests], captions=["", "Specification tests"],
+                       notes=notes + self.missing_notes())

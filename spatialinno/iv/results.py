@@ -12,6 +12,7 @@ from scipy import stats
 from ..constants import DEFAULT_SEED, EIGEN_MAX
 from ..errors import SpatialInnoError, preview
 from ..models.effects import EffectsKernel, effect_values
+from ..models.missing import DroppedRows, MissingRecord
 from ..summary import Summary
 from ..weights import Weights
 
@@ -88,7 +89,7 @@ class NormalInference:
 
 
 @dataclass(frozen=True)
-class IVResults(NormalInference):
+class IVResults(NormalInference, DroppedRows):
     """Spatial 2SLS / generalised-moments estimates of one equation.
 
     Parameters
@@ -129,6 +130,8 @@ class IVResults(NormalInference):
         Conventions stated in the summary.
     outcome : str
         Name of the outcome.
+    missing : MissingRecord, optional
+        Rows dropped by ``missing="drop"`` (``dropped`` lists them).
     """
 
     model: str
@@ -151,6 +154,7 @@ class IVResults(NormalInference):
     weights: Weights
     notes: tuple[str, ...] = field(default_factory=tuple)
     outcome: str = "y"
+    missing: MissingRecord | None = None
 
     @property
     def rho(self) -> float:
@@ -189,8 +193,9 @@ class IVResults(NormalInference):
                 tables.append(t)
                 captions.append(c)
         return Summary(title=f"Spatial two-stage least squares: {est}", header=header, tables=tables,
-                       captions=captions, notes=list(self.notes) + ([f"Instruments: {', '.join(self.instruments)}."]
-                                                                    if self.endogenous else []))
+                       captions=captions,
+                       notes=list(self.notes) + self.missing_notes() + ([f"Instruments: {', '.join(self.instruments)}."]
+                                                                        if self.endogenous else []))
 
     def impacts(self, draws: int = 1000, seed: int = DEFAULT_SEED, alpha: float = 0.05,
                 variables: Sequence[str] | None = None) -> pd.DataFrame:
@@ -256,7 +261,7 @@ class IVResults(NormalInference):
 
 
 @dataclass(frozen=True)
-class SystemResults(NormalInference):
+class SystemResults(NormalInference, DroppedRows):
     """Spatial simultaneous-equations (GS3SLS) estimates.
 
     Parameters
@@ -273,6 +278,8 @@ class SystemResults(NormalInference):
     nobs, N, T : int
     spatial_error : bool
     notes : tuple of str
+    missing : MissingRecord, optional
+        Rows dropped by ``missing="drop"`` (``dropped`` lists them).
     """
 
     params: pd.Series
@@ -284,6 +291,7 @@ class SystemResults(NormalInference):
     T: int
     spatial_error: bool
     notes: tuple[str, ...] = field(default_factory=tuple)
+    missing: MissingRecord | None = None
 
     def summary(self) -> Summary:
         """Coefficients of every equation and the cross-equation residual covariance.
@@ -298,4 +306,4 @@ class SystemResults(NormalInference):
         return Summary(title="Spatial simultaneous equations: GS3SLS (Kelejian & Prucha 2004)", header=header,
                        tables=[_coef_table(self.params, self.cov), self.sigma],
                        captions=["GS3SLS estimates", "Cross-equation residual covariance (2SLS step)"],
-                       notes=list(self.notes))
+                       notes=list(self.notes) + self.missing_notes())

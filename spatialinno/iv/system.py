@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..errors import IdentificationError, SpatialInnoError, preview
 from ..models.data import Design, cross_section, panel
+from ..models.missing import handle_missing
 from ..weights import Weights
 from ..weights.convert import as_weights
 from .diagnostics import first_stage, overid_table, sargan, weak_instrument_notes
@@ -111,7 +112,8 @@ def _equation_results(eq: str, d: Design, siv: SpatialIV, fit, y: np.ndarray, Z:
 
 def gs3sls(equations: dict[str, str], data: pd.DataFrame, w: Weights, *, id: Hashable | None = None,
            entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
-           w_lags: int = 2, spatial_error: bool = False, robust: bool = False) -> SystemResults:
+           w_lags: int = 2, spatial_error: bool = False, robust: bool = False,
+           missing: str = "raise") -> SystemResults:
     """Generalised spatial three-stage least squares for simultaneous equations (Kelejian & Prucha 2004).
 
     See the module docstring for the model and the estimator.
@@ -131,6 +133,9 @@ def gs3sls(equations: dict[str, str], data: pd.DataFrame, w: Weights, *, id: Has
         Estimate a spatial error lambda per equation (KP GM) and filter before the system step.
     robust : bool
         Not available for the system estimator (raises); use gs2sls(robust=True) per equation.
+    missing : {"raise", "drop"}
+        Rows with a NaN in a variable of any equation: ``"raise"`` names them, ``"drop"`` drops them from every
+        equation and records them (``res.dropped``).
 
     Returns
     -------
@@ -141,6 +146,8 @@ def gs3sls(equations: dict[str, str], data: pd.DataFrame, w: Weights, *, id: Has
                                "errors; estimate each equation with si.gs2sls(..., robust=True) instead")
     if not isinstance(w_lags, (int, np.integer)) or w_lags < 1:
         raise SpatialInnoError(f"w_lags must be an integer >= 1 (got {w_lags!r})")
+    formulas = list(equations.values()) if isinstance(equations, dict) else []
+    data, w, record = handle_missing(data, formulas, w, id=id, entity=entity, time=time, missing=missing)
     designs = _designs(equations, data, w, id, entity, time, fixed_effects)
     outcomes = [d.yname for d in designs.values()]
     d0 = next(iter(designs.values()))
@@ -208,4 +215,4 @@ def gs3sls(equations: dict[str, str], data: pd.DataFrame, w: Weights, *, id: Has
     return SystemResults(params=pd.Series(values, index=index, name="params", dtype=float),
                          cov=pd.DataFrame(cov, index=index, columns=index), equations=per_eq,
                          sigma=pd.DataFrame(sigma, index=list(designs), columns=list(designs)), nobs=d0.n, N=d0.N,
-                         T=d0.T, spatial_error=spatial_error, notes=tuple(notes))
+                         T=d0.T, spatial_error=spatial_error, notes=tuple(notes), missing=record)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..errors import SpatialInnoError
 from ..models.fe_formula import fe_in_formula
+from ..models.missing import handle_missing
 from ..weights import Weights
 from .diagnostics import anselin_kelejian, first_stage, hansen_j, overid_table, sargan, weak_instrument_notes
 from .formula import IVDesign, build
@@ -125,7 +126,7 @@ def _lambda_het(y, Z, H, first: TwoSLS, W, exog_only: bool):
 @fe_in_formula
 def gs2sls(formula: str, data: pd.DataFrame, w: Weights, *, model: str = "sar", id: Hashable | None = None,
            entity: Hashable | None = None, time: Hashable | None = None, fixed_effects: str | None = None,
-           w_lags: int = 2, robust: bool = False) -> IVResults:
+           w_lags: int = 2, robust: bool = False, missing: str = "raise") -> IVResults:
     """Spatial two-stage least squares / generalised spatial 2SLS (Kelejian & Prucha 1998, 1999; Arraiz et al. 2010).
 
     y = rho W y + X b + (W X t) + Y g + u,  u = lambda W u + e (SEM/SARAR), with the endogenous regressors Y
@@ -150,11 +151,15 @@ def gs2sls(formula: str, data: pd.DataFrame, w: Weights, *, model: str = "sar", 
         Highest power of W in the instruments (``0`` allowed for ``"sem"``: H = [X, Z], spreg's ``GM_Endog_Error``).
     robust : bool
         Heteroskedasticity-robust covariance; for SEM/SARAR the Arraiz et al. (2010) moments.
+    missing : {"raise", "drop"}
+        Rows with a NaN in a used column: ``"raise"`` names them, ``"drop"`` drops and records them
+        (``res.dropped``; see :mod:`spatialinno.models.missing`).
 
     Returns
     -------
     IVResults
     """
+    data, w, record = handle_missing(data, formula, w, id=id, entity=entity, time=time, missing=missing)
     ivd = build(formula, data, w, id=id, entity=entity, time=time, fixed_effects=fixed_effects)
     siv = spatial_iv(ivd, model, w_lags)
     _check_error_panel(ivd, model, robust)
@@ -220,4 +225,4 @@ def gs2sls(formula: str, data: pd.DataFrame, w: Weights, *, model: str = "sar", 
                      w_lags=w_lags, instruments=list(names[:-1] if exog_only else siv.hnames),
                      endogenous=list(siv.endogenous),
                      first_stage=fs_table, overid=overid, ak_test=ak, resid=resid, weights=w,
-                     notes=tuple(notes) + tuple(weak_instrument_notes(fs_table)), outcome=d.yname)
+                     notes=tuple(notes) + tuple(weak_instrument_notes(fs_table)), outcome=d.yname, missing=record)

@@ -16,11 +16,13 @@ tr(W^j), j >= 3 (LeSage & Pace 2009, §4.5), truncated when |rho|^j < 1e-12.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import scipy.linalg as sla
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 
 from ..constants import DEFAULT_SEED, EIGEN_MAX
 from ..errors import SpatialInnoError, preview
@@ -33,7 +35,7 @@ from .period_layout import PeriodLayout
 from .spec import ModelSpec
 
 __all__ = ["EFFECTS", "METHODS", "EffectsKernel", "NoLagKernel", "PeriodKernel", "coefficient_pairs", "effect_frame",
-           "effect_values", "effects_kernel", "impacts"]
+           "effect_values", "effects_kernel", "impacts", "spillover_column"]
 
 #: effects of each regressor, in output order
 EFFECTS = ("direct", "indirect", "total")
@@ -428,3 +430,38 @@ def effect_frame(res: EffectInference, labels: list[tuple], levels: list[str], d
     p = np.where(np.isfinite(z), 2 * dist.sf(np.abs(z)), np.nan)
     return pd.DataFrame({"estimate": est, "std_error": se, "z": z, "p_value": p, "ci_lower": lo, "ci_upper": hi,
                          "sd": sd}, index=pd.MultiIndex.from_tuples(labels, names=levels))
+
+
+def spillover_column(w: Weights, params: pd.Series, regressors: Sequence[str], rho: float, source_id: Hashable,
+                     variable: str) -> pd.Series:
+    """Column ``source_id`` of S_k(W) = (I - rho W)^-1 (b_k I + theta_k W): the effect on every region of a unit
+    change of ``variable`` in the source region (LeSage & Pace 2009, §2.7), by one sparse solve.
+
+    Parameters
+    ----------
+    w : Weights
+    params : Series
+        Estimates named as in the fit (``x``, ``W_x``).
+    regressors : sequence of str
+        The fit's regressors with effects.
+    rho : float
+        Spatial lag parameter (0 for models without one).
+    source_id : hashable
+        Region id.
+    variable : str
+        Regressor with effects.
+
+    Returns
+    -------
+    Series
+        Indexed by ``w.ids``.
+    """
+    [(i, j)] = coefficient_pairs(list(params.index), [variable], regressors)
+    src = w.positions([source_id])[0]
+    e = np.zeros(w.n)
+    e[src] = 1.0
+    b = params.to_numpy()
+    v = b[i] * e + (b[j] * w.sparse[:, src].toarray().ravel() if j is not None else 0.0)
+    if rho != 0.0:
+        v = spla.spsolve(sp.csc_matrix(sp.identity(w.n) - rho * w.sparse), v)
+    return pd.Series(v, index=w.ids, name=f"spillover of {variable} from {source_id}")

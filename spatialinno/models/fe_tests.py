@@ -15,7 +15,7 @@ from .model import fit
 
 
 def fixed_effects_lr(model: str, formula: str, data: pd.DataFrame, w: Weights, *, entity: Hashable, time: Hashable,
-                     durbin: Sequence[str] | None = None) -> pd.DataFrame:
+                     durbin: Sequence[str] | None = None, missing: str = "raise") -> pd.DataFrame:
     """LR tests that the entity effects and the time effects are jointly zero (dummy-variable ML fits).
 
     Parameters
@@ -29,6 +29,9 @@ def fixed_effects_lr(model: str, formula: str, data: pd.DataFrame, w: Weights, *
         Panel id columns.
     durbin : sequence of str, optional
         Regressors with W x terms.
+    missing : {"raise", "drop"}
+        Rows with a NaN in a used column: ``"raise"`` names them; ``"drop"`` drops them from the three fits
+        (their keys in ``.attrs["dropped"]``).
 
     Returns
     -------
@@ -36,10 +39,11 @@ def fixed_effects_lr(model: str, formula: str, data: pd.DataFrame, w: Weights, *
         Rows ``entity effects`` (df N-1) and ``time effects`` (df T-1); columns statistic, df, p_value.
     """
     two, ent, tim = (fit(model, formula, data, w, entity=entity, time=time, fixed_effects=fe, bias_correction="none",
-                         durbin=durbin) for fe in ("twoway", "entity", "time"))
+                         durbin=durbin, missing=missing) for fe in ("twoway", "entity", "time"))
     rows = {"entity effects": (2 * (two.llf - tim.llf), two.N - 1),
             "time effects": (2 * (two.llf - ent.llf), two.T - 1)}
     out = pd.DataFrame({k: {"statistic": v[0], "df": v[1], "p_value": stats.chi2.sf(v[0], v[1])}
                         for k, v in rows.items()}).T
     out["df"] = out["df"].astype(int)
+    out.attrs["dropped"] = two.dropped
     return out

@@ -21,6 +21,7 @@ from .dynamic import check_dynamic, dynamic_design, estimate_dynamic
 from .estimate import Estimate, make_estimate
 from .fe_formula import fe_in_formula
 from .likelihood import Problem
+from .missing import handle_missing
 from .panel_correction import elhorst_correction
 from .random_effects import fit_random
 from .regime_results import RegimeSpatialResults
@@ -36,7 +37,7 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights | PeriodWeights
         cov_type: str | None = None, small_sample: bool = False, bootstrap_reps: int | None = None,
         seed: int = DEFAULT_SEED, n_jobs: int = 1, client=None, progress: bool = True,
         dynamic: str | None = None, regimes: pd.Series | Hashable | None = None,
-        regime_spatial: Literal[False] = False) -> SpatialResults: ...
+        regime_spatial: Literal[False] = False, missing: str = "raise") -> SpatialResults: ...
 
 
 @overload
@@ -46,7 +47,7 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights | PeriodWeights
         cov_type: str | None = None, small_sample: bool = False, bootstrap_reps: int | None = None,
         seed: int = DEFAULT_SEED, n_jobs: int = 1, client=None, progress: bool = True,
         dynamic: str | None = None, regimes: pd.Series | Hashable | None = None,
-        regime_spatial: Literal[True]) -> RegimeSpatialResults: ...
+        regime_spatial: Literal[True], missing: str = "raise") -> RegimeSpatialResults: ...
 
 
 @overload
@@ -56,7 +57,7 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights | PeriodWeights
         cov_type: str | None = None, small_sample: bool = False, bootstrap_reps: int | None = None,
         seed: int = DEFAULT_SEED, n_jobs: int = 1, client=None, progress: bool = True,
         dynamic: str | None = None, regimes: pd.Series | Hashable | None = None,
-        regime_spatial: bool = False) -> SpatialResults | RegimeSpatialResults: ...
+        regime_spatial: bool = False, missing: str = "raise") -> SpatialResults | RegimeSpatialResults: ...
 
 
 @takes_weights
@@ -67,7 +68,7 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights | PeriodWeights
         cov_type: str | None = None, small_sample: bool = False, bootstrap_reps: int | None = None,
         seed: int = DEFAULT_SEED, n_jobs: int = 1, client=None, progress: bool = True,
         dynamic: str | None = None, regimes: pd.Series | Hashable | None = None,
-        regime_spatial: bool = False) -> SpatialResults | RegimeSpatialResults:
+        regime_spatial: bool = False, missing: str = "raise") -> SpatialResults | RegimeSpatialResults:
     """Estimate ``model`` (one of OLS, SLX, SAR, SEM, SDM, SDEM, SAC) by maximum likelihood.
 
     ``cov_type="small-sample"`` (alias ``small_sample=True``) scales the covariance of the ML estimates by
@@ -130,6 +131,10 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights | PeriodWeights
         With ``regimes``: every regime estimated on its own regions with W restricted to them and normalised
         again (a spatial parameter and sigma2 per regime; spreg's ``regime_lag_sep=True``); returns a
         :class:`~.regime_results.RegimeSpatialResults`.
+    missing : {"raise", "drop"}
+        Rows with a NaN in a used column (formula variables, id / entity / time, the regimes column):
+        ``"raise"`` (default) names them; ``"drop"`` drops them first and records them in ``res.dropped``
+        (see :mod:`.missing`).
 
     Returns
     -------
@@ -169,6 +174,9 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights | PeriodWeights
     if regimes is not None and isinstance(w, PeriodWeights):
         raise RegimeError("regimes= needs one Weights for all periods; time-varying weights (PeriodWeights) are not "
                           "available with regimes")
+    regime_column = [regimes] if not isinstance(regimes, pd.Series) and regimes is not None else []
+    data, w, record = handle_missing(data, formula, w, id=id, entity=entity, time=time, missing=missing,
+                                     extra=regime_column)
     if entity is None:
         if dynamic is not None:
             check_dynamic(dynamic, spec.name, "none", False, bias_correction)
@@ -186,11 +194,11 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights | PeriodWeights
                                       f"terms / re-estimation do not cover the lagged outcome; use 'information' "
                                       f"or 'small-sample'")
             est, base = estimate_dynamic(design, dyn, spec, durbin, method, bias_correction)
-            return SpatialResults(est, covariance_for(kind, est, base), est.weights)
+            return SpatialResults(est, covariance_for(kind, est, base), est.weights, record)
         if fe == "random":
             assert isinstance(w, Weights)
             est, base = fit_random(spec, formula, data, w, entity=entity, time=time, durbin=durbin, method=method)
-            return SpatialResults(est, _covariance(kind, est, base, boot), est.weights)
+            return SpatialResults(est, _covariance(kind, est, base, boot), est.weights, record)
         design = panel(formula, data, w, entity, time, fe, unbalanced=True)
         if design.layout is not None and kind in ("qml", "bootstrap"):
             raise CovarianceError(f"cov_type={kind!r} is not available for unbalanced panels or time-varying "
@@ -218,7 +226,7 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights | PeriodWeights
             return RegimeSpatialResults.estimate(one, data, w, info, key)
         design, durbin = interact(design, info, spec, durbin)
     est, base = estimate_ml(design, spec, durbin, method, bias_correction)
-    return SpatialResults(est, _covariance(kind, est, base, boot), est.weights, regimes=info)
+    return SpatialResults(est, _covariance(kind, est, base, boot), est.weights, record, regimes=info)
 
 
 def _regime_name(regimes: pd.Series | Hashable) -> str:
@@ -273,12 +281,12 @@ def _make(model: str):
                   method: str = "auto", cov_type: str | None = None, small_sample: bool = False,
                   bootstrap_reps: int | None = None, seed: int = DEFAULT_SEED, n_jobs: int = 1, client=None,
                   progress: bool = True, dynamic: str | None = None, regimes: pd.Series | Hashable | None = None,
-                  regime_spatial: bool = False) -> SpatialResults | RegimeSpatialResults:
+                  regime_spatial: bool = False, missing: str = "raise") -> SpatialResults | RegimeSpatialResults:
         return fit(model, formula, data, w, id=id, entity=entity, time=time, fixed_effects=fixed_effects,
                    bias_correction=bias_correction, durbin=durbin, method=method, cov_type=cov_type,
                    small_sample=small_sample, bootstrap_reps=bootstrap_reps, seed=seed, n_jobs=n_jobs,
                    client=client, progress=progress, dynamic=dynamic, regimes=regimes,
-                   regime_spatial=regime_spatial)
+                   regime_spatial=regime_spatial, missing=missing)
 
     estimator.__name__ = model.lower()
     estimator.__qualname__ = model.lower()

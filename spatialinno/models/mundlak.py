@@ -26,11 +26,13 @@ import pandas as pd
 
 from ..errors import PanelError, SpatialInnoError, preview
 from ..weights import Weights
+from .missing import handle_missing
 from .model import fit
 
 
 def mundlak_test(formula: str, data: pd.DataFrame, w: Weights, *, entity: Hashable, time: Hashable,
-                 model: str = "SAR", durbin: Sequence[str] | None = None, method: str = "auto") -> pd.Series:
+                 model: str = "SAR", durbin: Sequence[str] | None = None, method: str = "auto",
+                 missing: str = "raise") -> pd.Series:
     """Mundlak test: Wald test of the entity means added to a random-effects spatial panel (module docstring).
 
     Time-invariant regressors (constant within every entity) get no mean: it would duplicate them.
@@ -50,6 +52,9 @@ def mundlak_test(formula: str, data: pd.DataFrame, w: Weights, *, entity: Hashab
         Regressors with W x terms (Durbin models; default all): the means of these get W terms too.
     method : str
         Log-determinant strategy.
+    missing : {"raise", "drop"}
+        Rows with a NaN in a used column: ``"raise"`` names them; ``"drop"`` drops them before the entity means
+        are formed (their keys in ``.attrs["dropped"]``).
 
     Returns
     -------
@@ -63,6 +68,7 @@ def mundlak_test(formula: str, data: pd.DataFrame, w: Weights, *, entity: Hashab
         raise SpatialInnoError("data must be a pandas DataFrame")
     if entity not in data.columns:
         raise PanelError(f"panel column {entity!r} not in the data; columns are {preview(data.columns)}")
+    data, w, record = handle_missing(data, formula, w, entity=entity, time=time, missing=missing)
     try:
         rhs = model_matrix(formula, data, na_action="ignore").rhs
     except Exception as exc:  # formulaic raises several types for unknown names and syntax
@@ -90,6 +96,8 @@ def mundlak_test(formula: str, data: pd.DataFrame, w: Weights, *, entity: Hashab
     note = (f"Wald test that the entity means of the time-varying regressors{lags} are jointly zero in the "
             f"random-effects {res.model} ML fit (covariance: inverse numerical Hessian; no cluster-robust "
             f"covariance for ML)")
-    return pd.Series({"statistic": float(wt["statistic"]), "df": int(wt["df"]), "p_value": float(wt["p_value"]),
-                      "method": "mundlak", "note": note, "coefficients": tested, "results": res},
-                     name=f"Mundlak test ({res.model}, random effects)")
+    out = pd.Series({"statistic": float(wt["statistic"]), "df": int(wt["df"]), "p_value": float(wt["p_value"]),
+                     "method": "mundlak", "note": note, "coefficients": tested, "results": res},
+                    name=f"Mundlak test ({res.model}, random effects)")
+    out.attrs["dropped"] = record.dropped
+    return out

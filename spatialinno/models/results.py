@@ -13,8 +13,6 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from ..constants import DEFAULT_SEED
 from ..errors import SpatialInnoError
@@ -25,6 +23,7 @@ from . import effects, effects_groups, hypotheses, prediction
 from .covariance import Covariance
 from .dynamic_effects import LongRun, NonStationaryError, spectral_radius
 from .estimate import Estimate
+from .missing import DroppedRows, MissingRecord
 from .regimes import RegimeInfo, chow_table, regime_impacts
 
 __all__ = ["SpatialResults", "DEFAULT_SEED"]  # DEFAULT_SEED re-exported for decay.py until it imports constants
@@ -35,7 +34,7 @@ BIAS_LABELS = {"lee-yu": "Lee-Yu", "elhorst": "Elhorst", "none": "no bias correc
 
 
 @dataclass(frozen=True, eq=False)
-class SpatialResults:
+class SpatialResults(DroppedRows):
     """Fitted spatial model (cross-section or panel).
 
     ``params`` holds the regression coefficients (``W_x`` for Durbin terms) followed by ``rho``
@@ -50,6 +49,8 @@ class SpatialResults:
         Covariance estimator of the estimates.
     weights : Weights
         The spatial weights of the fit.
+    missing : MissingRecord, optional
+        Rows dropped under ``missing="drop"`` (see :mod:`.missing`); ``dropped`` lists them.
     regimes : RegimeInfo, optional
         The regimes of a ``regimes=`` fit (coefficients ``x[g]``, a common spatial parameter).
     """
@@ -57,6 +58,7 @@ class SpatialResults:
     estimate: Estimate
     covariance: Covariance
     weights: Weights
+    missing: MissingRecord | None = None
     regimes: RegimeInfo | None = None
 
     # -- estimates -------------------------------------------------------------------------
@@ -453,19 +455,10 @@ class SpatialResults:
         Series
             Indexed by ``weights.ids``.
         """
-        [(i, j)] = effects.coefficient_pairs(list(self.params.index), [variable], self.variables)
         if self.estimate.layout is not None:
             raise SpatialInnoError("spillover_from is not available for unbalanced panels or time-varying weights "
                                    "(each period has its own W_t); use impacts() for the effects averaged over periods")
-        w = self.weights
-        src = w.positions([source_id])[0]
-        e = np.zeros(w.n)
-        e[src] = 1.0
-        b = self.params.to_numpy()
-        v = b[i] * e + (b[j] * w.sparse[:, src].toarray().ravel() if j is not None else 0.0)
-        if self.rho != 0.0:
-            v = spla.spsolve(sp.csc_matrix(sp.identity(w.n) - self.rho * w.sparse), v)
-        return pd.Series(v, index=w.ids, name=f"spillover of {variable} from {source_id}")
+        return effects.spillover_column(self.weights, self.params, self.variables, self.rho, source_id, variable)
 
     # -- tests -----------------------------------------------------------------------------
     def chow_test(self) -> pd.DataFrame:
@@ -565,6 +558,7 @@ class SpatialResults:
         dist = "normal" if self.df_resid is None else f"t({self.df_resid:g})"
         notes = [f"Covariance ({self.cov_type}): {self.covariance.name}; p-values and intervals from the {dist} "
                  f"distribution."]
+        notes += self.missing_notes()
         dyn = self.estimate.dynamic
         if dyn is not None:
             notes.append(f"Dynamic panel: the first period ({dyn.initial_period}) is the initial condition; "

@@ -42,7 +42,8 @@ def economic_distance(values: pd.Series, normalize: str = "row", by_period: bool
     Raises
     ------
     SpatialInnoError
-        For a non-Series, NaN/infinite values, or two regions with equal values.
+        For a non-Series or NaN/infinite values; :class:`~spatialinno.errors.DataError` for two regions with equal
+        values (1/0: refused, naming the tied pairs).
     IdError
         For duplicated ids.
     """
@@ -59,11 +60,16 @@ def economic_distance(values: pd.Series, normalize: str = "row", by_period: bool
         raise SpatialInnoError(f"values are NaN or infinite for ids {preview(ids[bad])}; fill or drop them first")
     diff = np.abs(v[:, None] - v[None, :])
     np.fill_diagonal(diff, np.inf)
-    zero = np.argwhere(diff == 0)
+    zero = np.argwhere(np.triu(diff == 0))
     if len(zero):
         a, b = zero[0]
-        raise SpatialInnoError(f"regions {ids[a]!r} and {ids[b]!r} have equal values ({v[a]:g}), so 1/|v_i - v_j| is "
-                               f"infinite; perturb, merge, or use another variable")
+        plain = [x.item() if isinstance(x, np.generic) else x for x in ids]
+        pairs = preview([(plain[i], plain[j]) for i, j in zero])
+        raise DataError(f"regions {plain[a]!r} and {plain[b]!r} have equal values ({v[a]:.17g}), so 1/|v_i - v_j| is "
+                        f"infinite (tied pairs: {pairs}). A tie has no finite weight, and giving the tied region all "
+                        f"of the row's weight (the limit) would turn on rounding, so it is refused: use the values "
+                        f"at full precision, another variable, or (time-varying W) leave that period out or use "
+                        f"the static W from sample means")
     w = 1.0 / diff
     name = values.name if values.name is not None else "values"
     return Weights(w, ids, normalization=normalize, kind=f"economic distance ({name})")

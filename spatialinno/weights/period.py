@@ -83,6 +83,16 @@ class PeriodWeights:
         """Number of regions in each period's weights."""
         return pd.Series([w.n for w in self._weights.values()], index=self._periods, name="n")
 
+    def describe(self) -> str:
+        """One line: the first period's description and the number of periods and regions.
+
+        Returns
+        -------
+        str
+        """
+        first = self._weights[self._periods[0]].describe()
+        return f"{first}, one matrix per period ({len(self)} periods, {len(self._ids)} regions in all)"
+
     def __getitem__(self, period: Hashable) -> Weights:
         if period not in self._weights:
             raise PeriodWeightsError(f"no weights for period {period!r}; periods are {preview(list(self._periods))}")
