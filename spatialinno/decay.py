@@ -178,9 +178,7 @@ class DecayResult(DroppedRows):
         self._check_variable(variable, effect)
         t = self.table
         out = t[(t["variable"] == variable) & (t["effect"] == effect)].set_index("threshold")
-        if alpha is not None and not np.isclose(alpha, self.alpha):
-            if not 0 < alpha < 1:
-                raise SpatialInnoError(f"alpha must be in (0, 1) (got {alpha})")
+        if alpha is not None and not np.isclose(check_alpha(alpha), self.alpha):
             out = out.copy()
             for thr, res in self.results.items():
                 if res is None:
@@ -229,8 +227,8 @@ class DecayResult(DroppedRows):
             lies above 0, -1 when it lies below 0, 0 when it includes 0, <NA> when the fit failed.
         """
         c = self.curve(variable, effect, alpha)
-        ok = c["ci_lower"].notna() & c["ci_upper"].notna()
         sign = np.where(c["ci_lower"] > 0, 1, np.where(c["ci_upper"] < 0, -1, 0))
+        ok = c["ci_lower"].notna() & c["ci_upper"].notna()
         return pd.Series(pd.array(np.where(ok, sign, pd.NA), dtype="Int64"), index=c.index,
                          name=f"sign of the significant {effect} effect of {variable}")
 

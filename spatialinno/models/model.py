@@ -174,7 +174,9 @@ def fit(model: str, formula: str, data: pd.DataFrame, w: Weights | PeriodWeights
     if regimes is not None and isinstance(w, PeriodWeights):
         raise RegimeError("regimes= needs one Weights for all periods; time-varying weights (PeriodWeights) are not "
                           "available with regimes")
-    regime_column = [regimes] if not isinstance(regimes, pd.Series) and regimes is not None else []
+    # a missing regime label is dropped with missing='drop'; otherwise the regimes check names it (RegimeError)
+    named = regimes is not None and not isinstance(regimes, pd.Series)
+    regime_column = [regimes] if missing == "drop" and named else []
     data, w, record = handle_missing(data, formula, w, id=id, entity=entity, time=time, missing=missing,
                                      extra=regime_column)
     if entity is None:

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..errors import IslandError, PanelError, preview
+from ..errors import IslandError, PeriodWeightsError, preview
 from ..weights import PeriodWeights, Weights
 from .logdet import LogDet
 
@@ -362,7 +362,7 @@ def period_layout(data_entities: np.ndarray, data_times: np.ndarray, w: Weights 
 
     Raises
     ------
-    PanelError
+    PeriodWeightsError
         A period without weights in a ``PeriodWeights``, or (entity, period) pairs its weights lack.
     """
     ids = w.ids if isinstance(w, Weights) else w.ids[w.ids.isin(pd.unique(data_entities))]
@@ -371,12 +371,13 @@ def period_layout(data_entities: np.ndarray, data_times: np.ndarray, w: Weights 
     if isinstance(w, PeriodWeights):
         missing = [p for p in periods if p not in w]
         if missing:
-            raise PanelError(f"the PeriodWeights has no weights for periods {preview(missing)} of column {time!r}; "
-                             f"give one Weights per period (periods given: {preview(list(w.periods))})")
+            given = preview(list(w.periods))
+            raise PeriodWeightsError(f"the PeriodWeights has no weights for periods {preview(missing)} of column "
+                                     f"{time!r}; give one Weights per period (periods given: {given})")
         lack = [(e, t) for e, t in zip(data_entities, data_times) if e not in w[t].ids]
         if lack:
-            raise PanelError(f"({entity}, {time}) pairs whose period's weights lack the region: {preview(lack, 6)}; "
-                             f"add them to that period's Weights or drop those rows")
+            raise PeriodWeightsError(f"({entity}, {time}) pairs whose period's weights lack the region: "
+                                     f"{preview(lack, 6)}; add them to that period's Weights or drop those rows")
     order = np.lexsort((pos, tpos))
     present = [np.sort(pos[tpos == t]) for t in range(len(periods))]
     return PeriodLayout(ids, periods, present, w), order

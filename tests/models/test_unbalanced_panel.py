@@ -23,7 +23,7 @@ import pytest
 from scipy import optimize
 
 import spatialinno as si
-from spatialinno.errors import IslandError, PanelError
+from spatialinno.errors import IslandError, PanelError, PeriodWeightsError
 
 FORMULA = "np.log(gsp) ~ np.log(pcap) + np.log(pc) + np.log(emp) + unemp"
 XNAMES = ["np.log(pcap)", "np.log(pc)", "np.log(emp)", "unemp"]
@@ -350,11 +350,11 @@ def test_period_weights_bad_input(produc, unbalanced):
     data, w = produc
     years = sorted(data["year"].unique())
     short = si.weights.by_period({y: w for y in years[:-1]})
-    with pytest.raises(PanelError, match=str(years[-1])):
+    with pytest.raises(PeriodWeightsError, match=str(years[-1])):
         si.sar(FORMULA, data, short, fixed_effects="entity", **KW)
     no_al = w.subset([s for s in w.ids if s != "ALABAMA"])
     pw = si.weights.by_period({y: (no_al if y == 1975 else w) for y in years})
-    with pytest.raises(PanelError, match=r"ALABAMA.*1975"):
+    with pytest.raises(PeriodWeightsError, match=r"ALABAMA.*1975"):
         si.sar(FORMULA, data, pw, fixed_effects="entity", **KW)
     full = si.weights.by_period({y: w for y in years})
     with pytest.raises(si.SpatialInnoError, match="PeriodWeights"):
