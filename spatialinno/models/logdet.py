@@ -3,9 +3,11 @@
 Strategies:
 - ``eigen`` (exact): log|I - rho W| = sum_i log(1 - rho lambda_i) from the eigenvalues of W (Ord 1975),
   computed once per W (symmetric eigen-solve when W is similar to a symmetric matrix).
-- ``sparse`` (exact): sparse LU of I - rho S, where S = D^-1/2 C D^-1/2 is the symmetric form of a
-  row-normalised symmetric C (or W itself otherwise); log|det| = sum log|U_ii| (Pace & Barry 1997). The
-  fill-reducing order is found once per W; the last factor also serves solves with I - rho W.
+- ``sparse`` (exact): sparse factorisation of I - rho S, where S = D^-1/2 C D^-1/2 is the symmetric form of
+  a row-normalised symmetric C (or W itself otherwise): SuperLU, log|det| = sum log|U_ii| (Pace & Barry
+  1997), or with the optional accelerator CHOLMOD's supernodal Cholesky, log|det| = 2 sum log L_ii (see
+  :mod:`.factorisation`). The symbolic analysis is done once per W; the last factor also serves solves
+  with I - rho W.
 - ``series`` (approximate, on request): log|I - rho W| = -sum_j rho^j tr(W^j)/j with tr(W), tr(W^2)
   exact and tr(W^j), j >= 3, by Hutchinson's estimator with seeded Rademacher vectors (Barry & Pace
   1999), truncated at ``MAX_ORDER`` terms. Its error moves rho by ~1e-4 to 1e-3; the exact strategies
@@ -26,6 +28,7 @@ import scipy.sparse.linalg as spla
 from ..constants import EIGEN_MAX
 from ..errors import SpatialInnoError
 from ..weights import Weights
+from .factorisation import LABELS, factoriser, solver_backend
 
 #: Rademacher probes of the trace moments tr(W^j): 2e6/N, between 32 and 256 (the estimates'
 #: relative error shrinks like 1/sqrt(N * probes), so large maps need fewer probes)
@@ -210,10 +213,20 @@ class LogDet:
             self._ev = eigenvalues(w)
         elif method == "sparse":
             sym = symmetric_form(w)
-            self._m = sp.csc_matrix(sym[0] if sym is not None else w.sparse)
             self._sqrt_d = np.sqrt(sym[1]) if sym is not None else np.ones(w.n)
-            self._eye = sp.identity(w.n, format="csc")
+            self._factoriser = w.memo(("logdet_factoriser", solver_backend(sym is not None)),
+                                      lambda: factoriser(sym[0] if sym is not None else w.sparse, sym is not None))
             self._lu: tuple | None = None
+
+    @property
+    def backend(self) -> str | None:
+        """Sparse backend of the exact evaluations (``"scipy"`` or ``"cholmod"``; None for eigen/series)."""
+        return self._factoriser.backend if self.method == "sparse" else None
+
+    @property
+    def label(self) -> str:
+        """The strategy with its backend, e.g. ``"sparse (CHOLMOD supernodal (cvxopt))"``."""
+        return f"sparse ({LABELS[self._factoriser.backend]})" if self.method == "sparse" else self.method
 
     def __call__(self, rho: float) -> float:
         """log|I - rho W| by the object's strategy (sparse: memoised for the last ``MEMO`` values of rho)."""
@@ -253,31 +266,17 @@ class LogDet:
         return rho == 0.0 or self.method == "eigen" or rho in self._memo
 
     def _factorise(self, rho: float) -> None:
-        """Sparse LU of I - rho S; memoise log|det| = sum log|U_ii| and keep the factor for :meth:`solver`.
+        """Factorise I - rho S by the backend; memoise log|det| and keep the factor for :meth:`solver`.
 
-        The fill-reducing order P (SuperLU's MMD on S'+S) is found by the first factorisation of W and
-        stored on W; later factorisations use P'SP with the natural order (no new symbolic ordering).
+        The backend object lives on W (``Weights.memo``), so its symbolic analysis (fill-reducing order,
+        supernodal structure) is done once per W and shared by every fit on it.
         """
         self._lu = None                        # release the previous factor before making the next one
-        first = {}
-
-        def ordering() -> tuple[np.ndarray, sp.csc_matrix]:
-            first["lu"] = spla.splu(self._eye - rho * self._m, permc_spec="MMD_AT_PLUS_A",
-                                    options={"SymmetricMode": True})
-            perm = np.argsort(first["lu"].perm_c)
-            return perm, sp.csc_matrix(self._m[perm][:, perm])
-
-        perm, m_perm = self.w.memo(("logdet_ordering",), ordering)
-        if "lu" in first:
-            lu, perm = first["lu"], None
-        else:
-            lu = spla.splu(self._eye - rho * m_perm, permc_spec="NATURAL", options={"SymmetricMode": True})
-        U = lu.U
-        # SuperLU's U is CSC with sorted row indices: the diagonal is the last stored entry of each column
-        self._memo[rho] = float(np.sum(np.log(np.abs(U.data[U.indptr[1:] - 1]))))
+        value, solve = self._factoriser.factorise(rho)
+        self._memo[rho] = value
         while len(self._memo) > MEMO:
             self._memo.pop(next(iter(self._memo)))
-        self._lu = (rho, lu, perm)
+        self._lu = (rho, solve)
 
     def solver(self, rho: float) -> Callable[[np.ndarray], np.ndarray]:
         """Z -> (I - rho W)^-1 Z from the sparse factor of the last exact evaluation (factorising only if
@@ -299,18 +298,13 @@ class LogDet:
         if self._lu is None or self._lu[0] != rho:
             self._factorise(rho)
         assert self._lu is not None
-        _, lu, perm = self._lu
+        _, lu_solve = self._lu
+        self._factoriser.pin(rho)
         sd = self._sqrt_d
 
         def solve(Z: np.ndarray) -> np.ndarray:
             scale = sd if np.ndim(Z) == 1 else sd[:, None]
-            b = np.asarray(Z, dtype=float) * scale
-            if perm is None:
-                x = lu.solve(b)
-            else:
-                x = np.empty_like(b)
-                x[perm] = lu.solve(b[perm])
-            return x / scale
+            return lu_solve(np.asarray(Z, dtype=float) * scale) / scale
 
         return solve
 
