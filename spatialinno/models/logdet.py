@@ -34,9 +34,12 @@ from .factorisation import LABELS, factoriser, solver_backend
 #: relative error shrinks like 1/sqrt(N * probes), so large maps need fewer probes)
 PROBES = (32, 256)
 MAX_ORDER = 200
-#: series terms and probes of the approximation that only guides the search before exact factorisations
+#: series terms and probes of the approximation that only guides the search before exact factorisations:
+#: SEARCH_PROBES probes up to SEARCH_PROBE_N regions, fewer above (N x probes >= SEARCH_PROBES x SEARCH_PROBE_N,
+#: at least 2), which keeps the Hutchinson estimates' relative error ~ sqrt(2 / (N probes)) at its N = 100,000 level
 SEARCH_ORDER = 100
 SEARCH_PROBES = 16
+SEARCH_PROBE_N = 100_000
 #: exact sparse log-determinants memoised per LogDet (the Newton stencils and the information traces share them)
 MEMO = 32
 
@@ -83,6 +86,27 @@ def _trace_moments(w: Weights, order: int, m: int) -> tuple[np.ndarray, np.ndarr
     for arr in (tr, tot):
         arr.setflags(write=False)
     return tr, tot
+
+
+def search_probes(n: int) -> int:
+    """Rademacher probes of the trace moments that guide the exact search: ``SEARCH_PROBES`` up to
+    ``SEARCH_PROBE_N`` regions, then SEARCH_PROBES x SEARCH_PROBE_N / n (at least 2).
+
+    A Hutchinson estimate of tr(W^j) with m probes has variance 2 (||W^j||_F^2 - sum_i (W^j)_ii^2) / m
+    (Hutchinson 1990), relative error ~ sqrt(2 / (n m)) for a row-normalised W with bounded degrees, so
+    n m held fixed keeps the guide as accurate as at ``SEARCH_PROBE_N`` regions; the exact Newton steps
+    that follow do not depend on it beyond the starting point.
+
+    Parameters
+    ----------
+    n : int
+        Number of regions.
+
+    Returns
+    -------
+    int
+    """
+    return int(max(2, min(SEARCH_PROBES, SEARCH_PROBES * SEARCH_PROBE_N // max(n, 1))))
 
 
 def series_order(rho_max: float, tol: float = 1e-12) -> int:
@@ -312,7 +336,7 @@ class LogDet:
         """Series approximation -sum_j rho^j tr(W^j)/j (exact tr(W), tr(W^2); Hutchinson beyond).
 
         With ``method="series"`` it is the log-determinant (``MAX_ORDER`` terms, default probes); for the
-        exact sparse method it only guides the search (``SEARCH_ORDER`` terms, ``SEARCH_PROBES`` probes).
+        exact sparse method it only guides the search (``SEARCH_ORDER`` terms, :func:`search_probes` probes).
 
         Parameters
         ----------
@@ -325,6 +349,6 @@ class LogDet:
         if self.method == "series":
             tr, _ = trace_moments(self.w, MAX_ORDER)
         else:
-            tr, _ = trace_moments(self.w, SEARCH_ORDER, SEARCH_PROBES)
+            tr, _ = trace_moments(self.w, SEARCH_ORDER, search_probes(self.w.n))
         j = np.arange(1, len(tr))
         return float(-np.sum(rho ** j * tr[1:] / j))
