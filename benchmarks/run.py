@@ -807,8 +807,8 @@ def main(argv=None) -> None:
         # ------------------------------------------------------------------ cross-section models
         for n in sizes:
             for g in graphs:
-                d = data[(g, n)]
-                for model in MODELS:
+                d = data.get((g, n))
+                for model in (MODELS if d else ()):
                     if model not in only:
                         continue
                     cell = {"model": model, "graph": g, "n": d["n"], "runs": {}, "skipped": {}}
@@ -886,7 +886,9 @@ def main(argv=None) -> None:
                 continue
             for n in sizes:
                 for g in graphs:
-                    d = data[(g, n)]
+                    d = data.get((g, n))
+                    if d is None:
+                        continue
                     pkgs = ["si"] + (["esda"] if use_spreg and n <= 40000 else [])
                     cell = {"kind": kind, "graph": g, "n": d["n"], "runs": {p: [] for p in pkgs}}
                     for rep in range(moran_repeats):

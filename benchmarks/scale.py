@@ -106,10 +106,12 @@ def run_sections(runner, only: set, results: dict, args, log, save, tmp) -> None
 
     reps = args.repeats or 1
     if "million" in only:
-        for kind in ("fit", "lisa"):
-            cell = {"kind": kind, "n": MILLION_SIDE ** 2, "runs": []}
+        cells = [("fit", "si"), ("lisa", "si")] + ([("fit", "si-cholmod")] if getattr(args, "use_cholmod", False)
+                                                   else [])
+        for kind, pkg in cells:
+            cell = {"kind": kind, "pkg": pkg, "n": MILLION_SIDE ** 2, "runs": []}
             for rep in range(reps):
-                info = runner.python({"task": "million", "pkg": "si", "kind": kind, "n": MILLION_SIDE ** 2,
+                info = runner.python({"task": "million", "pkg": pkg, "kind": kind, "n": MILLION_SIDE ** 2,
                                       "seed": SEED + 77}, args.timeout * 2)
                 cell["runs"].append(info)
                 log(f"million {kind} rep {rep + 1}: {info['status']} {info['steps'].get(kind, {}).get('time', '')}")
@@ -151,7 +153,7 @@ def render(results: dict, fmt_t, fmt_mb) -> list[str]:
     """Markdown sections of the scale workloads (empty when none ran)."""
     L: list[str] = []
     if results.get("million"):
-        L.append("\n## N = 1,000,000 (default backend)\n")
+        L.append("\n## N = 1,000,000 (default backend; the accelerator for comparison)\n")
         L.append(f"Queen lattice {MILLION_SIDE} x {MILLION_SIDE}, row-normalised, data as above (y by the Neumann "
                  "series). *SDM fit*: `si.sdm(\"y ~ x1 + x2\", df, w, method=\"sparse\")` with the exact sparse "
                  "log-determinant on the default backend (SuperLU; `SPATIALINNO_SOLVER=scipy`); *local Moran*: "
@@ -168,7 +170,8 @@ def render(results: dict, fmt_t, fmt_mb) -> list[str]:
             nf = ok[0].get("factorisations") if ok else None
             ready = _ok(c["runs"], "ready")
             load = f"{ready[0]['loadavg']:.1f} / {ok[0]['loadavg']:.1f}" if ok and ready else "-"
-            name = "SDM fit (exact log-det)" if step == "fit" else "local Moran, 999 permutations"
+            name = "local Moran, 999 permutations" if step == "lisa" else \
+                "SDM fit (exact log-det)" + (", CHOLMOD accelerator" if c.get("pkg") == "si-cholmod" else "")
             status = ", ".join(sorted({r["status"] for r in c["runs"]}))
             L.append(f"| {name} | {c['n']:,} | {fmt_t(t)} | {nf if nf is not None else '-'} | {fmt_mb(mb)} | "
                      f"{load} | {status} |")
