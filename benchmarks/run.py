@@ -397,7 +397,7 @@ def worker_panel(spec: dict, emit) -> None:
     C, z = _load(spec)
     n, T = int(z["n"]), int(z["T"])
     y, x1, x2 = z["y"], z["x1"], z["x2"]
-    if spec["pkg"] == "si":
+    if spec["pkg"] in SI_PKGS:
         import pandas as pd
 
         import spatialinno as si

@@ -48,7 +48,9 @@ def trace_moments(w: Weights, order: int, probes: int | None = None) -> tuple[np
     """(tr(W^j), 1'W^j 1) for j = 0..order, cached on W (per probe count and order).
 
     tr(W^0) = n, tr(W) and tr(W^2) exact, tr(W^j), j >= 3, Hutchinson estimates with ``probes`` seeded
-    Rademacher vectors (default 2e6/N between 32 and 256; LeSage & Pace 2009, §4.5); 1'W^j 1 exact.
+    Rademacher vectors (default 2e6/N between 32 and 256; LeSage & Pace 2009, §4.5); 1'W^j 1 exact. When W is
+    similar to a symmetric S (:func:`symmetric_form`) the estimates are z'S^j z = (S^a z)'(S^b z), a + b = j,
+    from the products S^k Z, k <= ceil(order/2): half the sparse products of z'W^j z.
     Shared by the series log-determinant and the effects.
 
     Parameters
@@ -74,12 +76,28 @@ def _trace_moments(w: Weights, order: int, m: int) -> tuple[np.ndarray, np.ndarr
     Z = np.random.default_rng(7).choice([-1.0, 1.0], size=(n, m))
     tr, tot = np.zeros(order + 1), np.zeros(order + 1)
     tr[0], tot[0] = n, n
-    v, Zk = np.ones(n), Z.copy()
+    v = np.ones(n)
     for j in range(1, order + 1):
         v = Wm @ v
         tot[j] = v.sum()
-        Zk = Wm @ Zk
-        tr[j] = np.einsum("ij,ij->", Z, Zk) / m
+    sym = symmetric_form(w)
+    if sym is not None:
+        # W = D^-1/2 S D^1/2 with S symmetric: tr(W^j) = tr(S^j), and z'S^(a+b)z = (S^a z)'(S^b z), so the
+        # products P_k = S^k Z up to k = ceil(order / 2) give every moment (half the sparse products)
+        S = sym[0]
+        prev, cur = Z, S @ Z
+        for k in range(1, order // 2 + 1):
+            tr[2 * k - 1] = np.einsum("ij,ij->", prev, cur) / m
+            tr[2 * k] = np.einsum("ij,ij->", cur, cur) / m
+            if 2 * k + 1 <= order:
+                prev, cur = cur, S @ cur
+        if order % 2 == 1:
+            tr[order] = np.einsum("ij,ij->", prev, cur) / m
+    else:
+        Zk = Z.copy()
+        for j in range(1, order + 1):
+            Zk = Wm @ Zk
+            tr[j] = np.einsum("ij,ij->", Z, Zk) / m
     tr[1] = Wm.diagonal().sum()
     if order >= 2:
         tr[2] = Wm.multiply(Wm.T).sum()
