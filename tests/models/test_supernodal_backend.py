@@ -123,3 +123,15 @@ def test_weights_with_a_cholmod_factor_pickle(lattice_data, monkeypatch):
     copy = pickle.loads(pickle.dumps(fresh))
     again = si.sar("y ~ x", df, copy, id="id", method="sparse")
     assert abs(res.rho - again.rho) < 1e-12
+
+
+def test_indefinite_matrix_falls_back_to_superlu(lattice_data, monkeypatch):
+    """Outside the admissible interval I - r S is indefinite: Cholesky fails and SuperLU answers (log|det|)."""
+    _, w = lattice_data
+    monkeypatch.setenv(SOLVER_ENV, "cholmod")
+    ld = LogDet(_fresh(w), "sparse")
+    A = np.eye(w.n) - 1.5 * w.sparse.toarray()
+    sign, dense = np.linalg.slogdet(A)
+    assert abs(ld(1.5) - dense) < 1e-9
+    Z = np.random.default_rng(5).normal(size=(w.n, 2))
+    assert np.allclose(ld.solver(1.5)(Z), np.linalg.solve(A, Z), atol=1e-9)
