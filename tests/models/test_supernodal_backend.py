@@ -63,7 +63,9 @@ def test_auto_picks_the_accelerator_when_installed(monkeypatch):
         solver_backend(True)
 
 
-@pytest.mark.parametrize("w_maker", [lambda: lattice(30), lambda: _queen_with_island(25)], ids=["rook", "island"])
+@pytest.mark.parametrize("w_maker", [lambda: lattice(30), lambda: _queen_with_island(25),
+                                     lambda: si.Weights.from_sparse(lattice(30).raw * 0.2, lattice(30).ids)],
+                         ids=["rook", "island", "unnormalised"])
 @pytest.mark.parametrize("rho", [-0.9, -0.3, 0.35, 0.9, 0.99])
 def test_log_determinant_equals_superlu_and_dense(monkeypatch, w_maker, rho):
     w = w_maker()
