@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import importlib.util
 import json
 import os
 import platform
@@ -50,6 +51,9 @@ SPREG_ML_MAX = 40000                  # spreg ML (dense inverse for the informat
 SEED = 20240601
 FORMULA = "y ~ x1 + x2"
 MODELS = ("sar", "sem", "sdm")
+#: spatialinno with each sparse backend: the default (SuperLU) and the optional accelerator (CHOLMOD supernodal
+#: through cvxopt, GPL; only when installed and only on W with a symmetric form)
+SI_PKGS = {"si": "scipy", "si-cholmod": "cholmod"}
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
 
 
@@ -241,11 +245,26 @@ class _Counters:
                 self.splu_time += time.perf_counter() - t0
 
         spla.splu = splu
+        self.chol_calls = 0
+        try:
+            from cvxopt import cholmod
+        except ImportError:
+            return
+        orig_numeric = cholmod.numeric
+
+        def numeric(*a, **k):
+            try:
+                return orig_numeric(*a, **k)
+            finally:
+                self.chol_calls += 1
+
+        cholmod.numeric = numeric
 
     def snapshot(self) -> dict:
         return {"logdet_calls": self.ld_calls if self.ld_ok else None, "logdet_time": self.ld_time,
                 "logdet_setup_time": self.ld_setup,
-                "splu_calls": self.splu_calls, "splu_time": self.splu_time}
+                "splu_calls": self.splu_calls, "splu_time": self.splu_time, "cholmod_calls": self.chol_calls,
+                "factorisations": self.splu_calls + self.chol_calls}
 
 
 def _extra(res) -> dict:
@@ -254,8 +273,9 @@ def _extra(res) -> dict:
         if isinstance(v, (int, float, str, bool, np.integer, np.floating)):
             out[k] = v
     try:
-        out["logdet_method"] = res._p.logdet.method
-    except Exception:
+        out["logdet_method"] = res.logdet_method
+        out["logdet_label"] = res.estimate.logdet_label
+    except AttributeError:
         pass
     return out
 
@@ -306,7 +326,7 @@ def worker_cs(spec: dict, emit) -> None:
     C, z = _load(spec)
     y, x1, x2 = z["y"], z["x1"], z["x2"]
     model, pkg = spec["model"], spec["pkg"]
-    if pkg == "si":
+    if pkg in SI_PKGS:
         import pandas as pd
 
         import spatialinno as si
@@ -377,7 +397,7 @@ def worker_panel(spec: dict, emit) -> None:
     C, z = _load(spec)
     n, T = int(z["n"]), int(z["T"])
     y, x1, x2 = z["y"], z["x1"], z["x2"]
-    if spec["pkg"] == "si":
+    if spec["pkg"] in SI_PKGS:
         import pandas as pd
 
         import spatialinno as si
@@ -516,8 +536,10 @@ def worker_main(spec_path: str) -> None:
         sys.path.insert(0, spec["extra_path"])
     emit = _Emitter(spec["result"])
     try:
+        import scale
+
         {"cs": worker_cs, "panel": worker_panel, "moran": worker_moran, "splu": worker_splu,
-         "profile": worker_profile, "dynamic": worker_dynamic}[spec["task"]](spec, emit)
+         "profile": worker_profile, "dynamic": worker_dynamic, **scale.WORKERS}[spec["task"]](spec, emit)
     except MemoryError:
         emit(step="error", error="MemoryError")
         sys.exit(3)
@@ -541,7 +563,7 @@ class Runner:
                 self.env[k] = str(args.threads)
         self.loads: list[float] = []
 
-    def _spawn(self, cmd: list[str], timeout: float, tag: str) -> dict:
+    def _spawn(self, cmd: list[str], timeout: float, tag: str, env: dict | None = None) -> dict:
         """Run cmd in its own session; return wall time, ru_maxrss of that child (os.wait4), status."""
         self.counter += 1
         base = self.tmp / f"run{self.counter:05d}_{tag}"
@@ -555,7 +577,7 @@ class Runner:
         with open(f"{base}.out", "w") as fo, open(f"{base}.err", "w") as fe:
             t0 = time.perf_counter()
             p = subprocess.Popen(cmd, stdout=fo, stderr=fe, preexec_fn=pre, start_new_session=True,
-                                 cwd=str(HERE.parent), env=self.env)
+                                 cwd=str(HERE.parent), env=env or self.env)
             timed_out = threading.Event()
 
             def kill():
@@ -583,7 +605,9 @@ class Runner:
         spec = dict(spec, result=str(res_path))
         spec_path = self.tmp / f"spec{self.counter + 1:05d}.json"
         spec_path.write_text(json.dumps(spec))
-        info = self._spawn([sys.executable, str(Path(__file__).resolve()), "--worker", str(spec_path)], timeout, tag)
+        env = dict(self.env, SPATIALINNO_SOLVER=SI_PKGS.get(spec.get("pkg", "si"), "scipy"))
+        info = self._spawn([sys.executable, str(Path(__file__).resolve()), "--worker", str(spec_path)], timeout, tag,
+                           env)
         steps = {}
         if res_path.exists():
             for line in res_path.read_text().splitlines():
@@ -672,7 +696,8 @@ def versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {}
-    for p in ("spatialinno", "spreg", "esda", "libpysal", "numpy", "scipy", "pandas", "numba"):
+    for p in ("spatialinno", "spreg", "esda", "libpysal", "numpy", "scipy", "pandas", "numba", "cvxopt", "dask",
+              "distributed"):
         try:
             out[p] = version(p)
         except PackageNotFoundError:
@@ -690,7 +715,10 @@ def main(argv=None) -> None:
     ap.add_argument("--repeats", type=int, default=None, help="runs per cell (default 3; 2 with --quick)")
     ap.add_argument("--no-r", action="store_true")
     ap.add_argument("--no-spreg", action="store_true", help="skip spreg and esda")
-    ap.add_argument("--only", default=None, help="comma list of sar,sem,sdm,panel,moran,lisa,splu,dynamic (impacts = sdm)")
+    ap.add_argument("--no-accelerator", action="store_true",
+                    help="default backend only (otherwise spatialinno also runs with CHOLMOD when cvxopt is installed)")
+    ap.add_argument("--only", default=None, help="comma list of sar,sem,sdm,panel,moran,lisa,splu,dynamic (impacts = sdm), "
+                    "and the scale workloads million, fepanel, study (not run by default; see scale.py)")
     ap.add_argument("--sizes", default=None, help="comma list of N overriding the mode's sizes")
     ap.add_argument("--graphs", default="queen,knn")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per fit subprocess (SDM with impacts: 2x)")
@@ -730,6 +758,8 @@ def main(argv=None) -> None:
         {"sar", "sem", "sdm", "panel", "moran", "lisa", "splu", "dynamic"}
     graphs = args.graphs.split(",")
     use_spreg = not args.no_spreg
+    use_cholmod = not args.no_accelerator and importlib.util.find_spec("cvxopt") is not None
+    args.use_cholmod = use_cholmod
     if args.no_r:
         use_r, r_info = False, "R skipped (--no-r)"
     else:
@@ -761,7 +791,7 @@ def main(argv=None) -> None:
     try:
         # ------------------------------------------------------------------ data
         data = {}
-        for n in sizes:
+        for n in (sizes if only & {"sar", "sem", "sdm", "moran", "lisa", "splu"} else []):
             for g in graphs:
                 data[(g, n)] = make_cross_section(g, n, tmp)
                 log(f"data {g} N={data[(g, n)]['n']}")
@@ -777,12 +807,12 @@ def main(argv=None) -> None:
         # ------------------------------------------------------------------ cross-section models
         for n in sizes:
             for g in graphs:
-                d = data[(g, n)]
-                for model in MODELS:
+                d = data.get((g, n))
+                for model in (MODELS if d else ()):
                     if model not in only:
                         continue
                     cell = {"model": model, "graph": g, "n": d["n"], "runs": {}, "skipped": {}}
-                    pkgs = ["si"]
+                    pkgs = ["si"] + (["si-cholmod"] if use_cholmod and d["symmetric"] else [])
                     if use_spreg:
                         if n >= SPREG_ML_MAX:
                             cell["skipped"]["spreg"] = "skipped: spreg ML builds a dense N x N inverse " \
@@ -856,7 +886,9 @@ def main(argv=None) -> None:
                 continue
             for n in sizes:
                 for g in graphs:
-                    d = data[(g, n)]
+                    d = data.get((g, n))
+                    if d is None:
+                        continue
                     pkgs = ["si"] + (["esda"] if use_spreg and n <= 40000 else [])
                     cell = {"kind": kind, "graph": g, "n": d["n"], "runs": {p: [] for p in pkgs}}
                     for rep in range(moran_repeats):
@@ -880,6 +912,10 @@ def main(argv=None) -> None:
                             cell["max_abs_diff_Ii"] = f"n/a ({exc})"
                     results["moran"].append(cell)
                     save()
+        # ------------------------------------------------------------------ scale (scale.py)
+        import scale
+
+        scale.run_sections(runner, only, results, args, log, save, tmp)
         # ------------------------------------------------------------------ profile
         if args.profile:
             d = make_cross_section("queen", args.profile, tmp)
@@ -1012,17 +1048,24 @@ points (asymmetric). spreg uses `method="LU"`; R uses `method="Matrix"` (sparse 
 symmetric-similar queen W and `method="LU"` on the asymmetric k-NN W.
 """)
     # ---------------------------------------------------------------- models
+    sdm = [c for c in results["cs"] if c["model"] == "sdm"]
     if results["cs"]:
         L.append("## Cross-section ML: SAR, SEM, SDM\n")
-        L.append("| model | W | N | spatialinno s | spreg s | R fit s | R proc s | spreg/si | R/si | peak MB si / spreg / R "
-                 "| \\|Δrho\\| si-spreg | \\|Δllf\\| si-spreg | \\|Δrho\\| si-R | \\|Δllf\\| si-R |")
-        L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|")
+        L.append("*spatialinno s* uses the default backend (SuperLU); *si CHOLMOD s* the optional accelerator (CHOLMOD "
+                 "supernodal via cvxopt, `spatialinno[fast]`, GPL) where installed and W has a symmetric form; "
+                 "*\\|Δrho\\| backends* compares the two.\n")
+        L.append("| model | W | N | spatialinno s | si CHOLMOD s | spreg s | R fit s | R proc s | spreg/si | R/si "
+                 "| R/si CHOLMOD | peak MB si / spreg / R | \\|Δrho\\| si-spreg | \\|Δllf\\| si-spreg | \\|Δrho\\| si-R "
+                 "| \\|Δllf\\| si-R | \\|Δrho\\| backends |")
+        L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|")
         notes = []
         for c in results["cs"]:
             runs = c["runs"]
             ts, ms, s0 = _cell_py(runs.get("si"), "fit")
+            tc, _, c0 = _cell_py(runs.get("si-cholmod"), "fit")
             tp, mp, p0 = _cell_py(runs.get("spreg"), "fit")
             tr, mr, r0 = _cell_r(runs.get("R"), "fit_time")
+            drb = abs(_step(s0, "fit", "rho") - _step(c0, "fit", "rho")) if s0 and c0 else None
             tproc = statistics.median([r["wall"] for r in runs["R"] if r["status"] == "ok"]) \
                 if runs.get("R") and any(r["status"] == "ok" for r in runs["R"]) else None
             if tp is None and "spreg" in c["skipped"]:
@@ -1037,10 +1080,11 @@ symmetric-similar queen W and `method="LU"` on the asymmetric k-NN W.
             if s0 and r0:
                 drr = abs(_step(s0, "fit", "rho") - r0["values"]["rho"])
                 dlr = abs(_step(s0, "fit", "llf") - r0["values"]["llf"])
-            L.append(f"| {c['model'].upper()} | {c['graph']} | {c['n']:,} | {_fmt_t(ts)} | {_fmt_t(tp)} | {_fmt_t(tr)} | "
-                     f"{_fmt_t(tproc)} | {_ratio(tp, ts)} | {_ratio(tr, ts)} | {_fmt_mb(ms)} / {_fmt_mb(mp)} / "
-                     f"{_fmt_mb(mr)} | {_fmt_e(drs)} | {_fmt_e(dls)} | {_fmt_e(drr)} | {_fmt_e(dlr)} |")
-            for p in ("si", "spreg", "R"):
+            L.append(f"| {c['model'].upper()} | {c['graph']} | {c['n']:,} | {_fmt_t(ts)} | {_fmt_t(tc)} | {_fmt_t(tp)} | "
+                     f"{_fmt_t(tr)} | {_fmt_t(tproc)} | {_ratio(tp, ts)} | {_ratio(tr, ts)} | {_ratio(tr, tc)} | "
+                     f"{_fmt_mb(ms)} / {_fmt_mb(mp)} / {_fmt_mb(mr)} | {_fmt_e(drs)} | {_fmt_e(dls)} | {_fmt_e(drr)} | "
+                     f"{_fmt_e(dlr)} | {_fmt_e(drb)} |")
+            for p in ("si", "si-cholmod", "spreg", "R"):
                 for r in runs.get(p, []):
                     if r["status"] != "ok":
                         notes.append(f"{c['model'].upper()} {c['graph']} N = {c['n']:,} {p}: {r['status']}"
@@ -1050,7 +1094,6 @@ symmetric-similar queen W and `method="LU"` on the asymmetric k-NN W.
             L.append("")
             L += [f"- {s}" for s in dict.fromkeys(notes)]
         # ------------------------------------------------------------ impacts
-        sdm = [c for c in results["cs"] if c["model"] == "sdm"]
         if sdm:
             L.append("\n## SDM impacts (direct / indirect / total)\n")
             L.append("spatialinno: `res.impacts(method=\"simulation\", draws=1000)` (LeSage-Pace effects with simulated "
@@ -1084,29 +1127,56 @@ symmetric-similar queen W and `method="LU"` on the asymmetric k-NN W.
                 L.append(f"| {c['graph']} | {c['n']:,} | {_fmt_t(ti)} | {_fmt_t(tsim)} | {_fmt_t(tfull)} | "
                          f"{_fmt_t(tpow)} | {_fmt_t(ttr)} | {_fmt_t(timp)} | {_ratio(tfull, ti)} | {_fmt_e(dt)} | "
                          f"{_fmt_e(dd)} | {_fmt_e(dtr)} |")
+    # ---------------------------------------------------------------- headline: SDM fit + impacts
+    if sdm:
+        L.append("\n## Headline: SDM fit + 1,000-draw impacts, spatialinno (both backends) vs R spatialreg\n")
+        L.append("spatialinno: fit + `impacts(method=\"simulation\", draws=1000)`; R: `lagsarlm(type=\"mixed\", "
+                 "method=\"Matrix\")` + `trW(type=\"MC\")` + `impacts(R=1000)` (each timed inside its process, "
+                 "medians over the repeats). Acceptance (issue 20): R / si >= 5x with the accelerator, >= 2.5x "
+                 "without, at N = 10,000.\n")
+        L.append("| W | N | si SuperLU s | si CHOLMOD s | R s | R / si SuperLU | R / si CHOLMOD |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|")
+        for c in sdm:
+            runs = c["runs"]
+
+            def total(pkg, runs=runs):
+                fit, _, _ = _cell_py(runs.get(pkg), "fit")
+                imp, _, _ = _cell_py(runs.get(pkg), "impacts_sim")
+                return fit + imp if isinstance(fit, float) and isinstance(imp, float) else None
+
+            rvals = [r["values"] for r in runs.get("R", []) if r["status"] == "ok"]
+            tr = statistics.median([v["fit_time"] + v.get("trW_time", 0.0) + v.get("impacts_time", 0.0)
+                                    for v in rvals]) if rvals else None
+            a, b = total("si"), total("si-cholmod")
+            L.append(f"| {c['graph']} | {c['n']:,} | {_fmt_t(a)} | {_fmt_t(b)} | {_fmt_t(tr)} | {_ratio(tr, a)} | "
+                     f"{_ratio(tr, b)} |")
     # ---------------------------------------------------------------- work per fit
     work = [c for c in results["cs"] if c["runs"].get("si")]
     if work:
         L.append("\n## Work per spatialinno fit: factorisations and the floor\n")
-        L.append("*LU* = sparse LU factorisations during the fit (scipy `splu`, counted by a wrapper); *log-dets* = "
-                 "exact log-determinant calls (memoised values included); *one LU* = median time of one exact "
-                 "log-determinant (LU of I - r S in the fit's order + log|diag U|) measured in the same process "
-                 "after the fit; *floor ratio* = fit time / (LU x one LU). Default backend (scipy SuperLU) only: no "
-                 "accelerator is installed.\n")
-        L.append("| model | W | N | fit s | LU | log-dets | one LU s | floor ratio |")
-        L.append("|---|---|---:|---:|---:|---:|---:|---:|")
+        L.append("*factorisations* = sparse factorisations during the fit (scipy `splu` and cvxopt "
+                 "`cholmod.numeric` calls, counted by wrappers; CHOLMOD's symbolic analysis, once per W, is not a "
+                 "factorisation); *log-dets* = exact log-determinant calls (memoised values included); *one* = "
+                 "median time of one exact log-determinant by the same backend (numeric factorisation of I - r S "
+                 "with the fit's symbolic analysis + the log-diagonal) measured in the same process after the fit; "
+                 "*floor ratio* = fit time / (factorisations x one).\n")
+        L.append("| model | W | N | backend | fit s | factorisations | log-dets | one s | floor ratio |")
+        L.append("|---|---|---:|---|---:|---:|---:|---:|---:|")
         for c in work:
-            ts, _, s0 = _cell_py(c["runs"]["si"], "fit")
-            if not s0:
-                continue
-            nlu = _step(s0, "fit", "splu_calls")
-            nld = _step(s0, "fit", "logdet_calls")
-            ones = [r["steps"]["one_factorisation"]["time"] for r in c["runs"]["si"]
-                    if r["status"] == "ok" and r["steps"].get("one_factorisation", {}).get("time") is not None]
-            one = statistics.median(ones) if ones else None
-            ratio = f"{ts / (nlu * one):.2f}" if one and nlu and isinstance(ts, float) else "-"
-            L.append(f"| {c['model'].upper()} | {c['graph']} | {c['n']:,} | {_fmt_t(ts)} | {nlu} | {nld} | "
-                     f"{_fmt_t(one)} | {ratio} |")
+            for pkg, backend in SI_PKGS.items():
+                ts, _, s0 = _cell_py(c["runs"].get(pkg), "fit")
+                if not s0:
+                    continue
+                nf = _step(s0, "fit", "factorisations")
+                nf = _step(s0, "fit", "splu_calls") if nf is None else nf
+                nld = _step(s0, "fit", "logdet_calls")
+                ones = [r["steps"]["one_factorisation"]["time"] for r in c["runs"][pkg]
+                        if r["status"] == "ok" and r["steps"].get("one_factorisation", {}).get("time") is not None]
+                one = statistics.median(ones) if ones else None
+                ratio = f"{ts / (nf * one):.2f}" if one and nf and isinstance(ts, float) else "-"
+                label = s0["steps"]["fit"].get("extra", {}).get("logdet_label") or backend
+                L.append(f"| {c['model'].upper()} | {c['graph']} | {c['n']:,} | {label} | {_fmt_t(ts)} | {nf} | "
+                         f"{nld} | {_fmt_t(one)} | {ratio} |")
     # ---------------------------------------------------------------- dynamic
     if results.get("dynamic"):
         L.append("\n## Dynamic two-way SDM panel (issue 14)\n")
@@ -1247,6 +1317,9 @@ symmetric-similar queen W and `method="LU"` on the asymmetric k-NN W.
                      "| splu calls | time in splu s | fit s (median) | logdet share |")
             L.append("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
             L += rows
+    import scale
+
+    L += scale.render(results, _fmt_t, _fmt_mb)
     if results.get("profile"):
         p = results["profile"]
         L.append(f"\n## cProfile of one spatialinno SDM fit (queen, N = {p['n']:,}; {_fmt_t(p.get('time'))} s under "

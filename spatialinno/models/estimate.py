@@ -145,6 +145,12 @@ class Estimate:
         return self.problem.logdet.method if self.problem.logdet else None
 
     @property
+    def logdet_label(self) -> str | None:
+        """Log-determinant strategy with its sparse backend, e.g. ``"sparse (SuperLU (scipy))"`` (None without
+        spatial parameters)."""
+        return self.problem.logdet.label if self.problem.logdet else None
+
+    @property
     def bounds(self) -> tuple[float, float]:
         """Admissible interval of rho and lambda."""
         return self.problem.bounds

@@ -3,9 +3,11 @@
 Strategies:
 - ``eigen`` (exact): log|I - rho W| = sum_i log(1 - rho lambda_i) from the eigenvalues of W (Ord 1975),
   computed once per W (symmetric eigen-solve when W is similar to a symmetric matrix).
-- ``sparse`` (exact): sparse LU of I - rho S, where S = D^-1/2 C D^-1/2 is the symmetric form of a
-  row-normalised symmetric C (or W itself otherwise); log|det| = sum log|U_ii| (Pace & Barry 1997). The
-  fill-reducing order is found once per W; the last factor also serves solves with I - rho W.
+- ``sparse`` (exact): sparse factorisation of I - rho S, where S = D^-1/2 C D^-1/2 is the symmetric form of
+  a row-normalised symmetric C (or W itself otherwise): SuperLU, log|det| = sum log|U_ii| (Pace & Barry
+  1997), or with the optional accelerator CHOLMOD's supernodal Cholesky, log|det| = 2 sum log L_ii (see
+  :mod:`.factorisation`). The symbolic analysis is done once per W; the last factor also serves solves
+  with I - rho W.
 - ``series`` (approximate, on request): log|I - rho W| = -sum_j rho^j tr(W^j)/j with tr(W), tr(W^2)
   exact and tr(W^j), j >= 3, by Hutchinson's estimator with seeded Rademacher vectors (Barry & Pace
   1999), truncated at ``MAX_ORDER`` terms. Its error moves rho by ~1e-4 to 1e-3; the exact strategies
@@ -26,14 +28,18 @@ import scipy.sparse.linalg as spla
 from ..constants import EIGEN_MAX
 from ..errors import SpatialInnoError
 from ..weights import Weights
+from .factorisation import LABELS, factoriser, solver_backend
 
 #: Rademacher probes of the trace moments tr(W^j): 2e6/N, between 32 and 256 (the estimates'
 #: relative error shrinks like 1/sqrt(N * probes), so large maps need fewer probes)
 PROBES = (32, 256)
 MAX_ORDER = 200
-#: series terms and probes of the approximation that only guides the search before exact factorisations
+#: series terms and probes of the approximation that only guides the search before exact factorisations:
+#: SEARCH_PROBES probes up to SEARCH_PROBE_N regions, fewer above (N x probes >= SEARCH_PROBES x SEARCH_PROBE_N,
+#: at least 2), which keeps the Hutchinson estimates' relative error ~ sqrt(2 / (N probes)) at its N = 100,000 level
 SEARCH_ORDER = 100
 SEARCH_PROBES = 16
+SEARCH_PROBE_N = 100_000
 #: exact sparse log-determinants memoised per LogDet (the Newton stencils and the information traces share them)
 MEMO = 32
 
@@ -42,7 +48,9 @@ def trace_moments(w: Weights, order: int, probes: int | None = None) -> tuple[np
     """(tr(W^j), 1'W^j 1) for j = 0..order, cached on W (per probe count and order).
 
     tr(W^0) = n, tr(W) and tr(W^2) exact, tr(W^j), j >= 3, Hutchinson estimates with ``probes`` seeded
-    Rademacher vectors (default 2e6/N between 32 and 256; LeSage & Pace 2009, §4.5); 1'W^j 1 exact.
+    Rademacher vectors (default 2e6/N between 32 and 256; LeSage & Pace 2009, §4.5); 1'W^j 1 exact. When W is
+    similar to a symmetric S (:func:`symmetric_form`) the estimates are z'S^j z = (S^a z)'(S^b z), a + b = j,
+    from the products S^k Z, k <= ceil(order/2): half the sparse products of z'W^j z.
     Shared by the series log-determinant and the effects.
 
     Parameters
@@ -68,18 +76,55 @@ def _trace_moments(w: Weights, order: int, m: int) -> tuple[np.ndarray, np.ndarr
     Z = np.random.default_rng(7).choice([-1.0, 1.0], size=(n, m))
     tr, tot = np.zeros(order + 1), np.zeros(order + 1)
     tr[0], tot[0] = n, n
-    v, Zk = np.ones(n), Z.copy()
+    v = np.ones(n)
     for j in range(1, order + 1):
         v = Wm @ v
         tot[j] = v.sum()
-        Zk = Wm @ Zk
-        tr[j] = np.einsum("ij,ij->", Z, Zk) / m
+    sym = symmetric_form(w)
+    if sym is not None:
+        # W = D^-1/2 S D^1/2 with S symmetric: tr(W^j) = tr(S^j), and z'S^(a+b)z = (S^a z)'(S^b z), so the
+        # products P_k = S^k Z up to k = ceil(order / 2) give every moment (half the sparse products)
+        S = sym[0]
+        prev, cur = Z, S @ Z
+        for k in range(1, order // 2 + 1):
+            tr[2 * k - 1] = np.einsum("ij,ij->", prev, cur) / m
+            tr[2 * k] = np.einsum("ij,ij->", cur, cur) / m
+            if 2 * k + 1 <= order:
+                prev, cur = cur, S @ cur
+        if order % 2 == 1:
+            tr[order] = np.einsum("ij,ij->", prev, cur) / m
+    else:
+        Zk = Z.copy()
+        for j in range(1, order + 1):
+            Zk = Wm @ Zk
+            tr[j] = np.einsum("ij,ij->", Z, Zk) / m
     tr[1] = Wm.diagonal().sum()
     if order >= 2:
         tr[2] = Wm.multiply(Wm.T).sum()
     for arr in (tr, tot):
         arr.setflags(write=False)
     return tr, tot
+
+
+def search_probes(n: int) -> int:
+    """Rademacher probes of the trace moments that guide the exact search: ``SEARCH_PROBES`` up to
+    ``SEARCH_PROBE_N`` regions, then SEARCH_PROBES x SEARCH_PROBE_N / n (at least 2).
+
+    A Hutchinson estimate of tr(W^j) with m probes has variance 2 (||W^j||_F^2 - sum_i (W^j)_ii^2) / m
+    (Hutchinson 1990), relative error ~ sqrt(2 / (n m)) for a row-normalised W with bounded degrees, so
+    n m held fixed keeps the guide as accurate as at ``SEARCH_PROBE_N`` regions; the exact Newton steps
+    that follow do not depend on it beyond the starting point.
+
+    Parameters
+    ----------
+    n : int
+        Number of regions.
+
+    Returns
+    -------
+    int
+    """
+    return int(max(2, min(SEARCH_PROBES, SEARCH_PROBES * SEARCH_PROBE_N // max(n, 1))))
 
 
 def series_order(rho_max: float, tol: float = 1e-12) -> int:
@@ -210,10 +255,20 @@ class LogDet:
             self._ev = eigenvalues(w)
         elif method == "sparse":
             sym = symmetric_form(w)
-            self._m = sp.csc_matrix(sym[0] if sym is not None else w.sparse)
             self._sqrt_d = np.sqrt(sym[1]) if sym is not None else np.ones(w.n)
-            self._eye = sp.identity(w.n, format="csc")
+            self._factoriser = w.memo(("logdet_factoriser", solver_backend(sym is not None)),
+                                      lambda: factoriser(sym[0] if sym is not None else w.sparse, sym is not None))
             self._lu: tuple | None = None
+
+    @property
+    def backend(self) -> str | None:
+        """Sparse backend of the exact evaluations (``"scipy"`` or ``"cholmod"``; None for eigen/series)."""
+        return self._factoriser.backend if self.method == "sparse" else None
+
+    @property
+    def label(self) -> str:
+        """The strategy with its backend, e.g. ``"sparse (CHOLMOD supernodal (cvxopt))"``."""
+        return f"sparse ({LABELS[self._factoriser.backend]})" if self.method == "sparse" else self.method
 
     def __call__(self, rho: float) -> float:
         """log|I - rho W| by the object's strategy (sparse: memoised for the last ``MEMO`` values of rho)."""
@@ -253,31 +308,17 @@ class LogDet:
         return rho == 0.0 or self.method == "eigen" or rho in self._memo
 
     def _factorise(self, rho: float) -> None:
-        """Sparse LU of I - rho S; memoise log|det| = sum log|U_ii| and keep the factor for :meth:`solver`.
+        """Factorise I - rho S by the backend; memoise log|det| and keep the factor for :meth:`solver`.
 
-        The fill-reducing order P (SuperLU's MMD on S'+S) is found by the first factorisation of W and
-        stored on W; later factorisations use P'SP with the natural order (no new symbolic ordering).
+        The backend object lives on W (``Weights.memo``), so its symbolic analysis (fill-reducing order,
+        supernodal structure) is done once per W and shared by every fit on it.
         """
         self._lu = None                        # release the previous factor before making the next one
-        first = {}
-
-        def ordering() -> tuple[np.ndarray, sp.csc_matrix]:
-            first["lu"] = spla.splu(self._eye - rho * self._m, permc_spec="MMD_AT_PLUS_A",
-                                    options={"SymmetricMode": True})
-            perm = np.argsort(first["lu"].perm_c)
-            return perm, sp.csc_matrix(self._m[perm][:, perm])
-
-        perm, m_perm = self.w.memo(("logdet_ordering",), ordering)
-        if "lu" in first:
-            lu, perm = first["lu"], None
-        else:
-            lu = spla.splu(self._eye - rho * m_perm, permc_spec="NATURAL", options={"SymmetricMode": True})
-        U = lu.U
-        # SuperLU's U is CSC with sorted row indices: the diagonal is the last stored entry of each column
-        self._memo[rho] = float(np.sum(np.log(np.abs(U.data[U.indptr[1:] - 1]))))
+        value, solve = self._factoriser.factorise(rho)
+        self._memo[rho] = value
         while len(self._memo) > MEMO:
             self._memo.pop(next(iter(self._memo)))
-        self._lu = (rho, lu, perm)
+        self._lu = (rho, solve)
 
     def solver(self, rho: float) -> Callable[[np.ndarray], np.ndarray]:
         """Z -> (I - rho W)^-1 Z from the sparse factor of the last exact evaluation (factorising only if
@@ -299,18 +340,13 @@ class LogDet:
         if self._lu is None or self._lu[0] != rho:
             self._factorise(rho)
         assert self._lu is not None
-        _, lu, perm = self._lu
+        _, lu_solve = self._lu
+        self._factoriser.pin(rho)
         sd = self._sqrt_d
 
         def solve(Z: np.ndarray) -> np.ndarray:
             scale = sd if np.ndim(Z) == 1 else sd[:, None]
-            b = np.asarray(Z, dtype=float) * scale
-            if perm is None:
-                x = lu.solve(b)
-            else:
-                x = np.empty_like(b)
-                x[perm] = lu.solve(b[perm])
-            return x / scale
+            return lu_solve(np.asarray(Z, dtype=float) * scale) / scale
 
         return solve
 
@@ -318,7 +354,7 @@ class LogDet:
         """Series approximation -sum_j rho^j tr(W^j)/j (exact tr(W), tr(W^2); Hutchinson beyond).
 
         With ``method="series"`` it is the log-determinant (``MAX_ORDER`` terms, default probes); for the
-        exact sparse method it only guides the search (``SEARCH_ORDER`` terms, ``SEARCH_PROBES`` probes).
+        exact sparse method it only guides the search (``SEARCH_ORDER`` terms, :func:`search_probes` probes).
 
         Parameters
         ----------
@@ -331,6 +367,6 @@ class LogDet:
         if self.method == "series":
             tr, _ = trace_moments(self.w, MAX_ORDER)
         else:
-            tr, _ = trace_moments(self.w, SEARCH_ORDER, SEARCH_PROBES)
+            tr, _ = trace_moments(self.w, SEARCH_ORDER, search_probes(self.w.n))
         j = np.arange(1, len(tr))
         return float(-np.sum(rho ** j * tr[1:] / j))

@@ -529,7 +529,7 @@ class SpatialResults(DroppedRows):
                 ("Weights", self.weights.describe()), ("N", str(self.N)), ("T", str(self.T)),
                 ("Observations", str(self.nobs)), ("Log-likelihood", f"{self.llf:.4f}"), ("AIC", f"{self.aic:.4f}"),
                 ("BIC", f"{self.bic:.4f}"), ("sigma2", f"{self.sigma2:.6g}"),
-                ("Log-det method", self.logdet_method or "-"),
+                ("Log-det method", self.estimate.logdet_label or "-"),
                 ("Covariance", self.covariance.name), ("cov_type", self.cov_type)] + \
                [(k, str(v)) for k, v in self.extra.items() if isinstance(v, (int, float, str))] + \
                ([("Regimes", self.regimes.describe())] + [(p, "common to all regimes") for p in self.estimate.spec

@@ -11,6 +11,7 @@ from simulate import lattice
 
 import spatialinno as si
 import spatialinno.models.information as info_mod
+from spatialinno.models.factorisation import SOLVER_ENV
 from spatialinno.models.logdet import LogDet
 
 
@@ -37,6 +38,7 @@ def test_a_sparse_fit_wastes_no_factorisation(lattice_data, model, monkeypatch):
         calls.append(k.get("permc_spec"))
         return orig(*a, **k)
 
+    monkeypatch.setenv(SOLVER_ENV, "scipy")           # SuperLU counted here; CHOLMOD in test_supernodal_backend
     monkeypatch.setattr(spla, "splu", counting)
     monkeypatch.setattr(info_mod, "DENSE_MAX", 0)
     sparse = si.models.fit(model, "y ~ x", df, fresh, id="id", method="sparse")
