@@ -324,6 +324,12 @@ class PeriodLogDet:
         self.exact = all(p.exact for p in self.parts)
         self.bounds = (max(p.bounds[0] for p in self.parts), min(p.bounds[1] for p in self.parts))
 
+    @property
+    def label(self) -> str:
+        """The parts' strategy with its backend (e.g. ``"sparse (SuperLU (scipy))"``), or ``"mixed"``."""
+        labels = {p.label for p in self.parts}
+        return labels.pop() if len(labels) == 1 else "mixed"
+
     def __call__(self, rho: float) -> float:
         """sum_t log|I - rho W_t| (exact strategies)."""
         return float(sum(c * p(rho) for c, p in zip(self.counts, self.parts)))
