@@ -17,6 +17,7 @@ from ..models import SpatialResults
 from ..weights.geometry import great_circle_km, lonlat_points
 from . import figures
 from .inputs import Inputs
+from .islands import island_only_rows
 from .output import OutputDir
 from .steps import MODEL_NAMES, SPILLOVER_ORDER, Choice, Models, WeightsStep, alpha_of, fit_model
 
@@ -262,6 +263,7 @@ def spillover(inp: Inputs, ws: WeightsStep, mods: Models, choice: Choice, out: O
     tab = pd.DataFrame({"name": names, "effect": s.to_numpy()}, index=pd.Index(s.index, name="id"))
     out.table(tab.sort_values("effect", ascending=False), "spillover", tex=False)
     title = f"Effect on {inp.outcome} of a 1-unit rise in {inp.main_var} in {inp.label(inp.shock)}"
-    fig = figures.spillover_figure(inp.gdf, inp.opts["id_column"], s, inp.shock, title)
+    island = {i: "island link only" for i in island_only_rows(res.weights)}
+    fig = figures.spillover_figure(inp.gdf, inp.opts["id_column"], s, inp.shock, title, island)
     return Spillover(model=res, effects=s, fig=out.figure(fig, "spillover_map"), notes=tuple(notes), fit_times=times,
                      failures=tuple(failures))

@@ -159,7 +159,8 @@ def decay_figure(res: DecayResult, var: str) -> Figure:
     return fig
 
 
-def spillover_figure(gdf: gpd.GeoDataFrame, idc: Hashable, s: pd.Series, source: Hashable, title: str) -> Figure:
+def spillover_figure(gdf: gpd.GeoDataFrame, idc: Hashable, s: pd.Series, source: Hashable, title: str,
+                     notes: dict[Hashable, str] | None = None) -> Figure:
     """Map of the effects of a unit shock in ``source`` (:func:`spatialinno.plot.spillover_map`).
 
     Parameters
@@ -170,11 +171,13 @@ def spillover_figure(gdf: gpd.GeoDataFrame, idc: Hashable, s: pd.Series, source:
         Effect on every region.
     source : id
     title : str
+    notes : dict, optional
+        Region id -> note shown beside it among the largest recipients (island-only W rows).
 
     Returns
     -------
     Figure
     """
     fig, ax = plt.subplots(figsize=(9.5, 7.0), layout="constrained")
-    plot.spillover_map(gdf, s, source=source, id=idc, ax=ax, title=title)
+    plot.spillover_map(gdf, s, source=source, id=idc, ax=ax, title=title, notes=notes)
     return fig

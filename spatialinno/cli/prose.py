@@ -13,6 +13,7 @@ from ..weights import Weights
 from .effect_steps import Decay, Spillover, Truth
 from .formatting import fmt_p
 from .inputs import Inputs
+from .islands import island_only_rows
 from .steps import MODEL_NAMES, Choice, Exploration
 
 __all__ = ["level", "choice_paragraphs", "bias_sentence", "boundary_definition", "island_only_rows",
@@ -97,31 +98,6 @@ def bias_sentence(option: str, fits: Iterable[SpatialResults | None]) -> str:
         return "No model carries a bias correction."
     out = f"Bias correction {option} for {', '.join(with_bc)} (the models with a spatial parameter)"
     return out + (f"; none for {', '.join(without)}." if without else ".")
-
-
-def island_only_rows(w: Weights) -> dict[Hashable, list[Hashable]]:
-    """Regions whose row of W consists only of links added by the island policy (``islands="nearest"``).
-
-    Such a region has no neighbour of its own; its one added link (to its nearest region) carries the whole
-    row weight, so it ranks high among the spillover recipients of that region for a reason that is a policy
-    choice, not geography.
-
-    Parameters
-    ----------
-    w : Weights
-        Weights whose ``meta["island_links"]`` lists the added (island, nearest region) pairs.
-
-    Returns
-    -------
-    dict
-        Region id -> the regions of its added links, for every region whose W row holds nothing else.
-    """
-    partners: dict[Hashable, set] = {}
-    for a, b in w.meta.get("island_links", []):
-        partners.setdefault(a, set()).add(b)
-        partners.setdefault(b, set()).add(a)
-    return {i: sorted(ps, key=str) for i, ps in partners.items()
-            if set(w.neighbors(i).index) == ps}
 
 
 def island_sentence(inp: Inputs, w: Weights, regions: Iterable[Hashable]) -> str:

@@ -347,7 +347,8 @@ def _largest_parts(geo: Any) -> Any:
 def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Hashable | None = None, ax=None,
                   title: str | None = None, *, label_col: str | None = "name", top: int = 5, cmap: str | None = None,
                   legend_label: str | None = None, source_offset: tuple[float, float] = (45, 30),
-                  labels: bool | str = False, inset: bool | None = None, nodata: bool | None = None):
+                  labels: bool | str = False, inset: bool | None = None, nodata: bool | None = None,
+                  notes: Mapping[Hashable, str] | None = None):
     """Map of the spillovers from one region (``result.spillover_from(source, variable)``).
 
     Regions are coloured by the effect they receive from a unit change of the variable in ``source``
@@ -387,6 +388,9 @@ def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Ha
         Region names inside the regions: False, True (``name``), ``"name_zh"`` or any column.
     inset, nodata : bool, optional
         South China Sea inset / Taiwan, Hong Kong and Macao as no data (default: for national maps).
+    notes : mapping, optional
+        Region id -> a short note appended to its line in the box of largest recipients (e.g.
+        ``{460000: "island link only"}`` where a region's W row is only a link added by the island policy).
 
     Returns
     -------
@@ -443,7 +447,9 @@ def spillover_map(gdf, series: pd.Series, source: Hashable | None = None, id: Ha
             china.polygons(ax, _largest_parts(geo.iloc[order]), facecolor="none", edgecolor="0.15", linewidth=1.0,
                            zorder=4)
             lines.append("Largest spillovers (outlined):")
-            lines += [f"  {names[i]}: {vals[i]:.3g}" for i in order]
+            notes = dict(notes or {})
+            lines += [f"  {names[i]}: {vals[i]:.3g}" + (f" ({notes[ids[i]]})" if ids[i] in notes else "")
+                      for i in order]
             rest = np.setdiff1d(idx, order)
             if rest.size:
                 lines.append(f"  other {rest.size} regions: {np.sum(vals[rest]):.3g} in all")

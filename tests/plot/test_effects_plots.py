@@ -120,6 +120,10 @@ def test_spillover_map(sdm, provinces, tmp_path):
     assert any("Guangdong (source)" in t for t in texts)  # source inferred from the Series name, named
     boxes = [a.txt.get_text() for a in ax.artists if hasattr(a, "txt")]  # the AnchoredText over the sea
     assert any("Hainan" in t for t in boxes)  # largest recipients listed
+    assert not any("island link" in t for t in boxes)
+    noted = splot.spillover_map(provinces, s, id="code", notes={460000: "island link only"})
+    boxes = [a.txt.get_text() for a in noted.artists if hasattr(a, "txt")]
+    assert any("Hainan: " in t and "(island link only)" in t.split("Hainan: ")[1].splitlines()[0] for t in boxes)
     assert "Guangdong" in ax.get_title()
     assert len(ax.figure.axes) == 2  # map and colour bar
     _save(ax.figure, tmp_path / "spill.png")
