@@ -26,10 +26,10 @@ import pytest
 import spatialinno as si
 
 from ..conftest import REF, weights_from_edges
+from .dynamic_reference_checks import assert_matches, case_id
 
 REFERENCE = json.loads((REF / "dynamic" / "cigar_reference.json").read_text())
 EST = {"SAR": si.sar, "SDM": si.sdm}
-TOL = 1e-6
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +37,6 @@ def cigar():
     data = pd.read_csv(REF / "dynamic" / "cigar_data.csv")
     edges = pd.read_csv(REF / "dynamic" / "cigar_neighbors.csv")
     return data, weights_from_edges(np.sort(data["state"].unique()), edges)
-
-
-def case_id(c):
-    return f"{c['model']}-{c['fixed_effects']}-{c['dynamic']}"
 
 
 def fit(cigar, case, bias_correction):
@@ -61,26 +57,13 @@ def test_weights_and_periods(cigar):
 def test_uncorrected_equals_dummy_variable_ml(cigar, case):
     res = fit(cigar, case, "none")
     assert res.nobs == case["nobs"] == 46 * 29
-    assert set(case["coefficients"]) == set(res.params.index)
-    for name, value in case["coefficients"].items():
-        assert abs(res.params[name] - value) < TOL, (name, res.params[name], value)
-    for name, value in case["std_errors"].items():
-        assert abs(res.bse[name] - value) < TOL, (name, res.bse[name], value)
-    assert abs(res.sigma2 - case["sigma2"]) < TOL
-    assert abs(res.llf - case["loglik"]) < TOL
+    assert_matches(res, case)
 
 
 @pytest.mark.parametrize("case", REFERENCE["lee_yu"], ids=case_id)
 def test_bias_corrected_equals_sdpdmod_algorithm(cigar, case):
     res = fit(cigar, case, "lee-yu")
-    coefs = dict(case["coefficients"])
-    sigma2 = coefs.pop("sigma2")
-    assert set(coefs) == set(res.params.index)
-    for name, value in coefs.items():
-        assert abs(res.params[name] - value) < TOL, (name, res.params[name], value)
-    for name, value in case["std_errors"].items():
-        assert abs(res.bse[name] - value) < TOL, (name, res.bse[name], value)
-    assert abs(res.sigma2 - sigma2) < TOL
+    assert_matches(res, case, sigma2_in_coefficients=True, llf=False)
 
 
 def test_sdpdmod_vignette_entity_model(cigar):

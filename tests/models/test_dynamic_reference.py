@@ -18,15 +18,11 @@ import pytest
 import spatialinno as si
 
 from ..conftest import REF
+from .dynamic_reference_checks import assert_matches, case_id
 
 REFERENCE = json.loads((REF / "dynamic" / "reference.json").read_text())
 FORMULA = REFERENCE["meta"]["formula"]
 EST = {"SAR": si.sar, "SDM": si.sdm}
-TOL = 1e-6
-
-
-def case_id(c):
-    return f"{c['model']}-{c['fixed_effects']}-{c['dynamic']}"
 
 
 def fit(produc, case, bias_correction):
@@ -39,27 +35,13 @@ def fit(produc, case, bias_correction):
 def test_uncorrected_equals_dummy_variable_ml(produc, case):
     res = fit(produc, case, "none")
     assert res.nobs == case["nobs"] == 48 * 16
-    assert set(case["coefficients"]) == set(res.params.index)
-    for name, value in case["coefficients"].items():
-        assert abs(res.params[name] - value) < TOL, (name, res.params[name], value)
-    for name, value in case["std_errors"].items():
-        assert abs(res.bse[name] - value) < TOL, (name, res.bse[name], value)
-    assert abs(res.sigma2 - case["sigma2"]) < TOL
-    assert abs(res.llf - case["loglik"]) < TOL
+    assert_matches(res, case)
 
 
 @pytest.mark.parametrize("case", REFERENCE["lee_yu"], ids=case_id)
 def test_bias_corrected_equals_sdpdmod_algorithm(produc, case):
     res = fit(produc, case, "lee-yu")
-    coefs = dict(case["coefficients"])
-    sigma2 = coefs.pop("sigma2")
-    assert set(coefs) == set(res.params.index)
-    for name, value in coefs.items():
-        assert abs(res.params[name] - value) < TOL, (name, res.params[name], value)
-    for name, value in case["std_errors"].items():
-        assert abs(res.bse[name] - value) < TOL, (name, res.bse[name], value)
-    assert abs(res.sigma2 - sigma2) < TOL
-    assert abs(res.llf - case["loglik"]) < TOL
+    assert_matches(res, case, sigma2_in_coefficients=True, llf=True)
     if case["fixed_effects"] != "time":  # the correction moved the estimates (Nickell bias of tau is negative)
         assert res.params["tau"] - case["uncorrected"]["tau"] > 0.01
 
