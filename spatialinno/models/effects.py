@@ -11,7 +11,9 @@ that rows sum to one). With W = D^-1/2 S D^1/2, S = Q L Q' symmetric (or W = V L
 they are sums over eigenvalues, e.g. 1'A^-1 1 = sum_i a_i b_i / (1 - rho l_i) with a = Q'D^-1/2 1,
 b = Q'D^1/2 1, so each simulation draw costs O(N). Above ``EIGEN_MAX`` regions the kernel uses the
 power series A^-1 = sum_j rho^j W^j with exact 1'W^j 1 and tr(W), tr(W^2), and Hutchinson estimates of
-tr(W^j), j >= 3 (LeSage & Pace 2009, §4.5), truncated when |rho|^j < 1e-12.
+tr(W^j), j >= 3 (LeSage & Pace 2009, §4.5), truncated when |rho|^j < 1e-12. The overall effects of
+``impacts`` take as many probes as the Monte Carlo error rule of :mod:`.trace_probes` asks for (16 unless the
+traces' error would inflate an effect's standard error by 1% or more).
 """
 
 from __future__ import annotations
