@@ -308,7 +308,7 @@ class PeriodLogDet:
     """rho -> sum_t log|I - rho W_t|: one :class:`~.logdet.LogDet` per distinct W_t, weighted by its periods.
 
     The admissible interval is the intersection of the periods' intervals. Same interface as ``LogDet``
-    (``method``, ``exact``, ``bounds``, call, ``approx``) so the likelihood engine uses either.
+    (``method``, ``label``, ``exact``, ``bounds``, call, ``approx``) so the likelihood engine uses either.
 
     Parameters
     ----------
@@ -323,6 +323,11 @@ class PeriodLogDet:
         self.method = methods.pop() if len(methods) == 1 else "mixed"
         self.exact = all(p.exact for p in self.parts)
         self.bounds = (max(p.bounds[0] for p in self.parts), min(p.bounds[1] for p in self.parts))
+
+    @property
+    def label(self) -> str:
+        """The strategy with its backend, as ``LogDet.label`` (the distinct labels of the periods' parts)."""
+        return ", ".join(dict.fromkeys(p.label for p in self.parts))
 
     def __call__(self, rho: float) -> float:
         """sum_t log|I - rho W_t| (exact strategies)."""
