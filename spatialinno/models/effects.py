@@ -11,12 +11,14 @@ that rows sum to one). With W = D^-1/2 S D^1/2, S = Q L Q' symmetric (or W = V L
 they are sums over eigenvalues, e.g. 1'A^-1 1 = sum_i a_i b_i / (1 - rho l_i) with a = Q'D^-1/2 1,
 b = Q'D^1/2 1, so each simulation draw costs O(N). Above ``EIGEN_MAX`` regions the kernel uses the
 power series A^-1 = sum_j rho^j W^j with exact 1'W^j 1 and tr(W), tr(W^2), and Hutchinson estimates of
-tr(W^j), j >= 3 (LeSage & Pace 2009, §4.5), truncated when |rho|^j < 1e-12.
+tr(W^j), j >= 3 (LeSage & Pace 2009, §4.5), truncated when |rho|^j < 1e-12. The overall effects of
+``impacts`` take as many probes as the Monte Carlo error rule of :mod:`.trace_probes` asks for (16 unless the
+traces' error would inflate an effect's standard error by 1% or more).
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -30,9 +32,10 @@ from ..weights import Weights
 from . import marginal
 from .effects_groups import GroupKernel
 from .effects_inference import EffectInference, Multiplier, effect_values, infer
-from .logdet import series_order, symmetric_form, trace_moments
+from .logdet import default_probes, probe_moments, series_order, symmetric_form, trace_moments
 from .period_layout import PeriodLayout
 from .spec import ModelSpec
+from .trace_probes import PILOT_PROBES, probes_needed, trace_error
 
 __all__ = ["EFFECTS", "METHODS", "EffectsKernel", "NoLagKernel", "PeriodKernel", "coefficient_pairs", "effect_frame",
            "effect_values", "effects_kernel", "impacts", "spillover_column"]
@@ -57,13 +60,20 @@ class EffectsKernel:
     w : Weights
     rho_max : float
         Largest |rho| the kernel is evaluated at (sets the number of power-series terms).
+    probes : int, optional
+        Rademacher probes of the series mode's trace moments (default as :func:`.logdet.trace_moments`;
+        :func:`impacts` chooses them by the rule of :mod:`.trace_probes`).
     """
 
-    def __init__(self, w: Weights, rho_max: float = 0.99) -> None:
+    def __init__(self, w: Weights, rho_max: float = 0.99, probes: int | None = None) -> None:
         self.w, self.n = w, w.n
+        self.rho_max = rho_max
         self._mode, self._data = w.memo("effects_kernel", self._prepare)
+        self.probes = 0
         if self._mode == "series":
-            self._data = trace_moments(w, series_order(rho_max))
+            self._data = trace_moments(w, series_order(rho_max), probes)
+            self._per_probe = probe_moments(w, series_order(rho_max), probes)[0]
+            self.probes = self._per_probe.shape[0]
 
     def _prepare(self):
         n = self.n
@@ -111,6 +121,29 @@ class EffectsKernel:
         J = len(tr) - 1
         pw = rho[:, None] ** np.arange(J)[None, :]
         return np.column_stack([pw @ tr[:J], pw @ tr[1:J + 1], pw @ tot[:J], pw @ tot[1:J + 1]]) / n
+
+    def probe_rows(self, rho: float) -> np.ndarray | None:
+        """Kernel rows at ``rho`` from each probe's trace estimates alone, (probes, 4); None when exact.
+
+        Their mean over the probes is ``self(rho)``; their spread gives the Monte Carlo error of the traces.
+
+        Parameters
+        ----------
+        rho : float
+
+        Returns
+        -------
+        ndarray or None
+        """
+        if self._mode != "series":
+            return None
+        tr, tot = self._per_probe, self._data[1]
+        J = tr.shape[1] - 1
+        pw = rho ** np.arange(J)
+        rows = np.empty((tr.shape[0], 4))
+        rows[:, 0], rows[:, 1] = tr[:, :J] @ pw, tr[:, 1:J + 1] @ pw
+        rows[:, 2], rows[:, 3] = pw @ tot[:J], pw @ tot[1:J + 1]
+        return rows / self.n
 
     def by_order(self, rho: float, orders: int) -> np.ndarray:
         """(orders+1, 4) matrix: the j-th power-series term rho^j [tr(W^j), tr(W^j+1), 1'W^j 1, 1'W^j+1 1]/n.
@@ -268,7 +301,8 @@ def coefficient_pairs(names: Sequence[str], variables: Sequence[str], allowed: S
     return out
 
 
-def effects_kernel(spec: ModelSpec, w: Weights | PeriodLayout, rho: float, rho_se: float):
+def effects_kernel(spec: ModelSpec, w: Weights | PeriodLayout, rho: float, rho_se: float,
+                   probes: int | None = None):
     """The kernel of ``spec``: exact in rho for lag models, :class:`NoLagKernel` (structural zeros) otherwise.
 
     Parameters
@@ -278,6 +312,8 @@ def effects_kernel(spec: ModelSpec, w: Weights | PeriodLayout, rho: float, rho_s
         A layout (unbalanced panel, time-varying weights) gives a :class:`PeriodKernel`.
     rho, rho_se : float
         Estimate and standard error of rho (they bound the power series of large maps).
+    probes : int, optional
+        Rademacher probes of a series :class:`EffectsKernel` (default as :func:`.logdet.trace_moments`).
 
     Returns
     -------
@@ -287,7 +323,7 @@ def effects_kernel(spec: ModelSpec, w: Weights | PeriodLayout, rho: float, rho_s
     if isinstance(w, PeriodLayout):
         return PeriodKernel(w, spec, rho_max)
     if spec.lag:
-        return EffectsKernel(w, rho_max=rho_max)
+        return EffectsKernel(w, rho_max=rho_max, probes=probes)
     return NoLagKernel(w)
 
 
@@ -357,7 +393,9 @@ def impacts(spec: ModelSpec, w: Weights | PeriodLayout, params: pd.Series, cov: 
     names = list(params.index)
     b = params.to_numpy()
     mult = Multiplier(names, spec.lag, bounds) if multiplier is None else multiplier
-    kern = effects_kernel(spec, w, mult.argument_max(b, cov), 0.0)
+    overall = isinstance(w, Weights) and by is None
+    kern = effects_kernel(spec, w, mult.argument_max(b, cov), 0.0, PILOT_PROBES if overall else None)
+    trace_se = np.zeros((0, 3))
     point = None
     if at is not None:
         variables = marginal.base_variables(regressors) if variables is None else list(variables)
@@ -385,7 +423,10 @@ def impacts(spec: ModelSpec, w: Weights | PeriodLayout, params: pd.Series, cov: 
         labels = [(g, v, e) for g in gk.groups for v in variables for e in EFFECTS]
         out = effect_frame(res, labels, ["group", "variable", "effect"], dist, axes=(1, 0, 2))
     else:
-        res = infer(lambda r: kern(r)[:, None, :], C, D, b, cov, **opts)
+        if isinstance(kern, EffectsKernel) and kern.probes:
+            kern, res, trace_se = _sized_kernel(kern, C, D, b, cov, opts)
+        else:
+            res = infer(lambda r: kern(r)[:, None, :], C, D, b, cov, **opts)
         labels = [(v, e) for v in variables for e in EFFECTS]
         out = effect_frame(res, labels, ["variable", "effect"], dist)
         if by_order is not None:
@@ -396,10 +437,43 @@ def impacts(spec: ModelSpec, w: Weights | PeriodLayout, params: pd.Series, cov: 
             olabels = [(v, f"{e}_W{o}") for v in variables for o in js for e in EFFECTS]
             out = pd.concat([out, effect_frame(ores, olabels, ["variable", "effect"], dist)])
     out.attrs.update({"method": method, "draws": draws if method == "simulation" else 0, "rejected": res.rejected,
-                      "seed": seed, "alpha": alpha, "model": model, "horizon": mult.horizon})
+                      "seed": seed, "alpha": alpha, "model": model, "horizon": mult.horizon,
+                      "trace_probes": getattr(kern, "probes", 0),
+                      "trace_se": {v: float(trace_se[i, 0]) for i, v in enumerate(variables) if len(trace_se)}})
     if point is not None:
         out.attrs["at"] = point
     return out
+
+
+def _one_row(kern: EffectsKernel) -> Callable[[np.ndarray], np.ndarray]:
+    """rho array -> kernel rows (n, 1, 4) of ``kern`` (one kernel row per draw)."""
+    return lambda r: kern(r)[:, None, :]
+
+
+def _sized_kernel(kern: EffectsKernel, C: np.ndarray, D: np.ndarray, b: np.ndarray, cov: np.ndarray,
+                  opts: dict) -> tuple[EffectsKernel, EffectInference, np.ndarray]:
+    """Overall effects from a series kernel whose trace probes follow the rule of :mod:`.trace_probes`.
+
+    Starts from the probes of ``kern`` (``PILOT_PROBES``) and recomputes the trace moments with more (same
+    parameter draws) until the Monte Carlo error of every direct and indirect effect is within ``SHARE`` x
+    its standard error.
+
+    Returns
+    -------
+    (EffectsKernel, EffectInference, ndarray)
+        The kernel used, the inference and the (V, 3) Monte Carlo standard errors of the estimates.
+    """
+    r0, c0, _ = opts["mult"](b)
+    while True:
+        res = infer(_one_row(kern), C, D, b, cov, **opts)
+        rows = kern.probe_rows(float(r0[0]))
+        assert rows is not None
+        err = trace_error(rows, float(c0[0]), b @ C, b @ D)
+        need = probes_needed(kern.probes, err[:, :2], res.std_error[:, 0, :2])
+        need = default_probes(kern.n) if need is None else need
+        if need <= kern.probes:
+            return kern, res, err
+        kern = EffectsKernel(kern.w, kern.rho_max, probes=need)
 
 
 def effect_frame(res: EffectInference, labels: list[tuple], levels: list[str], dist,

@@ -66,16 +66,60 @@ def trace_moments(w: Weights, order: int, probes: int | None = None) -> tuple[np
     (ndarray, ndarray)
         tr(W^j) and 1'W^j 1 for j = 0..order.
     """
-    m = probes or int(np.clip(2e6 / max(w.n, 1), *PROBES))
-    return w.memo(("trace_moments", m, order), lambda: _trace_moments(w, order, m))
+    per_probe, tot = probe_moments(w, order, probes)
+    return w.memo(("trace_moments", per_probe.shape[0], order), lambda: _read_only(per_probe.mean(axis=0))), tot
 
 
-def _trace_moments(w: Weights, order: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+def probe_moments(w: Weights, order: int, probes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-probe trace moments: row i holds z_i'W^j z_i, j = 0..order (their mean is :func:`trace_moments`).
+
+    Columns j = 0, 1, 2 hold the exact n, tr(W), tr(W^2) in every row, so the spread of a column over the rows
+    is the Monte Carlo spread of one probe's estimate of tr(W^j) (zero where exact); the standard error of
+    the mean over m probes is that spread / sqrt(m) (Hutchinson 1990). Cached on W.
+
+    Parameters
+    ----------
+    w : Weights
+    order : int
+        Highest power j.
+    probes : int, optional
+        Number of Rademacher probes (default 2e6/N clipped to ``PROBES``).
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        (probes, order + 1) per-probe moments and the exact 1'W^j 1, j = 0..order.
+    """
+    m = probes or default_probes(w.n)
+    return w.memo(("probe_moments", m, order), lambda: _probe_moments(w, order, m))
+
+
+def default_probes(n: int) -> int:
+    """Default number of Rademacher probes of the trace moments: 2e6/n clipped to ``PROBES``.
+
+    Parameters
+    ----------
+    n : int
+        Number of regions.
+
+    Returns
+    -------
+    int
+    """
+    return int(np.clip(2e6 / max(n, 1), *PROBES))
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+def _probe_moments(w: Weights, order: int, m: int) -> tuple[np.ndarray, np.ndarray]:
     n = w.n
     Wm = w.sparse
     Z = np.random.default_rng(7).choice([-1.0, 1.0], size=(n, m))
-    tr, tot = np.zeros(order + 1), np.zeros(order + 1)
-    tr[0], tot[0] = n, n
+    tr, tot = np.zeros((m, order + 1)), np.zeros(order + 1)
+    tr[:, 0], tot[0] = n, n
     v = np.ones(n)
     for j in range(1, order + 1):
         v = Wm @ v
@@ -87,23 +131,21 @@ def _trace_moments(w: Weights, order: int, m: int) -> tuple[np.ndarray, np.ndarr
         S = sym[0]
         prev, cur = Z, S @ Z
         for k in range(1, order // 2 + 1):
-            tr[2 * k - 1] = np.einsum("ij,ij->", prev, cur) / m
-            tr[2 * k] = np.einsum("ij,ij->", cur, cur) / m
+            tr[:, 2 * k - 1] = np.einsum("ij,ij->j", prev, cur)
+            tr[:, 2 * k] = np.einsum("ij,ij->j", cur, cur)
             if 2 * k + 1 <= order:
                 prev, cur = cur, S @ cur
         if order % 2 == 1:
-            tr[order] = np.einsum("ij,ij->", prev, cur) / m
+            tr[:, order] = np.einsum("ij,ij->j", prev, cur)
     else:
         Zk = Z.copy()
         for j in range(1, order + 1):
             Zk = Wm @ Zk
-            tr[j] = np.einsum("ij,ij->", Z, Zk) / m
-    tr[1] = Wm.diagonal().sum()
+            tr[:, j] = np.einsum("ij,ij->j", Z, Zk)
+    tr[:, 1] = Wm.diagonal().sum()
     if order >= 2:
-        tr[2] = Wm.multiply(Wm.T).sum()
-    for arr in (tr, tot):
-        arr.setflags(write=False)
-    return tr, tot
+        tr[:, 2] = Wm.multiply(Wm.T).sum()
+    return _read_only(tr), _read_only(tot)
 
 
 def search_probes(n: int) -> int:

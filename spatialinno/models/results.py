@@ -346,7 +346,8 @@ class SpatialResults(DroppedRows):
         unlike it, stays stable when rho is imprecise and 1/(1 - rho) gives the effects a heavy right tail
         (the standard deviation then grows with the number of draws). Column ``sd`` holds the draws'
         standard deviation, the quantity R's ``impacts()`` and LeSage's code report. Effects that are zero by
-        construction (e.g. SEM's indirect effect) have NaN in every inference column.
+        construction (e.g. SEM's indirect effect) have NaN in every inference column. Above 1,500 regions the
+        Hutchinson trace probes follow :mod:`.trace_probes` (``.attrs["trace_probes"]``, ``.attrs["trace_se"]``).
 
         Unbalanced panels and time-varying weights: the effects average S_t = (I - rho W_t)^-1 (I b + W_t theta)
         over periods, weighted by the regions observed in each; with time-varying weights (``PeriodWeights``)
