@@ -20,7 +20,9 @@ carrying a log-determinant. Cross-sections have n_eff = n, m = 1. Panels (Elhors
     "lee-yu", two-way:         n_eff = (N-1)(T-1),    m = T-1,  ld(r) - log(1 - r)
 
 All cross-products needed for any (rho, lambda) come from one Gram matrix of the columns
-[y, Wy, WWy, X, WX], so an evaluation costs O(k^3) plus the log-determinants.
+[y, Wy, WWy, X, WX], so an evaluation costs O(k^3) plus the log-determinants. An error model whose fixed
+effects do not commute with B (unbalanced panels, time-varying W_t; :func:`needs_gls_effects`) projects the
+raw columns off B D instead, one Gram matrix per lambda (:mod:`.gls_effects`).
 """
 
 from __future__ import annotations
