@@ -11,6 +11,11 @@ information matrix of the *full* dummy-variable model (coefficients, every dummy
     I_gg = Z'Z/s2, I_g,rho = Z'G Z g/s2, I_rho,rho = tr(G G) + tr(G'G) + |G Z g|^2/s2,
     I_rho,s2 = tr(G)/s2, I_s2,s2 = n/(2 s4),   G = W_NT (I - rho W_NT)^-1.
 
+Error models (SEM, SDEM, SAC): min |B (A y - X b - D a)|^2 with B = I - lambda W_NT applied to the dummies too,
+log-determinants from the eigenvalues of W_NT, and the information matrix of the full model (coefficients, every
+dummy, rho, lambda, sigma2) with I_gg = (B Z)'(B Z)/s2, q = B G Z g, I_rho,lambda = tr(H'Gt) + tr(H Gt),
+I_lambda,lambda = tr(H H) + tr(H'H), H = W_NT B^-1, Gt = B G B^-1 (Anselin 1988, ch. 6).
+
 Time-varying W: the same brute force with W_t the row-normalised inverse absolute difference of each year's
 output per worker among the states observed that year.
 """
@@ -457,3 +462,15 @@ def test_period_weights_bad_input(produc, unbalanced):
         si.sar(FORMULA, gaps, wk, fixed_effects="entity", cov_type="qml", **KW)
     with pytest.raises(PanelError, match="elhorst"):
         si.sar(FORMULA, gaps, wk, entity="state", time="year", fixed_effects="entity", bias_correction="elhorst")
+
+
+def test_unbalanced_sem_time_effects_spectral_weights_match_brute_force(unbalanced):
+    # W_t not row-normalised: B_t 1 is not proportional to 1, so the time dummies are projected off B D too
+    data, w = unbalanced
+    ws = w.normalize("spectral")
+    d = data.sort_values(["year", "state"])
+    ref = brute_force_sem(d, block_diag(contiguity_blocks(d, ws, "spectral")), "time")
+    res = si.sem(FORMULA, data, ws, fixed_effects="time", **KW)
+    dp, dse, dl = compare(res, ref, "SEM time unbalanced, spectral W")
+    assert dp < 1e-6 and dse < 1e-4 and dl < 1e-8
+    assert np.max(np.abs(res.intercept + res.time_effects[d["year"]].to_numpy() - ref["dummy_fit"])) < 1e-6
