@@ -182,7 +182,7 @@ class Estimate:
         return pd.DataFrame(self.problem.Xt, index=self.index, columns=list(self.names))
 
 
-def recover_fixed_effects(problem: Problem, rho: float, beta: np.ndarray
+def recover_fixed_effects(problem: Problem, rho: float, beta: np.ndarray, lam: float = 0.0
                           ) -> tuple[float | None, pd.Series | None, pd.Series | None]:
     """Intercept, entity effects and time effects of a fixed-effects panel (Elhorst 2014, §3.2).
 
@@ -194,6 +194,8 @@ def recover_fixed_effects(problem: Problem, rho: float, beta: np.ndarray
         Spatial lag parameter (0 without a lag).
     beta : ndarray
         Coefficients in ``problem.names`` order.
+    lam : float
+        Spatial error parameter (0 without one; used where the effects are fitted on B-transformed dummies).
 
     Returns
     -------
@@ -205,7 +207,7 @@ def recover_fixed_effects(problem: Problem, rho: float, beta: np.ndarray
         return None, None, None
     r = d.y - rho * problem.Wy_raw - problem.X_raw @ beta
     if d.layout is not None:
-        a, e, t = d.layout.effects_fit(r, d.fixed_effects)
+        a, e, t = d.layout.effects_fit(problem.dummy_fit(r, lam), d.fixed_effects)
         return (a, None if e is None else pd.Series(e, index=d.w.ids, name="entity effect"),
                 None if t is None else pd.Series(t, index=d.periods, name="time effect"))
     R = r.reshape(d.T, d.N)
@@ -255,7 +257,7 @@ def make_estimate(problem: Problem, rho: float, lam: float, beta: np.ndarray, si
         bias_correction = problem.scale.bias_correction if panel and fe not in ("none", "random") else None
     resid = _frozen(resid)
     beta = _frozen(beta)
-    intercept, ent, tim = recover_fixed_effects(problem, rho, beta)
+    intercept, ent, tim = recover_fixed_effects(problem, rho, beta, lam)
     return Estimate(spec=s, problem=problem, names=tuple(problem.names), beta=beta, rho=float(rho),
                     lam=float(lam), sigma2=float(sigma2), llf=float(llf), resid=resid,
                     fitted=_frozen(d.demean(d.y) - resid),

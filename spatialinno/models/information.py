@@ -327,8 +327,10 @@ def _period_information(p: Problem, rho: float, lam: float, beta: np.ndarray, si
 
     As :func:`information_matrix` with every trace the sum over periods of the trace of that period's
     operator (computed once per distinct W_t, times the number of periods sharing it) and q stacked from
-    B_t W_t A_t^-1 (fitted values including the fixed effects) period by period, then within-transformed:
-    the (b, rho, lambda, sigma2) block of the inverse of the full dummy-variable information matrix.
+    B_t W_t A_t^-1 (fitted values including the fixed effects) period by period; X* and q have the
+    (transformed) dummies partialled out (within transformation, or the projection off B D of
+    :mod:`.gls_effects`): the (b, rho, lambda, sigma2) block of the inverse of the full dummy-variable
+    information matrix (the dummies' rows are orthogonal to lambda and sigma2).
     """
     d, s = p.design, p.spec
     L = d.layout
@@ -337,7 +339,7 @@ def _period_information(p: Problem, rho: float, lam: float, beta: np.ndarray, si
     ops = [SpatialOps(w, rho, lam, False, part) for w, part in zip(L.group_weights, parts)]
     counts = [len(ts) for ts in L.group_periods]
     s2 = sigma2
-    Xs = p.Xt - lam * p.WXt
+    Xs = p.regressors_at(lam)
     k = Xs.shape[1]
     K = k + len(s.spatial_params) + 1
     info = np.zeros((K, K))
@@ -347,12 +349,12 @@ def _period_information(p: Problem, rho: float, lam: float, beta: np.ndarray, si
     isg = K - 1
     if s.lag:
         Ay = d.y - rho * p.Wy_raw
-        fitted = Ay - d.demean(Ay - p.X_raw @ beta)
+        fitted = p.X_raw @ beta + p.dummy_fit(Ay - p.X_raw @ beta, lam)
         q = np.empty(d.n)
         for t in range(L.T):
             o, rows = ops[L.period_group[t]], L.rows(t)
             q[rows] = o.B(o.W(o.Ainv(fitted[rows])))
-        q = d.demean(q)
+        q = p.remove_effects(q, lam)
         info[:k, ir] = info[ir, :k] = Xs.T @ q / s2
         info[ir, ir] = q @ q / s2
     for o, part, c in zip(ops, parts, counts):

@@ -20,7 +20,9 @@ carrying a log-determinant. Cross-sections have n_eff = n, m = 1. Panels (Elhors
     "lee-yu", two-way:         n_eff = (N-1)(T-1),    m = T-1,  ld(r) - log(1 - r)
 
 All cross-products needed for any (rho, lambda) come from one Gram matrix of the columns
-[y, Wy, WWy, X, WX], so an evaluation costs O(k^3) plus the log-determinants.
+[y, Wy, WWy, X, WX], so an evaluation costs O(k^3) plus the log-determinants. An error model whose fixed
+effects do not commute with B (unbalanced panels, time-varying W_t; :func:`needs_gls_effects`) projects the
+raw columns off B D instead, one Gram matrix per lambda (:mod:`.gls_effects`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from scipy import optimize
 
 from ..errors import EstimationError, PanelError, SpatialInnoError, SpatialInnoWarning, preview
 from .data import Design, check_rank
+from .gls_effects import GLSFixedEffects
 from .logdet import LogDet
 from .period_layout import PeriodLogDet
 from .spec import ModelSpec
@@ -101,31 +104,29 @@ def _layout_scaling(design: Design, bias_correction: str) -> Scaling:
     return Scaling(layout.n, 1, False, "none")
 
 
-def check_layout_error_model(design: Design, spec: ModelSpec) -> None:
-    """Refuse an error model whose fixed effects cannot be removed before B_t = I - lambda W_t is applied.
+def needs_gls_effects(design: Design, spec: ModelSpec) -> bool:
+    """Whether an error model's fixed effects must be concentrated out after B_t = I - lambda W_t is applied.
 
     Demeaning commutes with B_t only when B_t maps the dummies into their own span: entity dummies need one W
     in every period and every region in every period, time dummies a row-normalised W_t without islands
-    (B_t 1 = (1 - lambda) 1). Otherwise the exact likelihood would project B y on B [X, D] for every lambda.
+    (B_t 1 = (1 - lambda) 1). Otherwise the exact likelihood projects on B D for every lambda
+    (:mod:`.gls_effects`).
 
     Parameters
     ----------
     design : Design
     spec : ModelSpec
 
-    Raises
-    ------
-    PanelError
+    Returns
+    -------
+    bool
     """
     layout, fe = design.layout, design.fixed_effects
-    assert layout is not None
+    if layout is None or not spec.error or fe not in ("entity", "time", "twoway"):
+        return False
     entity_ok = layout.n_logdets == 1 and layout.balanced
     time_ok = layout.source.normalization == "row" and not any(len(w.islands) for w in layout.group_weights)
-    if (fe in ("entity", "twoway") and not entity_ok) or (fe in ("time", "twoway") and not time_ok):
-        raise PanelError(f"{spec.name} with {fe} effects on an unbalanced panel or with time-varying W is not "
-                         f"available: B_t = I - lambda W_t does not map the fixed-effect dummies into their span, so "
-                         f"demeaning is not exact ML; use a lag model (SAR, SDM), SLX, fixed_effects='time' with a "
-                         f"row-normalised W, or pooled data (fixed_effects='none')")
+    return (fe in ("entity", "twoway") and not entity_ok) or (fe in ("time", "twoway") and not time_ok)
 
 
 def check_interior(value: float, name: str, bounds: tuple[float, float]) -> None:
@@ -235,8 +236,8 @@ class Problem:
             names = names + [f"W_{c}" for c in durbin_names]
         self.X_raw, self.names = X, names
         self.scale = scaling(d, bias_correction) if scale is None else scale
-        if d.layout is not None and spec.error:
-            check_layout_error_model(d, spec)
+        self.gls = (GLSFixedEffects(d.layout, d.fixed_effects)
+                    if d.layout is not None and needs_gls_effects(d, spec) else None)
         if self.scale.time_projection and (spec.lag or spec.error) and len(d.w.islands) and d.layout is None:
             warnings.warn(f"W has regions without neighbours ({preview(d.w.islands)}), so W 1 != 1 and the Lee-Yu "
                           f"transformation for time effects is only approximate; link them (islands='nearest') or "
@@ -257,6 +258,10 @@ class Problem:
         self.WXt = d.demean(d.lag(X)) if spec.error else np.zeros_like(X)
         self.Z = np.column_stack(cols + [self.Xt, self.WXt])
         self.gram = self.Z.T @ self.Z
+        if self.gls is not None:       # raw columns, projected off B D afresh for each lambda
+            raw = [d.y, self.Wy_raw, d.lag(self.Wy_raw) if spec.lag and spec.error else np.zeros_like(d.y)]
+            self.Z = np.column_stack(raw + [X, d.lag(X)])
+        self._projected: tuple[float, np.ndarray, np.ndarray] | None = None
         self.k = X.shape[1]
         absorbed = {"entity": d.N, "time": d.T, "twoway": d.N + d.T - 1}.get(d.fixed_effects, 0) if d.T > 1 else 0
         self.resid_dof = d.n - absorbed - self.k
@@ -264,6 +269,89 @@ class Problem:
         if spec.lag or spec.error:
             self.logdet = LogDet(d.w, method) if d.layout is None else d.layout.logdet(method)
         self.bounds = self.logdet.bounds if self.logdet else (-1.0, 1.0)
+
+    # -- the columns at lambda -----------------------------------------------------------------
+    def columns_at(self, lam: float) -> np.ndarray:
+        """Z's columns [y, Wy, WWy, X, WX] with the fixed effects removed as they are at ``lam``.
+
+        Within-transformed columns (independent of lambda), or, when the effects are concentrated out after
+        B (:mod:`.gls_effects`), the raw columns projected off B D at ``lam`` (the last lambda is memoised).
+
+        Parameters
+        ----------
+        lam : float
+
+        Returns
+        -------
+        ndarray
+        """
+        if self.gls is None:
+            return self.Z
+        if self._projected is None or self._projected[0] != lam:
+            R = self.gls.residual(self.Z, lam)
+            self._projected = (lam, R, R.T @ R)
+        return self._projected[1]
+
+    def gram_at(self, lam: float) -> np.ndarray:
+        """Gram matrix of :meth:`columns_at` (``lam``).
+
+        Parameters
+        ----------
+        lam : float
+
+        Returns
+        -------
+        ndarray
+        """
+        if self.gls is None:
+            return self.gram
+        self.columns_at(lam)
+        assert self._projected is not None
+        return self._projected[2]
+
+    def regressors_at(self, lam: float) -> np.ndarray:
+        """X* = B X with the fixed effects removed (within-transformed, or projected off B D).
+
+        Parameters
+        ----------
+        lam : float
+
+        Returns
+        -------
+        ndarray
+        """
+        if self.gls is None:
+            return self.Xt - lam * self.WXt
+        R = self.columns_at(lam)
+        return R[:, 3:3 + self.k] - lam * R[:, 3 + self.k:]
+
+    def remove_effects(self, v: np.ndarray, lam: float) -> np.ndarray:
+        """A B-transformed vector less its fit on the (transformed) fixed-effect dummies.
+
+        Parameters
+        ----------
+        v : ndarray
+        lam : float
+
+        Returns
+        -------
+        ndarray
+        """
+        return self.design.demean(v) if self.gls is None else self.gls.residual(v, lam)
+
+    def dummy_fit(self, r: np.ndarray, lam: float) -> np.ndarray:
+        """D a: the fixed effects' part of the structural residual r = A y - X b (least squares, or GLS on B D).
+
+        Parameters
+        ----------
+        r : ndarray
+        lam : float
+
+        Returns
+        -------
+        ndarray
+        """
+        return r - self.design.demean(r) if self.gls is None else self.gls.fitted(r, lam)
 
     # -- concentrated likelihood --------------------------------------------------------------
     def _coef(self, rho: float, lam: float) -> tuple[np.ndarray, np.ndarray]:
@@ -312,7 +400,7 @@ class Problem:
         float
         """
         a, M = self._coef(rho, lam)
-        G = self.gram
+        G = self.gram_at(lam)
         xx, xy, yy = M.T @ G @ M, M.T @ G @ a, a @ G @ a
         beta = np.linalg.solve(xx, xy)
         ee = max(yy - xy @ beta, 1e-300)
@@ -399,8 +487,8 @@ class Problem:
             ``beta``, ``resid``, ``sigma2``, ``llf``, ``Xstar``.
         """
         a, _ = self._coef(rho, lam)
-        ystar = self.Z[:, :3] @ a[:3]
-        Xstar = self.Xt - lam * self.WXt
+        ystar = self.columns_at(lam)[:, :3] @ a[:3]
+        Xstar = self.regressors_at(lam)
         beta, *_ = np.linalg.lstsq(Xstar, ystar, rcond=None)
         e = ystar - Xstar @ beta
         ne = self.scale.n_eff

@@ -253,13 +253,14 @@ class PeriodLayout:
                 out = out - ED @ coef
         return out.reshape(np.shape(v))
 
-    def effects_fit(self, r: np.ndarray, effects: str) -> tuple[float, np.ndarray | None, np.ndarray | None]:
-        """Intercept, entity and time effects of the dummy-variable fit of ``r`` (each set summing to zero).
+    def effects_fit(self, fitted: np.ndarray, effects: str) -> tuple[float, np.ndarray | None, np.ndarray | None]:
+        """Intercept, entity and time effects (each set summing to zero) of fitted dummies D a.
 
         Parameters
         ----------
-        r : ndarray
-            (n,) structural residual y - rho W y - X b.
+        fitted : ndarray
+            (n,) values D a of the fixed effects (the projection of the structural residual
+            y - rho W y - X b on the dummies, or its GLS fit for an error model).
         effects : str
 
         Returns
@@ -267,7 +268,6 @@ class PeriodLayout:
         (float, ndarray or None, ndarray or None)
             alpha, entity effects (length N), time effects (length T).
         """
-        fitted = r - self.demean(r, effects)           # D a: the projection on the dummies
         N = len(self.ids)
 
         def fitted_means(v: np.ndarray) -> np.ndarray:

@@ -11,6 +11,11 @@ information matrix of the *full* dummy-variable model (coefficients, every dummy
     I_gg = Z'Z/s2, I_g,rho = Z'G Z g/s2, I_rho,rho = tr(G G) + tr(G'G) + |G Z g|^2/s2,
     I_rho,s2 = tr(G)/s2, I_s2,s2 = n/(2 s4),   G = W_NT (I - rho W_NT)^-1.
 
+Error models (SEM, SDEM, SAC): min |B (A y - X b - D a)|^2 with B = I - lambda W_NT applied to the dummies too,
+log-determinants from the eigenvalues of W_NT, and the information matrix of the full model (coefficients, every
+dummy, rho, lambda, sigma2) with I_gg = (B Z)'(B Z)/s2, q = B G Z g, I_rho,lambda = tr(H'Gt) + tr(H Gt),
+I_lambda,lambda = tr(H H) + tr(H'H), H = W_NT B^-1, Gt = B G B^-1 (Anselin 1988, ch. 6).
+
 Time-varying W: the same brute force with W_t the row-normalised inverse absolute difference of each year's
 output per worker among the states observed that year.
 """
@@ -28,6 +33,7 @@ from spatialinno.errors import IslandError, PanelError, PeriodWeightsError
 FORMULA = "np.log(gsp) ~ np.log(pcap) + np.log(pc) + np.log(emp) + unemp"
 XNAMES = ["np.log(pcap)", "np.log(pc)", "np.log(emp)", "unemp"]
 EST = {"SAR": si.sar, "SDM": si.sdm, "SEM": si.sem}
+ERR = {"SEM": si.sem, "SDEM": si.sdem, "SAC": si.sac}
 KW = dict(entity="state", time="year", bias_correction="none")
 
 
@@ -124,42 +130,81 @@ def brute_force_lag(d: pd.DataFrame, W: np.ndarray, fe: str, durbin: bool) -> di
     return {"params": params, "bse": bse, "llf": -opt.fun, "sigma2": s2, "dummy_fit": Z[:, k:] @ g[k:]}
 
 
-def brute_force_sem(d: pd.DataFrame, W: np.ndarray, fe: str) -> dict:
-    """Dense dummy-variable ML of the SEM: min |B (y - X b - D a)|^2 (the dummies transformed by B too)."""
+def dummies(d: pd.DataFrame, fe: str) -> np.ndarray:
+    """Explicit dummy columns: a constant (pooled), year dummies (time), state dummies (entity), both less the
+    first year (two-way)."""
+    if fe == "none":
+        return np.ones((len(d), 1))
+    if fe == "time":
+        return pd.get_dummies(d["year"]).to_numpy(dtype=float)
+    D = [pd.get_dummies(d["state"]).to_numpy(dtype=float)]
+    if fe == "twoway":
+        D.append(pd.get_dummies(d["year"]).to_numpy(dtype=float)[:, 1:])
+    return np.column_stack(D)
+
+
+def brute_force_sem(d: pd.DataFrame, W: np.ndarray, fe: str, durbin: bool = False, lag: bool = False) -> dict:
+    """Dense dummy-variable ML of the SEM / SDEM (``durbin``) / SAC (``lag``):
+    min |B (A y - X b - D a)|^2 with the dummies transformed by B too, A = I - rho W, B = I - lambda W."""
     y = np.log(d["gsp"]).to_numpy()
     X = np.column_stack([np.log(d["pcap"]), np.log(d["pc"]), np.log(d["emp"]), d["unemp"]])
-    D = [np.ones((len(y), 1))] if fe == "none" else [pd.get_dummies(d["year"]).to_numpy(dtype=float)]
-    Z = np.column_stack([X] + D)
+    names = list(XNAMES)
+    if durbin:
+        X = np.column_stack([X, W @ X])
+        names += [f"W_{c}" for c in XNAMES]
+    Z = np.column_stack([X, dummies(d, fe)])
     n, k, eye = len(y), X.shape[1], np.eye(len(y))
+    omega = np.linalg.eigvals(W)                       # exact: log|I - r W| = sum log|1 - r omega|
 
-    def fit(lam):
+    def logdet(r):
+        return float(np.sum(np.log(np.abs(1 - r * omega))))
+
+    def fit(rho, lam):
         B = eye - lam * W
-        g, *_ = np.linalg.lstsq(B @ Z, B @ y, rcond=None)
-        e = B @ (y - Z @ g)
-        return e, g
+        Ay = y - rho * (W @ y)
+        g, *_ = np.linalg.lstsq(B @ Z, B @ Ay, rcond=None)
+        return B @ (Ay - Z @ g), g
 
-    def llf(lam):
-        e, _ = fit(lam)
-        return -0.5 * n * (np.log(2 * np.pi * e @ e / n) + 1) + np.linalg.slogdet(eye - lam * W)[1]
+    def llf(rho, lam):
+        e, _ = fit(rho, lam)
+        return -0.5 * n * (np.log(2 * np.pi * e @ e / n) + 1) + logdet(lam) + logdet(rho)
 
-    opt = optimize.minimize_scalar(lambda r: -llf(r), bounds=(-0.9, 0.99), method="bounded",
-                                   options={"xatol": 1e-12})
-    lam = opt.x
-    e, g = fit(lam)
+    if lag:
+        f = lambda v: -llf(v[0], v[1])  # noqa: E731
+        start = optimize.minimize(f, np.array([0.1, 0.1]), method="L-BFGS-B", bounds=[(-0.9, 0.99)] * 2).x
+        opt = optimize.minimize(f, start, method="Nelder-Mead",
+                                options={"xatol": 1e-11, "fatol": 1e-14, "maxiter": 4000})
+        rho, lam = opt.x
+    else:
+        opt = optimize.minimize_scalar(lambda r: -llf(0.0, r), bounds=(-0.9, 0.99), method="bounded",
+                                       options={"xatol": 1e-12})
+        rho, lam = 0.0, opt.x
+    e, g = fit(rho, lam)
     s2 = e @ e / n
     B = eye - lam * W
     H = W @ np.linalg.inv(B)
     BZ = B @ Z
     p = Z.shape[1]
-    info = np.zeros((p + 2, p + 2))
+    ix = [*range(p), p, p + 1, p + 2] if lag else [*range(p), p + 1, p + 2]
+    info = np.zeros((p + 3, p + 3))
     info[:p, :p] = BZ.T @ BZ / s2
-    info[p, p] = np.trace(H @ H) + np.sum(H * H)
-    info[p, p + 1] = info[p + 1, p] = np.trace(H) / s2
-    info[p + 1, p + 1] = n / (2 * s2 ** 2)
-    se = np.sqrt(np.diag(np.linalg.inv(info)))
-    names = list(XNAMES) + ["lambda"]
-    return {"params": pd.Series(np.r_[g[:k], lam], index=names), "bse": pd.Series(np.r_[se[:k], se[p]], index=names),
-            "llf": -opt.fun, "sigma2": s2}
+    info[p + 1, p + 1] = np.trace(H @ H) + np.sum(H * H)
+    info[p + 1, p + 2] = info[p + 2, p + 1] = np.trace(H) / s2
+    info[p + 2, p + 2] = n / (2 * s2 ** 2)
+    if lag:
+        G = W @ np.linalg.inv(eye - rho * W)
+        Gt = B @ G @ np.linalg.inv(B)
+        q = B @ G @ (Z @ g)
+        info[:p, p] = info[p, :p] = BZ.T @ q / s2
+        info[p, p] = np.trace(Gt @ Gt) + np.sum(Gt * Gt) + q @ q / s2
+        info[p, p + 1] = info[p + 1, p] = np.trace(H.T @ Gt) + np.trace(H @ Gt)
+        info[p, p + 2] = info[p + 2, p] = np.trace(G) / s2
+    se = np.sqrt(np.diag(np.linalg.inv(info[np.ix_(ix, ix)])))
+    spatial = ["rho", "lambda"] if lag else ["lambda"]
+    names = names + spatial
+    return {"params": pd.Series(np.r_[g[:k], [rho, lam] if lag else [lam]], index=names),
+            "bse": pd.Series(np.r_[se[:k], se[p:p + len(spatial)]], index=names),
+            "llf": -opt.fun, "sigma2": s2, "dummy_fit": Z[:, k:] @ g[k:]}
 
 
 def compare(res, ref, label: str) -> tuple[float, float, float]:
@@ -245,12 +290,63 @@ def test_balanced_panel_through_the_period_path_equals_balanced(produc, fe):
     assert abs(a.llf - b.llf) < 1e-10
 
 
-def test_lee_yu_and_error_models_refused_on_unbalanced_panels(unbalanced):
+def test_lee_yu_refused_on_unbalanced_panels(unbalanced):
     data, w = unbalanced
     with pytest.raises(PanelError, match="bias_correction='none'"):
         si.sar(FORMULA, data, w, entity="state", time="year", fixed_effects="twoway")
-    with pytest.raises(PanelError, match="SEM with entity effects"):
-        si.sem(FORMULA, data, w, fixed_effects="entity", **KW)
+    with pytest.raises(PanelError, match="bias_correction='none'"):
+        si.sem(FORMULA, data, w, entity="state", time="year", fixed_effects="entity")
+
+
+ERROR_CASES = [("SEM", "entity"), ("SEM", "twoway"), ("SDEM", "twoway"), ("SAC", "entity")]
+
+
+@pytest.mark.parametrize(("model", "fe"), ERROR_CASES)
+def test_unbalanced_error_models_with_entity_effects_match_brute_force(unbalanced, model, fe):
+    data, w = unbalanced
+    d = data.sort_values(["year", "state"])
+    ref = brute_force_sem(d, block_diag(contiguity_blocks(d, w)), fe, durbin=model == "SDEM", lag=model == "SAC")
+    res = ERR[model](FORMULA, data, w, fixed_effects=fe, **KW)
+    dp, dse, dl = compare(res, ref, f"{model} {fe} unbalanced")
+    assert dp < 1e-6 and dse < 1e-4 and dl < 1e-8
+    assert res.sigma2 == pytest.approx(ref["sigma2"], rel=1e-8)
+    # recovered effects reproduce the GLS fit of the dummies: alpha + mu_i (+ xi_t)
+    rec = res.intercept + res.entity_effects[d["state"]].to_numpy()
+    if fe == "twoway":
+        rec = rec + res.time_effects[d["year"]].to_numpy()
+    assert np.max(np.abs(rec - ref["dummy_fit"])) < 1e-6
+
+
+def test_error_model_time_varying_weights_matches_brute_force(unbalanced):
+    data, _ = unbalanced
+    d = data.sort_values(["year", "state"])
+    states = sorted(data["state"].unique())
+    ref = brute_force_sem(d, block_diag(economic_blocks(d)), "twoway", durbin=True)
+    pw = {}
+    for year, g in data.groupby("year"):
+        v = (g["gsp"] / g["emp"]).groupby(g["state"]).first().reindex(states)
+        v = v.fillna(v.mean()).to_numpy()
+        diff = np.abs(v[:, None] - v[None, :])
+        pw[year] = si.Weights(np.divide(1.0, diff, out=np.zeros_like(diff), where=diff > 0), states)
+    res = si.sdem(FORMULA, data, si.weights.by_period(pw), fixed_effects="twoway", **KW)
+    dp, dse, dl = compare(res, ref, "SDEM twoway time-varying W")
+    assert dp < 1e-6 and dse < 1e-4 and dl < 1e-8
+
+
+@pytest.mark.parametrize("fe", ["entity", "twoway"])
+def test_balanced_error_model_through_the_projection_equals_balanced(produc, fe):
+    data, w = produc
+    # one Weights object per year: the layout cannot tell they are equal, so the effects are projected off B D
+    pw = si.weights.by_period({year: si.Weights(w.raw, w.ids, normalization="row")
+                               for year in data["year"].unique()})
+    a = si.sem(FORMULA, data, w, fixed_effects=fe, **KW)
+    b = si.sem(FORMULA, data, pw, fixed_effects=fe, **KW)
+    assert b.estimate.layout is not None and b.estimate.layout.n_logdets == data["year"].nunique()
+    dp, dse, dl = (float(np.max(np.abs(a.params - b.params))), float(np.max(np.abs(a.bse - b.bse) / a.bse)),
+                   abs(a.llf - b.llf))
+    print(f"SEM {fe} balanced, projection vs demeaning: max|d params| {dp:.2e}, max rel d SE {dse:.2e}, "
+          f"|d llf| {dl:.2e}")
+    assert dp < 1e-8 and dse < 1e-8 and dl < 1e-8
 
 
 def test_island_in_a_period_is_named(produc):
@@ -366,3 +462,15 @@ def test_period_weights_bad_input(produc, unbalanced):
         si.sar(FORMULA, gaps, wk, fixed_effects="entity", cov_type="qml", **KW)
     with pytest.raises(PanelError, match="elhorst"):
         si.sar(FORMULA, gaps, wk, entity="state", time="year", fixed_effects="entity", bias_correction="elhorst")
+
+
+def test_unbalanced_sem_time_effects_spectral_weights_match_brute_force(unbalanced):
+    # W_t not row-normalised: B_t 1 is not proportional to 1, so the time dummies are projected off B D too
+    data, w = unbalanced
+    ws = w.normalize("spectral")
+    d = data.sort_values(["year", "state"])
+    ref = brute_force_sem(d, block_diag(contiguity_blocks(d, ws, "spectral")), "time")
+    res = si.sem(FORMULA, data, ws, fixed_effects="time", **KW)
+    dp, dse, dl = compare(res, ref, "SEM time unbalanced, spectral W")
+    assert dp < 1e-6 and dse < 1e-4 and dl < 1e-8
+    assert np.max(np.abs(res.intercept + res.time_effects[d["year"]].to_numpy() - ref["dummy_fit"])) < 1e-6
