@@ -65,9 +65,12 @@ class SpatialOps:
     logdet : LogDet, optional
         Sparse log-determinant of the same W whose factors serve the solves (the factor of the last
         evaluation is reused, so the fitted rho costs no new factorisation); otherwise SpatialOps factorises.
+    within : float
+        Reuse that factor when it was made within this distance of rho (lambda); see :meth:`.LogDet.solver`.
     """
 
-    def __init__(self, w: Weights, rho: float, lam: float, project: bool, logdet: LogDet | None = None) -> None:
+    def __init__(self, w: Weights, rho: float, lam: float, project: bool, logdet: LogDet | None = None,
+                 within: float = 0.0) -> None:
         self.Wm = w.sparse
         self.n = w.n
         self.rho, self.lam, self.project = rho, lam, project
@@ -78,8 +81,8 @@ class SpatialOps:
             self._A = sla.lu_factor(np.eye(self.n) - rho * Wd) if rho != 0 else None
             self._B = sla.lu_factor(np.eye(self.n) - lam * Wd) if lam != 0 else None
         elif logdet is not None and logdet.method == "sparse":
-            self._A = logdet.solver(rho) if rho != 0 else None
-            self._B = logdet.solver(lam) if lam != 0 else None
+            self._A = logdet.solver(rho, within) if rho != 0 else None
+            self._B = logdet.solver(lam, within) if lam != 0 else None
         else:
             opts = {"permc_spec": "MMD_AT_PLUS_A", "options": {"SymmetricMode": True}}
             self._A = spla.splu(sp.csc_matrix(eye - rho * self.Wm), **opts).solve if rho != 0 else None
@@ -276,7 +279,9 @@ def information_matrix(p: Problem, rho: float, lam: float, beta: np.ndarray, sig
     if d.layout is not None:
         return _period_information(p, rho, lam, beta, sigma2)
     assert not isinstance(p.logdet, PeriodLogDet)
-    ops = SpatialOps(d.w, rho, lam, sc.time_projection, p.logdet)
+    # the factor of the last Newton centre c serves the solves when |c - estimate| <= NEWTON_TOL (a step accepted
+    # without a new evaluation): every solve, hence every Hutchinson term and q, moves by a relative ~1e-6
+    ops = SpatialOps(d.w, rho, lam, sc.time_projection, p.logdet, within=NEWTON_TOL)
     m, s2 = sc.ld_mult, sigma2
     Xs = p.Xt - lam * p.WXt
     k = Xs.shape[1]

@@ -408,15 +408,18 @@ class LogDet:
             self._memo.pop(next(iter(self._memo)))
         self._lu = (rho, solve)
 
-    def solver(self, rho: float) -> Callable[[np.ndarray], np.ndarray]:
-        """Z -> (I - rho W)^-1 Z from the sparse factor of the last exact evaluation (factorising only if
-        ``rho`` was not the last value evaluated).
+    def solver(self, rho: float, within: float = 0.0) -> Callable[[np.ndarray], np.ndarray]:
+        """Z -> (I - r W)^-1 Z from the sparse factor of the last exact evaluation r, with r = ``rho`` or,
+        when ``within`` > 0, any last r with |r - rho| <= ``within`` (factorising at ``rho`` otherwise).
 
-        With W = D^-1/2 S D^1/2, (I - rho W)^-1 = D^-1/2 (I - rho S)^-1 D^1/2.
+        With W = D^-1/2 S D^1/2, (I - r W)^-1 = D^-1/2 (I - r S)^-1 D^1/2. A factor at r instead of rho
+        changes the solutions by the relative amount ~|r - rho| ||W (I - rho W)^-1||.
 
         Parameters
         ----------
         rho : float
+        within : float
+            Largest accepted |r - rho| (0: exactly rho).
 
         Returns
         -------
@@ -425,11 +428,11 @@ class LogDet:
         """
         if self.method != "sparse":
             raise SpatialInnoError(f"solver() needs the sparse log-determinant, not {self.method!r}")
-        if self._lu is None or self._lu[0] != rho:
+        if self._lu is None or abs(self._lu[0] - rho) > within or (within == 0.0 and self._lu[0] != rho):
             self._factorise(rho)
         assert self._lu is not None
-        _, lu_solve = self._lu
-        self._factoriser.pin(rho)
+        r, lu_solve = self._lu
+        self._factoriser.pin(r)
         sd = self._sqrt_d
 
         def solve(Z: np.ndarray) -> np.ndarray:
