@@ -24,10 +24,11 @@ Up to ``DENSE_MAX`` regions every trace is exact (dense LU, identity probes). Ab
 formed: tr(G), tr(G^2) (= tr(Gt^2)), tr(H), tr(H^2) come from central differences of the exact
 log-determinant (d/dr log|I - r W| = -tr(W (I - r W)^-1), d2/dr2 = -tr((W (I - r W)^-1)^2); with the
 Lee-Yu projection the same identities hold for log|I - r W| - log(1 - r)), and only the cross-products
-tr(G'G), tr(H'H), tr(H'Gt), tr(H Gt) use Hutchinson's estimator with seeded Rademacher probes (``PROBES``
-= 50 at N = 2,500, fewer for larger N, at least 20) on one sparse LU of A (and B), with relative error about
-sqrt(2/PROBES) ||M||_F / tr(M), i.e.
-O(1/sqrt(N PROBES)) for sparse W (about 1e-3 at N = 2,500).
+tr(G'G), tr(H'H), tr(H'Gt), tr(H Gt) use Hutchinson's estimator with seeded Rademacher probes on the
+factor at the estimate: ``PILOT_PROBES``, then as many as keep the Monte Carlo error of every standard error
+within ``SE_TOL`` = 0.1% (:func:`probes_for_se`; the relative error of a trace is about
+sqrt(2/probes) ||M||_F / tr(M) = O(1/sqrt(N probes)) for sparse W, so large maps need few probes). Per-period
+panels (:func:`_period_information`) use ``PROBES`` = 50 at N = 2,500, fewer for larger N, at least 20.
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ from .logdet import LogDet
 from .period_layout import PeriodLogDet
 
 PROBES = 50
+#: information-matrix probes above DENSE_MAX (one-period W): a pilot, then as many as keep the Monte Carlo error
+#: of every standard error within SE_TOL (relative; :func:`probes_for_se`), at most MAX_PROBES
+PILOT_PROBES = 8
+SE_TOL = 1e-3
+MAX_PROBES = 400
 
 
 class SpatialOps:
@@ -59,9 +65,12 @@ class SpatialOps:
     logdet : LogDet, optional
         Sparse log-determinant of the same W whose factors serve the solves (the factor of the last
         evaluation is reused, so the fitted rho costs no new factorisation); otherwise SpatialOps factorises.
+    within : float
+        Reuse that factor when it was made within this distance of rho (lambda); see :meth:`.LogDet.solver`.
     """
 
-    def __init__(self, w: Weights, rho: float, lam: float, project: bool, logdet: LogDet | None = None) -> None:
+    def __init__(self, w: Weights, rho: float, lam: float, project: bool, logdet: LogDet | None = None,
+                 within: float = 0.0) -> None:
         self.Wm = w.sparse
         self.n = w.n
         self.rho, self.lam, self.project = rho, lam, project
@@ -72,8 +81,8 @@ class SpatialOps:
             self._A = sla.lu_factor(np.eye(self.n) - rho * Wd) if rho != 0 else None
             self._B = sla.lu_factor(np.eye(self.n) - lam * Wd) if lam != 0 else None
         elif logdet is not None and logdet.method == "sparse":
-            self._A = logdet.solver(rho) if rho != 0 else None
-            self._B = logdet.solver(lam) if lam != 0 else None
+            self._A = logdet.solver(rho, within) if rho != 0 else None
+            self._B = logdet.solver(lam, within) if lam != 0 else None
         else:
             opts = {"permc_spec": "MMD_AT_PLUS_A", "options": {"SymmetricMode": True}}
             self._A = spla.splu(sp.csc_matrix(eye - rho * self.Wm), **opts).solve if rho != 0 else None
@@ -194,8 +203,13 @@ class SpatialOps:
         """
         return self.P(self.W(self.Binv(self.P(Z))))
 
-    def probes(self) -> tuple[np.ndarray, float]:
+    def probes(self, m: int | None = None) -> tuple[np.ndarray, float]:
         """Identity (exact traces) or seeded Rademacher probes, with the divisor for the mean.
+
+        Parameters
+        ----------
+        m : int, optional
+            Number of probes (default ``PROBES`` x 2,500 / N between 20 and ``PROBES``).
 
         Returns
         -------
@@ -203,7 +217,7 @@ class SpatialOps:
         """
         if self.dense:
             return np.eye(self.n), 1.0
-        m = int(np.clip(PROBES * 2500 / self.n, 20, PROBES))
+        m = m or int(np.clip(PROBES * 2500 / self.n, 20, PROBES))
         rng = np.random.default_rng(20101)
         return rng.choice([-1.0, 1.0], size=(self.n, m)), float(m)
 
@@ -265,7 +279,9 @@ def information_matrix(p: Problem, rho: float, lam: float, beta: np.ndarray, sig
     if d.layout is not None:
         return _period_information(p, rho, lam, beta, sigma2)
     assert not isinstance(p.logdet, PeriodLogDet)
-    ops = SpatialOps(d.w, rho, lam, sc.time_projection, p.logdet)
+    # the factor of the last Newton centre c serves the solves when |c - estimate| <= NEWTON_TOL (a step accepted
+    # without a new evaluation): every solve, hence every Hutchinson term and q, moves by a relative ~1e-6
+    ops = SpatialOps(d.w, rho, lam, sc.time_projection, p.logdet, within=NEWTON_TOL)
     m, s2 = sc.ld_mult, sigma2
     Xs = p.Xt - lam * p.WXt
     k = Xs.shape[1]
@@ -273,11 +289,10 @@ def information_matrix(p: Problem, rho: float, lam: float, beta: np.ndarray, sig
     K = len(names)
     info = np.zeros((K, K))
     info[:k, :k] = Xs.T @ Xs / s2
-    Z, div = ops.probes()
     ir = k if s.lag else None
     il = (k + 1 if s.lag else k) if s.error else None
     isg = K - 1
-    exact = ops.dense
+    info[isg, isg] = sc.n_eff / (2 * s2 ** 2)
     if s.lag:
         if sc.bias_correction == "elhorst":
             # Elhorst's xpx: q = B G X~ b from the within-transformed X b, no fixed effects, not re-transformed
@@ -288,26 +303,87 @@ def information_matrix(p: Problem, rho: float, lam: float, beta: np.ndarray, sig
             fitted = Ay - d.demean(Ay - p.X_raw @ beta)
             F = fitted.reshape(d.T, d.N).T                      # N x T
             q = d.demean(ops.B(ops.W(ops.Ainv(F))).T.reshape(-1))
-        GtZ = ops.Gt(Z)
-        if exact:
-            trG, trG2 = float(np.trace(GtZ)), float(np.sum(GtZ * GtZ.T))
-        else:
-            trG, trG2 = logdet_traces(p, rho)
         info[:k, ir] = info[ir, :k] = Xs.T @ q / s2
-        info[ir, ir] = m * (trG2 + np.sum(GtZ * GtZ) / div) + q @ q / s2
+        trG, trG2 = (0.0, 0.0) if ops.dense else logdet_traces(p, rho)
+        info[ir, ir] = m * trG2 + q @ q / s2
         info[ir, isg] = info[isg, ir] = m * trG / s2
     if s.error:
-        HZ = ops.H(Z)
-        if exact:
-            trH, trH2 = float(np.trace(HZ)), float(np.sum(HZ * HZ.T))
-        else:
-            trH, trH2 = logdet_traces(p, lam)
-        info[il, il] = m * (trH2 + np.sum(HZ * HZ) / div)
+        trH, trH2 = (0.0, 0.0) if ops.dense else logdet_traces(p, lam)
+        info[il, il] = m * trH2
         info[il, isg] = info[isg, il] = m * trH / s2
+    if ops.dense:
+        Z = np.eye(ops.n)
         if s.lag:
-            info[ir, il] = info[il, ir] = m * (np.sum(HZ * GtZ) / div + _tr(Z, ops.H(GtZ), div))
-    info[isg, isg] = sc.n_eff / (2 * s2 ** 2)
+            GtZ = ops.Gt(Z)
+            trG, trG2 = float(np.trace(GtZ)), float(np.sum(GtZ * GtZ.T))
+            info[ir, ir] += m * (trG2 + np.sum(GtZ * GtZ))
+            info[ir, isg] = info[isg, ir] = m * trG / s2
+        if s.error:
+            HZ = ops.H(Z)
+            trH, trH2 = float(np.trace(HZ)), float(np.sum(HZ * HZ.T))
+            info[il, il] += m * (trH2 + np.sum(HZ * HZ))
+            info[il, isg] = info[isg, il] = m * trH / s2
+            if s.lag:
+                info[ir, il] = info[il, ir] = m * (np.sum(HZ * GtZ) + _tr(Z, ops.H(GtZ), 1.0))
+        return info
+    idx = [i for i in (ir, il) if i is not None]
+    per_probe = _probe_block(ops, s.lag, s.error, PILOT_PROBES)
+    probes = probes_for_se(info, idx, m * per_probe)
+    if probes > per_probe.shape[0]:
+        per_probe = _probe_block(ops, s.lag, s.error, probes)
+    info[np.ix_(idx, idx)] += m * per_probe.mean(axis=0)
     return info
+
+
+def _probe_block(ops: SpatialOps, lag: bool, error: bool, probes: int) -> np.ndarray:
+    """(probes, P, P) per-probe Hutchinson terms of the spatial block (P = 1 or 2 spatial parameters):
+    z'Gt'Gt z, z'H'H z and z'(H'Gt + H Gt)z for each seeded Rademacher probe z (their mean estimates
+    tr(Gt'Gt), tr(H'H), tr(H'Gt) + tr(H Gt))."""
+    Z, _ = ops.probes(probes)
+    mats = ([ops.Gt(Z)] if lag else []) + ([ops.H(Z)] if error else [])
+    P = len(mats)
+    out = np.empty((Z.shape[1], P, P))
+    out[:, 0, 0] = np.einsum("ij,ij->j", mats[0], mats[0])
+    if P == 2:
+        GtZ, HZ = mats
+        out[:, 1, 1] = np.einsum("ij,ij->j", HZ, HZ)
+        out[:, 0, 1] = out[:, 1, 0] = np.einsum("ij,ij->j", HZ, GtZ) + np.einsum("ij,ij->j", Z, ops.H(GtZ))
+    return out
+
+
+def probes_for_se(info: np.ndarray, idx: list[int], per_probe: np.ndarray) -> int:
+    """Probes that keep the Monte Carlo error of every standard error within ``SE_TOL`` (relative).
+
+    The Hutchinson terms enter the spatial block of the information matrix I as the mean of per-probe
+    matrices D_i; an error E in that block changes V = I^-1 by dV = -V E V to first order, so the standard
+    error of parameter p moves by the relative amount -(V E V)_pp / (2 V_pp). With m probes the Monte Carlo
+    standard deviation of that amount is sd_i(f_i) / (2 V_pp sqrt(m)), f_i = (V D_i V)_pp, estimated from the
+    probes in hand (``info`` holds every other term). The rule returns m when it is within ``SE_TOL`` for every
+    p, else ceil(m (ratio)^2) (the error falls like 1/sqrt(m)), at most ``MAX_PROBES`` (Hutchinson 1990;
+    the same rule as the effects' :mod:`.trace_probes`).
+
+    Parameters
+    ----------
+    info : ndarray
+        (K, K) information matrix without the Hutchinson terms.
+    idx : list of int
+        Rows of the spatial parameters in ``info``.
+    per_probe : ndarray
+        (m, P, P) per-probe Hutchinson terms (already multiplied by the number of periods).
+
+    Returns
+    -------
+    int
+    """
+    m = per_probe.shape[0]
+    full = info.copy()
+    full[np.ix_(idx, idx)] += per_probe.mean(axis=0)
+    V = np.linalg.inv(full)
+    Vs = V[:, idx]                                              # (K, P)
+    f = np.einsum("kp,mpq,kq->mk", Vs, per_probe, Vs)           # (m, K): (V D_i V)_kk
+    rel = f.std(axis=0, ddof=1) / (2.0 * np.abs(np.diag(V)) * np.sqrt(m))
+    ratio = float(np.max(rel)) / SE_TOL
+    return m if ratio <= 1.0 else int(min(MAX_PROBES, np.ceil(m * ratio ** 2)))
 
 
 def _part_traces(ops: SpatialOps, ld: LogDet, r: float, M) -> tuple[float, float, np.ndarray, np.ndarray, float]:
