@@ -74,38 +74,6 @@ def solver_backend(symmetric: bool = True) -> str:
     return "cholmod" if supernodal_available() else "scipy"
 
 
-def _hugepage_switch() -> Callable[[bool], bool] | None:
-    """numpy's run-time switch of its huge-page advice (the ``NUMPY_MADVISE_HUGEPAGE`` setting), if present."""
-    for name in ("numpy._core.multiarray", "numpy.core.multiarray"):
-        try:
-            return getattr(importlib.import_module(name), "_set_madvise_hugepage", None)
-        except ImportError:
-            continue
-    return None
-
-
-_SET_HUGEPAGE = _hugepage_switch()
-
-
-def _read_u(lu: spla.SuperLU) -> sp.csc_matrix:
-    """``lu.U``, scipy's fresh copy of SuperLU's U factor (the only access to diag U), made with numpy's
-    huge-page advice off and the advice restored after.
-
-    numpy asks the kernel for transparent huge pages on every large allocation (``NUMPY_MADVISE_HUGEPAGE``);
-    on Linux machines whose kernel then compacts memory, filling the fresh copy of U costs more than the copy
-    itself: 3.3 s instead of 0.67 s for the 1.1e8 non-zeros of U at N = 1,000,000 (queen lattice, measured on
-    the benchmark machine), i.e. a third of each factorisation. The switch only changes how pages are
-    requested, never any value; where numpy lacks it U is read as is.
-    """
-    if _SET_HUGEPAGE is None:
-        return lu.U
-    previous = _SET_HUGEPAGE(False)
-    try:
-        return lu.U
-    finally:
-        _SET_HUGEPAGE(previous)
-
-
 class SuperLUFactoriser:
     """SuperLU of I - r M with the fill-reducing order found once (by the first factorisation).
 
@@ -144,7 +112,7 @@ class SuperLUFactoriser:
         else:
             perm, m_perm = self._order
             lu = spla.splu(self._eye - r * m_perm, permc_spec="NATURAL", options={"SymmetricMode": True})
-        U = _read_u(lu)
+        U = lu.U
         # SuperLU's U is CSC with sorted row indices: the diagonal is the last stored entry of each column
         value = float(np.sum(np.log(np.abs(U.data[U.indptr[1:] - 1]))))
 
