@@ -25,6 +25,16 @@ def lattice(side: int) -> si.Weights:
     return si.Weights.from_sparse(m, np.arange(n), normalization="row", kind=f"{side}x{side} rook lattice")
 
 
+def sdm_lattice_data(side: int, seed: int, rho: float, theta: float) -> tuple[pd.DataFrame, si.Weights]:
+    """y = (I - rho W)^-1 (1 + x + theta W x + e) on a side x side queen lattice, x and e iid N(0, 1) (seeded)."""
+    w = lattice(side)
+    rng = np.random.default_rng(seed)
+    W = w.sparse.toarray()
+    x = rng.normal(size=w.n)
+    y = np.linalg.solve(np.eye(w.n) - rho * W, 1 + x + theta * W @ x + rng.normal(size=w.n))
+    return pd.DataFrame({"id": w.ids, "y": y, "x": x}), w
+
+
 def cross_section_study(w: si.Weights, model: str, reps: int, seed: int, rho: float = 0.4, beta: float = 1.0,
                         theta: float = 0.5, sigma: float = 1.0, draws: int = 500,
                         small_sample: bool = False) -> pd.DataFrame:

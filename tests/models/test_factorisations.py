@@ -4,10 +4,9 @@ last factor, against the eigenvalue (Ord) log-determinant and dense solves writt
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 import scipy.sparse.linalg as spla
-from simulate import lattice
+from simulate import sdm_lattice_data
 
 import spatialinno as si
 import spatialinno.models.information as info_mod
@@ -17,12 +16,7 @@ from spatialinno.models.logdet import LogDet
 
 @pytest.fixture(scope="module")
 def lattice_data():
-    w = lattice(30)
-    rng = np.random.default_rng(11)
-    W = w.sparse.toarray()
-    x = rng.normal(size=w.n)
-    y = np.linalg.solve(np.eye(w.n) - 0.45 * W, 1 + x + 0.3 * W @ x + rng.normal(size=w.n))
-    return pd.DataFrame({"id": w.ids, "y": y, "x": x}), w
+    return sdm_lattice_data(30, seed=11, rho=0.45, theta=0.3)
 
 
 @pytest.mark.parametrize("model", ["SAR", "SEM", "SDM"])

@@ -5,9 +5,8 @@ against the exact dense ones on a 900-region lattice."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
-from simulate import lattice
+from simulate import sdm_lattice_data
 
 import spatialinno as si
 import spatialinno.models.information as info_mod
@@ -52,12 +51,7 @@ def test_probe_rule_matches_brute_force_spread(P):
 
 @pytest.fixture(scope="module")
 def lattice_data():
-    w = lattice(30)
-    rng = np.random.default_rng(11)
-    W = w.sparse.toarray()
-    x = rng.normal(size=w.n)
-    y = np.linalg.solve(np.eye(w.n) - 0.5 * W, 1 + x + 0.4 * W @ x + rng.normal(size=w.n))
-    return pd.DataFrame({"id": w.ids, "y": y, "x": x}), w
+    return sdm_lattice_data(30, seed=11, rho=0.5, theta=0.4)
 
 
 @pytest.mark.parametrize("model", ["SAR", "SEM", "SDM", "SAC"])

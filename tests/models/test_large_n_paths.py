@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from simulate import lattice
+from simulate import sdm_lattice_data
 
 import spatialinno as si
 import spatialinno.models.effects as effects_mod
@@ -15,12 +15,7 @@ import spatialinno.models.information as info_mod
 
 @pytest.fixture(scope="module")
 def lattice_data():
-    w = lattice(30)
-    rng = np.random.default_rng(4)
-    W = w.sparse.toarray()
-    x = rng.normal(size=w.n)
-    y = np.linalg.solve(np.eye(w.n) - 0.5 * W, 1 + x + 0.4 * W @ x + rng.normal(size=w.n))
-    return pd.DataFrame({"id": w.ids, "y": y, "x": x}), w
+    return sdm_lattice_data(30, seed=4, rho=0.5, theta=0.4)
 
 
 @pytest.mark.parametrize("model", ["SAR", "SEM", "SDM", "SDEM"])

@@ -6,10 +6,9 @@ from __future__ import annotations
 import pickle
 
 import numpy as np
-import pandas as pd
 import pytest
 import scipy.sparse as sp
-from simulate import lattice
+from simulate import lattice, sdm_lattice_data
 
 import spatialinno as si
 import spatialinno.models.information as info_mod
@@ -43,12 +42,7 @@ def _queen_with_island(side: int) -> si.Weights:
 
 @pytest.fixture(scope="module")
 def lattice_data():
-    w = lattice(30)
-    rng = np.random.default_rng(21)
-    W = w.sparse.toarray()
-    x = rng.normal(size=w.n)
-    y = np.linalg.solve(np.eye(w.n) - 0.45 * W, 1 + x + 0.3 * W @ x + rng.normal(size=w.n))
-    return pd.DataFrame({"id": w.ids, "y": y, "x": x}), w
+    return sdm_lattice_data(30, seed=21, rho=0.45, theta=0.3)
 
 
 def test_auto_picks_the_accelerator_when_installed(monkeypatch):
