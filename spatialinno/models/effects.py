@@ -38,7 +38,7 @@ from .spec import ModelSpec
 from .trace_probes import PILOT_PROBES, probes_needed, trace_error
 
 __all__ = ["EFFECTS", "METHODS", "EffectsKernel", "NoLagKernel", "PeriodKernel", "coefficient_pairs", "effect_frame",
-           "effect_values", "effects_kernel", "impacts", "spillover_column"]
+           "effect_values", "effects_kernel", "impacts", "selection_matrices", "spillover_column"]
 
 #: effects of each regressor, in output order
 EFFECTS = ("direct", "indirect", "total")
@@ -269,6 +269,36 @@ class PeriodKernel:
         return np.stack(rows, axis=1)
 
 
+def selection_matrices(names: Sequence[str], variables: Sequence[str], allowed: Sequence[str]
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """C and D picking each variable's coefficient b_k and its ``W_`` term theta_k out of the parameter vector.
+
+    Column k of C (D) is the unit vector of b_k (theta_k; zero without a W x term), so C'p and D'p are the
+    b and theta that enter S_k(W) = (I - rho W)^-1 (b_k I + theta_k W).
+
+    Parameters
+    ----------
+    names : sequence of str
+        Parameter names, in the order of the estimate vector.
+    variables : sequence of str
+        Variables with effects, one column each.
+    allowed : sequence of str
+        All regressors with effects (for the error message).
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        C and D, each (len(names), len(variables)).
+    """
+    C = np.zeros((len(names), len(variables)))
+    D = np.zeros_like(C)
+    for v, (i, j) in enumerate(coefficient_pairs(names, variables, allowed)):
+        C[i, v] = 1.0
+        if j is not None:
+            D[j, v] = 1.0
+    return C, D
+
+
 def coefficient_pairs(names: Sequence[str], variables: Sequence[str], allowed: Sequence[str]
                       ) -> list[tuple[int, int | None]]:
     """Positions of each variable's coefficient and of its ``W_`` term (None without one) in ``names``.
@@ -403,12 +433,7 @@ def impacts(spec: ModelSpec, w: Weights | PeriodLayout, params: pd.Series, cov: 
         C, D = marginal.combinations(variables, names, regressors, point)
     else:
         variables = list(allowed) if variables is None else list(variables)
-        C = np.zeros((len(names), len(variables)))
-        D = np.zeros_like(C)
-        for v, (i, j) in enumerate(coefficient_pairs(names, variables, allowed)):
-            C[i, v] = 1.0
-            if j is not None:
-                D[j, v] = 1.0
+        C, D = selection_matrices(names, variables, allowed)
     opts = dict(mult=mult, dist=dist, df=df, method=method, draws=draws, seed=seed, alpha=alpha)
     labels: list[tuple]
     if isinstance(kern, PeriodKernel) and kern.layout.time_varying and by_order is None:

@@ -46,7 +46,7 @@ from ..constants import EIGEN_MAX
 from ..errors import IdError, SpatialInnoError, preview
 from ..weights import Weights
 from .data import Design, durbin_columns
-from .effects import EFFECTS, coefficient_pairs, effect_frame
+from .effects import EFFECTS, effect_frame, selection_matrices
 from .effects_groups import GroupKernel
 from .effects_inference import EffectInference, Multiplier, infer
 from .spec import ModelSpec
@@ -358,12 +358,7 @@ def regime_impacts(spec: ModelSpec, w: Weights, info: RegimeInfo, params: pd.Ser
             chosen += [a for a in expanded if a not in chosen]
     names = list(params.index)
     b = params.to_numpy()
-    C = np.zeros((len(names), len(chosen)))
-    D = np.zeros_like(C)
-    for col, (i, j) in enumerate(coefficient_pairs(names, chosen, allowed)):
-        C[i, col] = 1.0
-        if j is not None:
-            D[j, col] = 1.0
+    C, D = selection_matrices(names, chosen, allowed)
     if w.n > EIGEN_MAX:
         raise RegimeError(f"effects per regime are exact up to {EIGEN_MAX} regions (dense eigen-decomposition); this "
                           f"W has {w.n}: report the regime coefficients, or estimate the regimes separately "
