@@ -13,7 +13,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,31 @@ def _formula_variables(formula: str) -> tuple[set[str], set[str]]:
         return set(), set()
 
 
-def check_numeric_columns(formula: str, df: pd.DataFrame, labels: pd.Index) -> None:
+class RowLabels:
+    """Row labels for error messages, formatted only for the rows a message names (not for every row of a
+    large design up front).
+
+    Parameters
+    ----------
+    keys : sequence
+        One key per row (a region id, or an (entity, time) pair).
+    fmt : callable
+        Formats one key, e.g. ``lambda i: f"id {i}"``.
+    """
+
+    def __init__(self, keys: Sequence[Any], fmt: Callable[[Any], str]) -> None:
+        self._keys, self._fmt = keys, fmt
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __getitem__(self, rows: np.ndarray) -> pd.Index:
+        """The formatted labels of ``rows`` (a boolean mask or positions)."""
+        picked = np.asarray(pd.Index(self._keys), dtype=object)[rows]
+        return pd.Index([self._fmt(k) for k in picked])
+
+
+def check_numeric_columns(formula: str, df: pd.DataFrame, labels: pd.Index | RowLabels) -> None:
     """Refuse text or categorical columns the formula uses as numbers, naming the column and offending values.
 
     Parameters
@@ -42,7 +67,7 @@ def check_numeric_columns(formula: str, df: pd.DataFrame, labels: pd.Index) -> N
     formula : str
     df : DataFrame
         The data, rows aligned with ``labels``.
-    labels : Index
+    labels : Index or RowLabels
         Row labels for the message (region ids or (entity, time) pairs).
 
     Raises

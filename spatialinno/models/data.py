@@ -20,7 +20,14 @@ import scipy.sparse as sp
 
 from ..errors import DataError, IdError, PanelError, SpatialInnoError, preview
 from ..weights import PeriodWeights, Weights
-from .checks import check_ids_match_weights, check_key_types, check_numeric_columns, check_outcome_varies, check_periods
+from .checks import (
+    RowLabels,
+    check_ids_match_weights,
+    check_key_types,
+    check_numeric_columns,
+    check_outcome_varies,
+    check_periods,
+)
 from .period_layout import PeriodLayout, demean_balanced, period_layout
 
 FIXED_EFFECTS = ("none", "entity", "time", "twoway", "random")
@@ -119,7 +126,7 @@ def _model_frame(formula: str, df: pd.DataFrame, intercept: bool) -> tuple[np.nd
     return np.asarray(lhs, dtype=float).ravel(), X, str(lhs.columns[0]), rhs.model_spec
 
 
-def regressors_for(design: Design, df: pd.DataFrame, labels: pd.Index) -> np.ndarray:
+def regressors_for(design: Design, df: pd.DataFrame, labels: pd.Index | RowLabels) -> np.ndarray:
     """The regressor matrix of ``design`` rebuilt from new rows ``df`` (already aligned to the design's order).
 
     The formula's transforms and categorical levels are those of the fit (formulaic's model spec).
@@ -130,7 +137,7 @@ def regressors_for(design: Design, df: pd.DataFrame, labels: pd.Index) -> np.nda
         A design built from a formula.
     df : DataFrame
         New data, rows in the design's order.
-    labels : Index
+    labels : Index or RowLabels
         Row labels used in error messages.
 
     Returns
@@ -162,7 +169,7 @@ def regressors_for(design: Design, df: pd.DataFrame, labels: pd.Index) -> np.nda
     return X.to_numpy()
 
 
-def _check_finite(y: np.ndarray, X: pd.DataFrame, yname: str, labels: pd.Index) -> None:
+def _check_finite(y: np.ndarray, X: pd.DataFrame, yname: str, labels: pd.Index | RowLabels) -> None:
     for name, col in [(yname, y)] + [(c, X[c].to_numpy()) for c in X.columns]:
         bad = ~np.isfinite(col)
         if bad.any():
@@ -261,7 +268,7 @@ def cross_section(formula: str, data: pd.DataFrame, w: Weights, id: Hashable | N
     check_ids_match_weights(ids, w.ids, id)
     order = w.align(ids, "data")
     df = data.iloc[order]
-    labels = pd.Index([f"id {i}" for i in w.ids])
+    labels = RowLabels(w.ids, "id {}".format)
     check_numeric_columns(formula, df, labels)
     y, X, yname, rhs_spec = _model_frame(formula, df, intercept=True)
     _check_finite(y, X, yname, labels)
@@ -400,7 +407,7 @@ def panel(formula: str, data: pd.DataFrame, w: Weights | PeriodWeights, entity: 
             else layout.index.swaplevel())
     df = data.iloc[pos]
     intercept = fixed_effects in ("none", "random")
-    labels = pd.Index([f"({e}, {t})" for t, e in full])
+    labels = RowLabels(full, lambda te: f"({te[1]}, {te[0]})")
     check_numeric_columns(formula, df, labels)
     y, X, yname, rhs_spec = _model_frame(formula, df, intercept=intercept)
     _check_finite(y, X, yname, labels)

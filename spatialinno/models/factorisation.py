@@ -156,15 +156,21 @@ class CholmodFactoriser:
         from cvxopt import matrix, spmatrix  # noqa: PLC0415 (optional dependency)
 
         n = s.shape[0]
-        low = sp.tril(sp.coo_matrix(s))
-        rows = np.concatenate([low.row, np.arange(n)]).astype(np.int64)
-        cols = np.concatenate([low.col, np.arange(n)]).astype(np.int64)
-        key = cols * n + rows                               # column-major order, as CHOLMOD stores
-        uniq, inv = np.unique(key, return_inverse=True)
-        self._s_vals = np.bincount(inv, weights=np.concatenate([low.data, np.zeros(n)]), minlength=len(uniq))
-        self._i_vals = np.bincount(inv, weights=np.concatenate([np.zeros(low.nnz), np.ones(n)]),
-                                   minlength=len(uniq))
-        self._A = spmatrix(matrix(self._i_vals), matrix(uniq % n), matrix(uniq // n), (n, n))  # lower triangle
+        # lower triangle of I - r S in CHOLMOD's column-major order: per column the diagonal, then the strictly
+        # lower entries of S in row order; values split into the S part and the I part
+        low = sp.csc_matrix(sp.tril(s, k=-1))
+        low.sum_duplicates()                                # canonical: sorted rows, no duplicates
+        indptr = np.concatenate([[0], np.cumsum(np.diff(low.indptr) + 1)])
+        first = indptr[:-1]                                 # position of each column's diagonal
+        rest = np.ones(indptr[-1], dtype=bool)
+        rest[first] = False
+        rows = np.empty(indptr[-1], dtype=np.int64)
+        rows[first], rows[rest] = np.arange(n), low.indices
+        self._s_vals, self._i_vals = np.zeros(indptr[-1]), np.zeros(indptr[-1])
+        self._s_vals[first], self._s_vals[rest] = sp.csr_matrix(s).diagonal(), low.data
+        self._i_vals[first] = 1.0
+        cols = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+        self._A = spmatrix(matrix(self._i_vals), matrix(rows), matrix(cols), (n, n))  # lower triangle
         self.n = n
         self._fallback = fallback
         self._reset()

@@ -40,8 +40,9 @@ import scipy.sparse.linalg as spla
 
 from ..constants import DENSE_INFORMATION_MAX as DENSE_MAX
 from ..weights import Weights
-from .likelihood import NEWTON_STEP, NEWTON_TOL, Problem
-from .logdet import LogDet
+from .likelihood import Problem
+from .logdet import LogDet, rademacher
+from .newton import NEWTON_STEP, NEWTON_TOL
 from .period_layout import PeriodLogDet
 
 PROBES = 50
@@ -67,10 +68,12 @@ class SpatialOps:
         evaluation is reused, so the fitted rho costs no new factorisation); otherwise SpatialOps factorises.
     within : float
         Reuse that factor when it was made within this distance of rho (lambda); see :meth:`.LogDet.solver`.
+    refine : bool
+        Refine the solutions of such a factor once (:meth:`.LogDet.solver`).
     """
 
     def __init__(self, w: Weights, rho: float, lam: float, project: bool, logdet: LogDet | None = None,
-                 within: float = 0.0) -> None:
+                 within: float = 0.0, refine: bool = True) -> None:
         self.Wm = w.sparse
         self.n = w.n
         self.rho, self.lam, self.project = rho, lam, project
@@ -81,8 +84,8 @@ class SpatialOps:
             self._A = sla.lu_factor(np.eye(self.n) - rho * Wd) if rho != 0 else None
             self._B = sla.lu_factor(np.eye(self.n) - lam * Wd) if lam != 0 else None
         elif logdet is not None and logdet.method == "sparse":
-            self._A = logdet.solver(rho, within) if rho != 0 else None
-            self._B = logdet.solver(lam, within) if lam != 0 else None
+            self._A = logdet.solver(rho, within, refine) if rho != 0 else None
+            self._B = logdet.solver(lam, within, refine) if lam != 0 else None
         else:
             opts = {"permc_spec": "MMD_AT_PLUS_A", "options": {"SymmetricMode": True}}
             self._A = spla.splu(sp.csc_matrix(eye - rho * self.Wm), **opts).solve if rho != 0 else None
@@ -219,7 +222,7 @@ class SpatialOps:
             return np.eye(self.n), 1.0
         m = m or int(np.clip(PROBES * 2500 / self.n, 20, PROBES))
         rng = np.random.default_rng(20101)
-        return rng.choice([-1.0, 1.0], size=(self.n, m)), float(m)
+        return rademacher(rng, (self.n, m)), float(m)
 
 
 def _tr(Z, MZ, div):
@@ -229,12 +232,11 @@ def _tr(Z, MZ, div):
 
 def logdet_traces(p: Problem, r: float) -> tuple[float, float]:
     """(tr(M), tr(M^2)) for M = W (I - r W)^-1 (projected for Lee-Yu time effects) from the exact
-    log-determinant: central differences of ld(r) = log|I - r W| [- log(1 - r)].
+    log-determinant: d/dr ld(r) = -tr(M), d2/dr2 ld(r) = -tr(M^2), ld(r) = log|I - r W| [- log(1 - r)].
 
-    When the Newton polish of the fit left a memoised stencil (c - h, c, c + h), h = ``NEWTON_STEP``,
-    with |c - r| <= ``NEWTON_TOL``, the traces are taken there (no new factorisation; they move by a
-    relative ~|c - r| ~ 1e-7, far below their own sampling role in the standard errors); otherwise at r
-    with h = 1e-4.
+    When the Newton polish of the fit left a memoised stencil within ``NEWTON_TOL`` of r, the derivatives
+    come from it (:meth:`.LogDet.local`; no new factorisation); otherwise from central differences at r with
+    h = 1e-4.
 
     Parameters
     ----------
@@ -246,15 +248,15 @@ def logdet_traces(p: Problem, r: float) -> tuple[float, float]:
     -------
     (float, float)
     """
-    m = p.scale.ld_mult
-    c, h = r, 1e-4
     ld = p.logdet
-    if isinstance(ld, LogDet) and ld.method == "sparse":
-        near = [v for v in ld.memoised() if abs(v - r) <= NEWTON_TOL
-                and ld.cached(v + NEWTON_STEP) and ld.cached(v - NEWTON_STEP)]
-        if near:
-            c, h = min(near, key=lambda v: abs(v - r)), NEWTON_STEP
-    f0, fp, fm = p.ld(c) / m, p.ld(c + h) / m, p.ld(c - h) / m
+    local = ld.local(r) if isinstance(ld, LogDet) else None
+    if local is not None:
+        d1, d2 = local[1], local[2]
+        if p.scale.time_projection:                 # d/dr -log(1 - r) = 1/(1 - r), d2/dr2 = 1/(1 - r)^2
+            d1, d2 = d1 + 1.0 / (1.0 - r), d2 + 1.0 / (1.0 - r) ** 2
+        return -d1, -d2
+    m, h = p.scale.ld_mult, 1e-4
+    f0, fp, fm = p.ld(r) / m, p.ld(r + h) / m, p.ld(r - h) / m
     return -(fp - fm) / (2 * h), -(fp - 2 * f0 + fm) / h ** 2
 
 
@@ -279,9 +281,11 @@ def information_matrix(p: Problem, rho: float, lam: float, beta: np.ndarray, sig
     if d.layout is not None:
         return _period_information(p, rho, lam, beta, sigma2)
     assert not isinstance(p.logdet, PeriodLogDet)
-    # the factor of the last Newton centre c serves the solves when |c - estimate| <= NEWTON_TOL (a step accepted
-    # without a new evaluation): every solve, hence every Hutchinson term and q, moves by a relative ~1e-6
-    ops = SpatialOps(d.w, rho, lam, sc.time_projection, p.logdet, within=NEWTON_TOL)
+    # the factor of the last Newton evaluation, within NEWTON_STEP + NEWTON_TOL of the estimate, serves the solves:
+    # q is refined once (relative error ~1e-10); the Hutchinson probes are not (their terms move by a relative
+    # ~1e-5, 1% of their Monte Carlo error SE_TOL)
+    within = NEWTON_STEP + NEWTON_TOL
+    ops = SpatialOps(d.w, rho, lam, sc.time_projection, p.logdet, within=within)
     m, s2 = sc.ld_mult, sigma2
     Xs = p.Xt - lam * p.WXt
     k = Xs.shape[1]
@@ -327,10 +331,13 @@ def information_matrix(p: Problem, rho: float, lam: float, beta: np.ndarray, sig
                 info[ir, il] = info[il, ir] = m * (np.sum(HZ * GtZ) + _tr(Z, ops.H(GtZ), 1.0))
         return info
     idx = [i for i in (ir, il) if i is not None]
-    per_probe = _probe_block(ops, s.lag, s.error, PILOT_PROBES)
+    sparse_ld = isinstance(p.logdet, LogDet) and p.logdet.method == "sparse"
+    probe_ops = SpatialOps(d.w, rho, lam, sc.time_projection, p.logdet, within=within, refine=False) \
+        if sparse_ld else ops
+    per_probe = _probe_block(probe_ops, s.lag, s.error, PILOT_PROBES)
     probes = probes_for_se(info, idx, m * per_probe)
     if probes > per_probe.shape[0]:
-        per_probe = _probe_block(ops, s.lag, s.error, probes)
+        per_probe = _probe_block(probe_ops, s.lag, s.error, probes)
     info[np.ix_(idx, idx)] += m * per_probe.mean(axis=0)
     return info
 

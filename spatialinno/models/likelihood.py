@@ -38,15 +38,12 @@ from ..errors import EstimationError, PanelError, SpatialInnoError, SpatialInnoW
 from .data import Design, check_rank
 from .gls_effects import GLSFixedEffects
 from .logdet import LogDet
+from .newton import guided_newton, newton_polish
 from .period_layout import PeriodLogDet
 from .spec import ModelSpec
 
 #: relative distance to a bound of the rho/lambda interval at which an estimate is refused
 BOUND_TOL = 1e-6
-#: central-difference step of the Newton polish; :func:`.information.logdet_traces` reuses its stencil
-NEWTON_STEP = 1e-5
-#: with exact sparse log-determinants a Newton step below this is final (error ~|step|^2, far below 1e-8)
-NEWTON_TOL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -151,59 +148,6 @@ def check_interior(value: float, name: str, bounds: tuple[float, float]) -> None
         raise EstimationError(
             f"{name} = {value:.6f} is at the bound of its admissible interval ({lo:.4f}, {hi:.4f}); the model is "
             f"likely misspecified (try another W, model or fixed effects) and standard errors would be invalid")
-
-
-def newton_polish(g: Callable[[np.ndarray], float], x: np.ndarray, lo: float, hi: float, h: float = NEWTON_STEP,
-                  tol: float = 1e-9) -> tuple[np.ndarray, bool]:
-    """Polish a maximum of ``g`` with Newton steps on central-difference derivatives.
-
-    Brent and quasi-Newton searches stop where the flat top of the likelihood hides further gains
-    (~1e-7 in rho); the score, however, is still well resolved there, so a few Newton steps on it
-    locate the root to ~1e-10. Steps stop when the Hessian is not negative definite, a step exceeds
-    1e-2 or leaves (lo, hi). A step below ``tol`` is taken and accepted without evaluating ``g`` at the
-    new point: Newton converges quadratically, so the remaining error is ~C |step|^2.
-
-    Parameters
-    ----------
-    g : callable
-        Function to maximise.
-    x : ndarray
-        Starting point.
-    lo, hi : float
-        Open interval every coordinate must stay in.
-    h : float
-        Difference step.
-    tol : float
-        Convergence threshold on the largest step component.
-
-    Returns
-    -------
-    (ndarray, bool)
-        The polished point and whether the last step was below ``tol``.
-    """
-    x = x.astype(float).copy()
-    p = len(x)
-    E = np.eye(p) * h
-    for _ in range(8):
-        fp = [g(x + E[i]) for i in range(p)]
-        fm = [g(x - E[i]) for i in range(p)]
-        f0 = g(x)                      # last, so that with one parameter the last factor is the centre's
-        grad = np.array([(fp[i] - fm[i]) / (2 * h) for i in range(p)])
-        H = np.empty((p, p))
-        for i in range(p):
-            H[i, i] = (fp[i] - 2 * f0 + fm[i]) / h ** 2
-            for j in range(i + 1, p):
-                H[i, j] = H[j, i] = (g(x + E[i] + E[j]) - g(x + E[i] - E[j]) - g(x - E[i] + E[j])
-                                     + g(x - E[i] - E[j])) / (4 * h ** 2)
-        if not np.all(np.linalg.eigvalsh(H) < 0):
-            break
-        step = -np.linalg.solve(H, grad)
-        if np.max(np.abs(step)) > 1e-2 or np.any(x + step <= lo) or np.any(x + step >= hi):
-            break
-        x = x + step
-        if np.max(np.abs(step)) < tol:
-            return x, True
-    return x, False
 
 
 class Problem:
@@ -418,8 +362,9 @@ class Problem:
 
         One spatial parameter: bounded Brent search, then Newton steps on the score. With the sparse
         (exact) log-determinant the Brent search runs on the cheap series approximation of the
-        log-determinant and only the Newton steps use exact factorisations (usually 6: two iterations of
-        three points; the second step, below ``NEWTON_TOL``, is accepted without a new evaluation).
+        log-determinant and only the Newton steps use exact factorisations: :func:`.newton.guided_newton`,
+        usually 4 (two iterations of two points, the first with the approximation's curvature, the second
+        with the secant; its step, below ``NEWTON_TOL``, is accepted without a new evaluation).
 
         Returns
         -------
@@ -443,15 +388,23 @@ class Problem:
                                        options={"xatol": 1e-10 if not cheap else 1e-7, "maxiter": 500})
         if not res.success:
             raise EstimationError(f"the optimiser did not converge: {res.message}")
-        tol = NEWTON_TOL if cheap else 1e-9
-        x, converged = newton_polish(lambda v: -neg(v[0]), np.array([res.x]), lo, hi, tol=tol)
-        if cheap and not converged:
-            res = optimize.minimize_scalar(neg, bounds=(lo, hi), method="bounded",
-                                           options={"xatol": 1e-10, "maxiter": 500})
-            x, _ = newton_polish(lambda v: -neg(v[0]), np.array([res.x]), lo, hi)
-        x = x[0]
+        if cheap:
+            x, converged = guided_newton(lambda r: -neg(r), lambda r: self._approx_curvature(neg, r, lo, hi),
+                                         float(res.x), lo, hi)
+            if not converged:
+                res = optimize.minimize_scalar(neg, bounds=(lo, hi), method="bounded",
+                                               options={"xatol": 1e-10, "maxiter": 500})
+                x = float(newton_polish(lambda v: -neg(v[0]), np.array([res.x]), lo, hi)[0][0])
+        else:
+            x = float(newton_polish(lambda v: -neg(v[0]), np.array([res.x]), lo, hi)[0][0])
         check_interior(x, name, self.bounds)
         return pack(float(x))
+
+    @staticmethod
+    def _approx_curvature(neg: Callable[..., float], r: float, lo: float, hi: float) -> float:
+        """Second difference (step <= 1e-4) of the concentrated log-likelihood with the series log-determinant."""
+        hg = min(1e-4, (hi - r) / 2, (r - lo) / 2)
+        return -(neg(r + hg, True) - 2 * neg(r, True) + neg(r - hg, True)) / hg ** 2
 
     def _optimise_2d(self, lo: float, hi: float) -> tuple[float, float]:
         def f(p):
@@ -497,13 +450,10 @@ class Problem:
         return {"beta": beta, "resid": e, "sigma2": sigma2, "llf": float(llf), "Xstar": Xstar}
 
     def ld_near_stencil(self, r: float) -> float:
-        """:meth:`ld` at r, from a memoised Newton stencil (c - h, c, c + h), h = ``NEWTON_STEP``, with
-        |r - c| <= ``NEWTON_TOL`` when one exists (the estimate after a step accepted without a new evaluation).
-
-        ld(r) = ld(c) + s D1 + s^2 D2 / 2, s = r - c, D1, D2 the central differences. The error is at most
-        |s| h^2 |ld^(3)| / 6 + |s|^3 |ld^(3)| / 6 + s^2 h^2 |ld^(4)| / 24 plus rounding |s| eps |ld| / h, with
-        |ld^(k)| = (k - 1)! m |tr(M^k)| <= (k - 1)! m N ||M||^k, M = W (I - c W)^-1: below 1e-16 m N ||M||^4 for
-        s <= 1e-6, h = 1e-5, i.e. at the rounding level of the exact value; it saves the factorisation at r.
+        """:meth:`ld` at r from the memoised stencils of the Newton polish when one lies within ``NEWTON_TOL``
+        (the estimate after a step accepted without a new evaluation), by :meth:`.LogDet.local`: a second-order
+        expansion around the stencil's centre c, exact to the rounding level of the log-determinant for
+        |r - c| <= 1e-6 (see :func:`.newton.local_expansion`); it saves the factorisation at r.
         Otherwise (other strategies, no such stencil) :meth:`ld` itself.
 
         Parameters
@@ -515,13 +465,9 @@ class Problem:
         -------
         float
         """
-        ld, h = self.logdet, NEWTON_STEP
-        if r == 0.0 or not isinstance(ld, LogDet) or ld.method != "sparse" or ld.cached(r):
+        ld = self.logdet
+        local = ld.local(r) if r != 0.0 and isinstance(ld, LogDet) and not ld.cached(r) else None
+        if local is None:
             return self.ld(r)
-        near = [c for c in ld.memoised() if abs(c - r) <= NEWTON_TOL and ld.cached(c + h) and ld.cached(c - h)]
-        if not near:
-            return self.ld(r)
-        c = min(near, key=lambda v: abs(v - r))
-        f0, fp, fm = self.ld(c), self.ld(c + h), self.ld(c - h)
-        step = r - c
-        return f0 + step * (fp - fm) / (2 * h) + 0.5 * step ** 2 * (fp - 2 * f0 + fm) / h ** 2
+        v = local[0] - (np.log1p(-r) if self.scale.time_projection else 0.0)
+        return self.scale.ld_mult * v

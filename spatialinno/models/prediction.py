@@ -31,7 +31,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ..errors import DataError, IdError, PanelError, SpatialInnoError, preview
-from .checks import check_ids_match_weights, check_key_types
+from .checks import RowLabels, check_ids_match_weights, check_key_types
 from .data import panel_positions, regressors_for
 from .estimate import Estimate
 
@@ -179,14 +179,14 @@ def predict(estimate: Estimate, newdata: pd.DataFrame | None = None, kind: str =
         check_ids_match_weights(ids, w.ids, id)
         pos = w.align(ids, "new data")
         periods, T = pd.Index([0]), 1
-        labels = pd.Index([f"id {i}" for i in w.ids])
+        labels = RowLabels(w.ids, "id {}".format)
     else:
         time = d.periods.name if time is None else time
         if entity is None or time is None:
             raise PanelError("panel predictions from new data need entity= and time= (the new data's panel columns)")
         periods, pos = panel_positions(newdata, w, entity, time)
         T = len(periods)
-        labels = pd.Index([f"({e}, {t})" for t in periods for e in w.ids])
+        labels = RowLabels(pd.MultiIndex.from_product([periods, w.ids]), lambda te: f"({te[1]}, {te[0]})")
     df = newdata.iloc[pos]
     X = _with_durbin(estimate, regressors_for(d, df, labels), T)
     eff = _effects(estimate, pd.Index(w.ids), periods)

@@ -64,6 +64,7 @@ from ..constants import DEFAULT_SEED
 from .covariance import Covariance, CovarianceError, InformationCovariance, OLSCovariance, register
 from .estimate import Estimate
 from .information import SpatialOps, information_matrix
+from .logdet import rademacher
 
 #: Rademacher probes of the stochastic diagonal estimator above DENSE_INFORMATION_MAX regions (two halves)
 DIAGONAL_PROBES = 256
@@ -150,7 +151,7 @@ def operator_diagonals(ops: SpatialOps, which: list[str], seed: int = DEFAULT_SE
             out[name] = (diag, diag)
         return out
     rng = np.random.default_rng(seed)
-    V = rng.choice([-1.0, 1.0], size=(ops.n, DIAGONAL_PROBES))
+    V = rademacher(rng, (ops.n, DIAGONAL_PROBES))
     half = DIAGONAL_PROBES // 2
     for name in which:
         MV = getattr(ops, name)(V)

@@ -26,7 +26,8 @@ from ..weights import Weights
 from .covariance import HessianCovariance
 from .data import durbin_columns, panel
 from .estimate import Estimate, make_estimate
-from .likelihood import Problem, check_interior, newton_polish
+from .likelihood import Problem, check_interior
+from .newton import newton_polish
 from .spec import ModelSpec
 
 
