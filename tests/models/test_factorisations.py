@@ -73,3 +73,12 @@ def test_solver_and_log_determinant_match_dense(lattice_data, rho):
     Z = np.random.default_rng(3).normal(size=(w.n, 3))
     assert np.allclose(ld.solver(rho)(Z), np.linalg.solve(A, Z), atol=1e-10)
     assert np.allclose(ld.solver(rho)(Z[:, 0]), np.linalg.solve(A, Z[:, 0]), atol=1e-10)
+
+
+def test_rademacher_probes_are_the_values_choice_draws():
+    """The probe helper keeps the stream of ``rng.choice([-1.0, 1.0], size)`` (so estimates did not move)."""
+    from spatialinno.models.logdet import rademacher
+
+    for shape in ((1000, 5), (7,)):
+        expected = np.random.default_rng(20101).choice([-1.0, 1.0], size=shape)
+        assert np.array_equal(rademacher(np.random.default_rng(20101), shape), expected)
