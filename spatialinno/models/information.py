@@ -33,6 +33,8 @@ panels (:func:`_period_information`) use ``PROBES`` = 50 at N = 2,500, fewer for
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
@@ -248,15 +250,16 @@ def logdet_traces(p: Problem, r: float) -> tuple[float, float]:
     -------
     (float, float)
     """
-    ld = p.logdet
-    local = ld.local(r) if isinstance(ld, LogDet) else None
+    local = p.ld_local(r)
     if local is not None:
-        d1, d2 = local[1], local[2]
-        if p.scale.time_projection:                 # d/dr -log(1 - r) = 1/(1 - r), d2/dr2 = 1/(1 - r)^2
-            d1, d2 = d1 + 1.0 / (1.0 - r), d2 + 1.0 / (1.0 - r) ** 2
-        return -d1, -d2
-    m, h = p.scale.ld_mult, 1e-4
-    f0, fp, fm = p.ld(r) / m, p.ld(r + h) / m, p.ld(r - h) / m
+        return -local[1], -local[2]
+    m = p.scale.ld_mult
+    return _difference_traces(lambda v: p.ld(v) / m, r)
+
+
+def _difference_traces(f: Callable[[float], float], r: float, h: float = 1e-4) -> tuple[float, float]:
+    """(-f'(r), -f''(r)) by central differences: tr(M), tr(M^2) when f is the log-determinant."""
+    f0, fp, fm = f(r), f(r + h), f(r - h)
     return -(fp - fm) / (2 * h), -(fp - 2 * f0 + fm) / h ** 2
 
 
@@ -400,9 +403,7 @@ def _part_traces(ops: SpatialOps, ld: LogDet, r: float, M) -> tuple[float, float
     MZ = M(Z)
     if ops.dense:
         return float(np.trace(MZ)), float(np.sum(MZ * MZ.T)), Z, MZ, div
-    h = 1e-4
-    f0, fp, fm = ld(r), ld(r + h), ld(r - h)
-    return -(fp - fm) / (2 * h), -(fp - 2 * f0 + fm) / h ** 2, Z, MZ, div
+    return (*_difference_traces(ld, r), Z, MZ, div)
 
 
 def _period_information(p: Problem, rho: float, lam: float, beta: np.ndarray, sigma2: float) -> np.ndarray:

@@ -388,14 +388,14 @@ class Problem:
                                        options={"xatol": 1e-10 if not cheap else 1e-7, "maxiter": 500})
         if not res.success:
             raise EstimationError(f"the optimiser did not converge: {res.message}")
+        converged = False
         if cheap:
             x, converged = guided_newton(lambda r: -neg(r), lambda r: self._approx_curvature(neg, r, lo, hi),
                                          float(res.x), lo, hi)
-            if not converged:
+            if not converged:                # restart from an exact search
                 res = optimize.minimize_scalar(neg, bounds=(lo, hi), method="bounded",
                                                options={"xatol": 1e-10, "maxiter": 500})
-                x = float(newton_polish(lambda v: -neg(v[0]), np.array([res.x]), lo, hi)[0][0])
-        else:
+        if not converged:
             x = float(newton_polish(lambda v: -neg(v[0]), np.array([res.x]), lo, hi)[0][0])
         check_interior(x, name, self.bounds)
         return pack(float(x))
@@ -466,8 +466,25 @@ class Problem:
         float
         """
         ld = self.logdet
-        local = ld.local(r) if r != 0.0 and isinstance(ld, LogDet) and not ld.cached(r) else None
-        if local is None:
-            return self.ld(r)
-        v = local[0] - (np.log1p(-r) if self.scale.time_projection else 0.0)
-        return self.scale.ld_mult * v
+        local = self.ld_local(r) if r != 0.0 and isinstance(ld, LogDet) and not ld.cached(r) else None
+        return self.ld(r) if local is None else self.scale.ld_mult * local[0]
+
+    def ld_local(self, r: float) -> tuple[float, float, float] | None:
+        """(ld(r) / m, its first and second derivatives) from the memoised stencils (:meth:`.LogDet.local`), with
+        the Lee-Yu time projection: ld / m = log|I - r W| - log(1 - r), d/dr -log(1 - r) = 1 / (1 - r),
+        d2/dr2 = 1 / (1 - r)^2; None without a memoised stencil within ``NEWTON_TOL`` of r (or a sparse LogDet).
+
+        Parameters
+        ----------
+        r : float
+            rho or lambda.
+
+        Returns
+        -------
+        (float, float, float) or None
+        """
+        local = self.logdet.local(r) if isinstance(self.logdet, LogDet) else None
+        if local is None or not self.scale.time_projection:
+            return local
+        v, d1, d2 = local
+        return v - np.log1p(-r), d1 + 1.0 / (1.0 - r), d2 + 1.0 / (1.0 - r) ** 2
